@@ -3,6 +3,7 @@ package signing
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"hash"
 	"sync"
 	"time"
 )
@@ -20,10 +21,49 @@ type keyID struct {
 // keyCache memoises derived V4 signing keys.
 type keyCache struct {
 	mu   sync.RWMutex
-	keys map[keyID][]byte
+	keys map[keyID]*signingKey
 }
 
-var derivedKeys = &keyCache{keys: map[keyID][]byte{}}
+// signingKey is a derived V4 key and an HMAC keyed with it, kept pristine
+// (never written to) so that each signature starts from a cheap clone
+// instead of re-hashing the padded key blocks.
+type signingKey struct {
+	key []byte
+	mac hash.Hash
+}
+
+// sum returns HMAC-SHA256(key, message) into out.
+func (k *signingKey) sum(message string, out *[sha256.Size]byte) {
+	var m hash.Hash
+	if c, ok := k.mac.(hash.Cloner); ok {
+		if cl, err := c.Clone(); err == nil {
+			m = cl
+		}
+	}
+	if m == nil {
+		m = hmac.New(sha256.New, k.key)
+	}
+	buf := messageBuffers.Get().(*[]byte)
+	*buf = append((*buf)[:0], message...)
+	m.Write(*buf)
+	if cap(*buf) <= 64<<10 {
+		messageBuffers.Put(buf)
+	}
+	m.Sum(out[:0])
+}
+
+// messageBuffers recycles the byte copies of messages fed to HMAC (whose
+// Write takes bytes), so signing a policy does not allocate its copy.
+var messageBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+func newSigningKey(key []byte) *signingKey {
+	m := hmac.New(sha256.New, key)
+	m.Sum(nil) // precomputes the padded-key states, which clones then share read-only
+	m.Reset()
+	return &signingKey{key: key, mac: m}
+}
+
+var derivedKeys = &keyCache{keys: map[keyID]*signingKey{}}
 
 // SigningKeyV4 returns the V4 signing key for secret on t's UTC date:
 //
@@ -35,6 +75,10 @@ var derivedKeys = &keyCache{keys: map[keyID][]byte{}}
 // Results are cached by (secret, date, region, product) so repeated signing
 // does not redo the four HMACs. The returned slice must not be modified.
 func SigningKeyV4(secret string, t time.Time, region, product string) []byte {
+	return signingKeyV4(secret, t, region, product).key
+}
+
+func signingKeyV4(secret string, t time.Time, region, product string) *signingKey {
 	y, m, d := t.UTC().Date()
 	id := keyID{secret: secret, day: y*10000 + int(m)*100 + d, region: region, product: product}
 	derivedKeys.mu.RLock()
@@ -43,7 +87,7 @@ func SigningKeyV4(secret string, t time.Time, region, product string) []byte {
 	if ok {
 		return k
 	}
-	k = deriveKeyV4(secret, t.UTC().Format(v4DateLayout), region, product)
+	k = newSigningKey(deriveKeyV4(secret, t.UTC().Format(v4DateLayout), region, product))
 	derivedKeys.mu.Lock()
 	if len(derivedKeys.keys) >= maxCachedKeys {
 		clear(derivedKeys.keys)

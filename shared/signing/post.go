@@ -13,5 +13,5 @@ func PostSignatureV1(secret, policyBase64 string) string {
 // hex HMAC-SHA256 of the policy form value with the signing key of t's date,
 // region and product "oss".
 func PostSignatureV4(secret string, t time.Time, region, policyBase64 string) string {
-	return signatureV4(SigningKeyV4(secret, t, region, "oss"), policyBase64)
+	return signatureV4(signingKeyV4(secret, t, region, "oss"), policyBase64)
 }

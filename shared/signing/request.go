@@ -3,7 +3,7 @@ package signing
 import (
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -52,33 +52,69 @@ func (r *Request) product() string {
 	return r.Product
 }
 
-// canonicalHeaders returns the lower-cased names of the headers in h that
-// keep(name) selects, sorted, with their values trimmed and joined by ",".
-// Names that differ only in case are merged.
-func canonicalHeaders(h http.Header, keep func(lower string) bool) (names []string, values map[string]string) {
-	values = map[string]string{}
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		low := strings.ToLower(k)
+// header is one canonical header: a lower-cased name and its values,
+// trimmed and joined by ",".
+type header struct{ name, value string }
+
+// canonicalHeaders returns the headers of h that keep(lower-cased name)
+// selects, sorted by lower-cased name. Names that differ only in case are
+// merged, values in key order.
+func canonicalHeaders(h http.Header, keep func(lower string) bool) []header {
+	out := make([]header, 0, 8)
+	for k, vs := range h {
+		low := lowerASCII(k)
 		if !keep(low) {
 			continue
 		}
-		for _, v := range h[k] {
-			v = strings.TrimSpace(v)
-			if old, ok := values[low]; ok {
-				values[low] = old + "," + v
-			} else {
-				values[low] = v
-				names = append(names, low)
-			}
+		for _, v := range vs {
+			out = append(out, header{low, strings.TrimSpace(v)})
 		}
 	}
-	sort.Strings(names)
-	return names, values
+	if len(out) < 2 {
+		return out
+	}
+	slices.SortStableFunc(out, func(a, b header) int { return strings.Compare(a.name, b.name) })
+	merged := out[:1]
+	for _, x := range out[1:] {
+		if last := &merged[len(merged)-1]; last.name == x.name {
+			last.value += "," + x.value
+		} else {
+			merged = append(merged, x)
+		}
+	}
+	return merged
+}
+
+// lowerASCII lower-cases an HTTP header name, allocating only when needed.
+func lowerASCII(s string) string {
+	switch s { // the common canonical forms, without an allocation
+	case "Content-Type":
+		return "content-type"
+	case "Content-Md5":
+		return "content-md5"
+	case "X-Oss-Date":
+		return "x-oss-date"
+	case "X-Oss-Content-Sha256":
+		return "x-oss-content-sha256"
+	case "X-Oss-Security-Token":
+		return "x-oss-security-token"
+	case "X-Oss-Forbid-Overwrite":
+		return "x-oss-forbid-overwrite"
+	case "X-Oss-Callback":
+		return "x-oss-callback"
+	case "Authorization":
+		return "authorization"
+	case "Date":
+		return "date"
+	case "Host":
+		return "host"
+	}
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 func isDefaultSignedV4(low string) bool {
@@ -90,29 +126,22 @@ func isDefaultSignedV4(low string) bool {
 func signedHeaders(h http.Header, signed func(lower string) bool) map[string]string {
 	out := map[string]string{}
 	for k, vs := range h {
-		if signed(strings.ToLower(k)) && len(vs) > 0 {
+		if signed(lowerASCII(k)) && len(vs) > 0 {
 			out[k] = strings.Join(vs, ",")
 		}
 	}
 	return out
 }
 
-// encodeQuery renders q sorted by name, each name and value URI-encoded
-// (spaces as %20), the way the official Go SDK emits presigned URLs.
+// encodeQuery renders q the way the official Go SDK emits presigned URLs:
+// sorted by (unencoded) name, names and values URI-encoded, spaces as %20.
 func encodeQuery(q url.Values) string {
-	var b strings.Builder
-	for _, p := range sortedPairs(q) {
-		if b.Len() > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(p.name)
-		b.WriteByte('=')
-		b.WriteString(p.value)
-	}
-	return b.String()
+	return strings.ReplaceAll(q.Encode(), "+", "%20")
 }
 
-type pair struct{ name, value string }
+// pair is one query parameter: its URI-encoded name and value, and its raw
+// name (the order url.Values.Encode uses).
+type pair struct{ name, value, raw string }
 
 // sortedPairs returns every (name, value) of q URI-encoded and sorted by
 // encoded name, then value.
@@ -121,16 +150,43 @@ func sortedPairs(q url.Values) []pair {
 	for k, vs := range q {
 		ek := URIEncode(k, true)
 		for _, v := range vs {
-			ps = append(ps, pair{ek, URIEncode(v, true)})
+			ps = append(ps, pair{ek, URIEncode(v, true), k})
 		}
 	}
-	sort.Slice(ps, func(i, j int) bool {
-		if ps[i].name != ps[j].name {
-			return ps[i].name < ps[j].name
-		}
-		return ps[i].value < ps[j].value
-	})
+	sortPairs(ps)
 	return ps
+}
+
+// sortPairs sorts by encoded name, then encoded value: the canonical order.
+func sortPairs(ps []pair) {
+	slices.SortFunc(ps, func(a, b pair) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.value, b.value)
+	})
+}
+
+// renderQuery sorts ps by raw name, as url.Values.Encode does, so
+// presigned URLs match the official Go SDK's byte for byte, and joins them
+// as name=value.
+func renderQuery(ps []pair) string {
+	slices.SortStableFunc(ps, func(a, b pair) int { return strings.Compare(a.raw, b.raw) })
+	n := 0
+	for _, p := range ps {
+		n += len(p.name) + len(p.value) + 2
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.name)
+		b.WriteByte('=')
+		b.WriteString(p.value)
+	}
+	return b.String()
 }
 
 const upperHex = "0123456789ABCDEF"
@@ -149,16 +205,35 @@ func URIEncode(s string, encodeSlash bool) string {
 	if n == 0 {
 		return s
 	}
-	b := make([]byte, 0, len(s)+2*n)
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
+	writeURIEncoded(&b, s, encodeSlash)
+	return b.String()
+}
+
+// writeURIEncoded writes URIEncode(s, encodeSlash) to b.
+func writeURIEncoded(b *strings.Builder, s string, encodeSlash bool) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unreserved(c) || (!encodeSlash && c == '/') {
-			b = append(b, c)
+			b.WriteByte(c)
 			continue
 		}
-		b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+		b.WriteByte('%')
+		b.WriteByte(upperHex[c>>4])
+		b.WriteByte(upperHex[c&15])
 	}
-	return string(b)
+}
+
+// writeResourcePath writes the URI-encoded "/bucket/key" (see resourcePath).
+func writeResourcePath(b *strings.Builder, bucket, key string) {
+	b.WriteByte('/')
+	if bucket == "" {
+		return
+	}
+	writeURIEncoded(b, bucket, false)
+	b.WriteByte('/')
+	writeURIEncoded(b, key, false)
 }
 
 func unreserved(c byte) bool {
@@ -194,16 +269,24 @@ const (
 // otherwise). The key is percent-encoded with "/" kept; rawQuery is appended
 // as is.
 func ObjectURL(scheme, host, bucket, key string, style AddressStyle, rawQuery string) string {
-	path := "/" + URIEncode(key, false)
-	switch style {
-	case VirtualHosted:
-		host = bucket + "." + host
-	case PathStyle:
-		path = "/" + bucket + path
+	var b strings.Builder
+	b.Grow(len(scheme) + len(host) + len(bucket) + 3*len(key) + len(rawQuery) + 8)
+	b.WriteString(scheme)
+	b.WriteString("://")
+	if style == VirtualHosted {
+		b.WriteString(bucket)
+		b.WriteByte('.')
 	}
-	u := scheme + "://" + host + path
+	b.WriteString(host)
+	b.WriteByte('/')
+	if style == PathStyle {
+		b.WriteString(bucket)
+		b.WriteByte('/')
+	}
+	writeURIEncoded(&b, key, false)
 	if rawQuery != "" {
-		u += "?" + rawQuery
+		b.WriteByte('?')
+		b.WriteString(rawQuery)
 	}
-	return u
+	return b.String()
 }

@@ -56,11 +56,10 @@ func StringToSignV1(r *Request, date string) string {
 	b.WriteByte('\n')
 	b.WriteString(date)
 	b.WriteByte('\n')
-	names, values := canonicalHeaders(h, func(low string) bool { return strings.HasPrefix(low, "x-oss-") })
-	for _, n := range names {
-		b.WriteString(n)
+	for _, x := range canonicalHeaders(h, func(low string) bool { return strings.HasPrefix(low, "x-oss-") }) {
+		b.WriteString(x.name)
 		b.WriteByte(':')
-		b.WriteString(values[n])
+		b.WriteString(x.value)
 		b.WriteByte('\n')
 	}
 	b.WriteString(canonicalResourceV1(r))
@@ -120,7 +119,7 @@ func dateLineV1(h http.Header) string {
 	if d := h.Get("Date"); d != "" {
 		return d
 	}
-	return h.Get("x-oss-date")
+	return h.Get("X-Oss-Date")
 }
 
 // SignV1 signs r with the V1 header signature and sets its Authorization

@@ -1,7 +1,6 @@
 package signing
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
@@ -50,13 +49,30 @@ func V4Credential(accessKeyID string, t time.Time, region, product string) strin
 // CanonicalRequestV4 returns the V4 canonical request of r. additional is
 // the normalised additional-header list (see [AdditionalHeadersV4]).
 func CanonicalRequestV4(r *Request, additional []string) string {
+	return canonicalRequestV4(r, sortedPairs(r.Query), additional)
+}
+
+// canonicalRequestV4 writes the canonical request; pairs are the encoded
+// query parameters sorted by encoded name.
+func canonicalRequestV4(r *Request, pairs []pair, additional []string) string {
 	h := r.header()
+	headers := canonicalHeaders(h, func(low string) bool {
+		return isDefaultSignedV4(low) || contains(additional, low)
+	})
+	n := len(r.Method) + len(r.Bucket) + 3*len(r.Key) + 64
+	for _, p := range pairs {
+		n += len(p.name) + len(p.value) + 2
+	}
+	for _, x := range headers {
+		n += len(x.name) + len(x.value) + 2
+	}
 	var b strings.Builder
+	b.Grow(n)
 	b.WriteString(r.Method)
 	b.WriteByte('\n')
-	b.WriteString(URIEncode(resourcePath(r.Bucket, r.Key), false))
+	writeResourcePath(&b, r.Bucket, r.Key)
 	b.WriteByte('\n')
-	for i, p := range sortedPairs(r.Query) {
+	for i, p := range pairs {
 		if i > 0 {
 			b.WriteByte('&')
 		}
@@ -67,19 +83,21 @@ func CanonicalRequestV4(r *Request, additional []string) string {
 		}
 	}
 	b.WriteByte('\n')
-	names, values := canonicalHeaders(h, func(low string) bool {
-		return isDefaultSignedV4(low) || contains(additional, low)
-	})
-	for _, n := range names {
-		b.WriteString(n)
+	for _, x := range headers {
+		b.WriteString(x.name)
 		b.WriteByte(':')
-		b.WriteString(values[n])
+		b.WriteString(x.value)
 		b.WriteByte('\n')
 	}
 	b.WriteByte('\n')
-	b.WriteString(strings.Join(additional, ";"))
+	for i, a := range additional {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(a)
+	}
 	b.WriteByte('\n')
-	if p := h.Get("x-oss-content-sha256"); p != "" {
+	if p := h.Get("X-Oss-Content-Sha256"); p != "" {
 		b.WriteString(p)
 	} else {
 		b.WriteString(UnsignedPayload)
@@ -114,8 +132,27 @@ func contains(list []string, s string) bool {
 
 // StringToSignV4 returns "OSS4-HMAC-SHA256\n<x-oss-date>\n<scope>\n<hex sha256(canonicalRequest)>".
 func StringToSignV4(t time.Time, region, product, canonicalRequest string) string {
+	return stringToSignV4(FormatV4Date(t), region, product, canonicalRequest)
+}
+
+func stringToSignV4(datetime, region, product, canonicalRequest string) string {
 	sum := sha256.Sum256([]byte(canonicalRequest))
-	return AlgorithmV4 + "\n" + FormatV4Date(t) + "\n" + Scope(t, region, product) + "\n" + hex.EncodeToString(sum[:])
+	var hexSum [64]byte
+	hex.Encode(hexSum[:], sum[:])
+	var b strings.Builder
+	b.Grow(len(AlgorithmV4) + len(datetime) + len(region) + len(product) + len(v4Terminator) + 8 + 4 + 64)
+	b.WriteString(AlgorithmV4)
+	b.WriteByte('\n')
+	b.WriteString(datetime)
+	b.WriteByte('\n')
+	b.WriteString(datetime[:8])
+	b.WriteByte('/')
+	b.WriteString(region)
+	b.WriteByte('/')
+	b.WriteString(product)
+	b.WriteString("/" + v4Terminator + "\n")
+	b.Write(hexSum[:])
+	return b.String()
 }
 
 // SignV4 signs r with the V4 header signature and sets its Authorization
@@ -133,7 +170,7 @@ func SignV4(r *Request, c Credentials, t time.Time) (*HeaderSignature, error) {
 	}
 	h := r.header()
 	h.Set("x-oss-date", FormatV4Date(t))
-	if h.Get("x-oss-content-sha256") == "" {
+	if h.Get("X-Oss-Content-Sha256") == "" {
 		h.Set("x-oss-content-sha256", UnsignedPayload)
 	}
 	if c.Temporary() {
@@ -142,7 +179,7 @@ func SignV4(r *Request, c Credentials, t time.Time) (*HeaderSignature, error) {
 	additional := AdditionalHeadersV4(r)
 	cr := CanonicalRequestV4(r, additional)
 	sts := StringToSignV4(t, r.region(), r.product(), cr)
-	sig := signatureV4(SigningKeyV4(c.AccessKeySecret, t, r.region(), r.product()), sts)
+	sig := signatureV4(signingKeyV4(c.AccessKeySecret, t, r.region(), r.product()), sts)
 	var b strings.Builder
 	b.WriteString(AlgorithmV4 + " Credential=")
 	b.WriteString(V4Credential(c.AccessKeyID, t, r.region(), r.product()))
@@ -169,7 +206,8 @@ func PresignV4(r *Request, c Credentials, t time.Time, expires time.Duration) (*
 	if r.Method == "" {
 		return nil, errorf(ErrInvalidArgument, "method is empty")
 	}
-	if r.region() == "" {
+	region, product := r.region(), r.product()
+	if region == "" {
 		return nil, errorf(ErrInvalidArgument, "region is empty")
 	}
 	secs := int64(expires / time.Second)
@@ -177,24 +215,39 @@ func PresignV4(r *Request, c Credentials, t time.Time, expires time.Duration) (*
 		return nil, errorf(ErrInvalidArgument, "expires %v out of range: 1s to 604800s (7 days)", expires)
 	}
 	additional := AdditionalHeadersV4(r)
-	q := cloneValues(r.Query)
+	datetime := FormatV4Date(t)
+
+	// The signature parameters replace any the caller left in r.Query.
+	pairs := make([]pair, 0, len(r.Query)+7)
+	for k, vs := range r.Query {
+		switch k {
+		case "x-oss-security-token", "x-oss-signature-version", "x-oss-date", "x-oss-expires",
+			"x-oss-credential", "x-oss-additional-headers", "x-oss-signature":
+			continue
+		}
+		ek := URIEncode(k, true)
+		for _, v := range vs {
+			pairs = append(pairs, pair{ek, URIEncode(v, true), k})
+		}
+	}
 	if c.Temporary() {
-		q.Set("x-oss-security-token", c.SecurityToken)
+		pairs = append(pairs, pair{"x-oss-security-token", URIEncode(c.SecurityToken, true), "x-oss-security-token"})
 	}
-	q.Set("x-oss-signature-version", AlgorithmV4)
-	q.Set("x-oss-date", FormatV4Date(t))
-	q.Set("x-oss-expires", strconv.FormatInt(secs, 10))
-	q.Set("x-oss-credential", V4Credential(c.AccessKeyID, t, r.region(), r.product()))
+	pairs = append(pairs,
+		pair{"x-oss-signature-version", AlgorithmV4, "x-oss-signature-version"},
+		pair{"x-oss-date", datetime, "x-oss-date"},
+		pair{"x-oss-expires", strconv.FormatInt(secs, 10), "x-oss-expires"},
+		pair{"x-oss-credential", URIEncode(c.AccessKeyID, true) + "%2F" + datetime[:8] + "%2F" + URIEncode(region, true) + "%2F" + URIEncode(product, true) + "%2F" + v4Terminator, "x-oss-credential"},
+	)
 	if len(additional) > 0 {
-		q.Set("x-oss-additional-headers", strings.Join(additional, ";"))
+		pairs = append(pairs, pair{"x-oss-additional-headers", strings.Join(additional, "%3B"), "x-oss-additional-headers"})
 	}
-	signed := *r
-	signed.Query = q
-	cr := CanonicalRequestV4(&signed, additional)
-	sts := StringToSignV4(t, r.region(), r.product(), cr)
-	q.Set("x-oss-signature", signatureV4(SigningKeyV4(c.AccessKeySecret, t, r.region(), r.product()), sts))
+	sortPairs(pairs)
+	cr := canonicalRequestV4(r, pairs, additional)
+	sts := stringToSignV4(datetime, region, product, cr)
+	pairs = append(pairs, pair{"x-oss-signature", signatureV4(signingKeyV4(c.AccessKeySecret, t, region, product), sts), "x-oss-signature"})
 	return &Presigned{
-		RawQuery: encodeQuery(q),
+		RawQuery: renderQuery(pairs),
 		SignedHeaders: signedHeaders(r.header(), func(low string) bool {
 			return isDefaultSignedV4(low) || contains(additional, low)
 		}),
@@ -204,10 +257,12 @@ func PresignV4(r *Request, c Credentials, t time.Time, expires time.Duration) (*
 	}, nil
 }
 
-func signatureV4(key []byte, stringToSign string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(stringToSign))
-	return hex.EncodeToString(m.Sum(nil))
+func signatureV4(key *signingKey, stringToSign string) string {
+	var sum [sha256.Size]byte
+	key.sum(stringToSign, &sum)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -211,13 +211,13 @@ func Verify(r *Request, a *Auth, secret string, now time.Time) error {
 			q.Del("x-oss-signature")
 		} else {
 			var err error
-			if t, err = ParseV4Date(r.header().Get("x-oss-date")); err != nil {
+			if t, err = ParseV4Date(r.header().Get("X-Oss-Date")); err != nil {
 				return err
 			}
 			if t.Format(v4DateLayout) != a.Date {
 				return errorf(ErrInvalidArgument, "x-oss-date %s is not on the credential date %s", FormatV4Date(t), a.Date)
 			}
-			if p := r.header().Get("x-oss-content-sha256"); p != UnsignedPayload {
+			if p := r.header().Get("X-Oss-Content-Sha256"); p != UnsignedPayload {
 				return errorf(ErrInvalidArgument, "x-oss-content-sha256 %q: want %s", p, UnsignedPayload)
 			}
 			if err := checkSkew(t, now); err != nil {
@@ -228,7 +228,7 @@ func Verify(r *Request, a *Auth, secret string, now time.Time) error {
 		signed.Query = q
 		cr := CanonicalRequestV4(&signed, a.AdditionalHeaders)
 		sts := StringToSignV4(t, a.Region, a.Product, cr)
-		want := signatureV4(SigningKeyV4(secret, t, a.Region, a.Product), sts)
+		want := signatureV4(signingKeyV4(secret, t, a.Region, a.Product), sts)
 		return compareSignature(want, a.Signature, hex.DecodeString, &MismatchError{StringToSign: sts, CanonicalRequest: cr})
 	}
 	return errorf(ErrInvalidArgument, "unknown signature version %d", a.Version)
