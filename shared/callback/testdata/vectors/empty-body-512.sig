@@ -1,0 +1,1 @@
+pNHwV6KPSbzL5YOxnndBRT0kfrOyqSFAwI/7Z0S2eld7+/UlP+XBHShICUtiPFpX/GIqfynYtm5r2PZPdxMRXg==

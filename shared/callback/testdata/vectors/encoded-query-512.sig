@@ -1,0 +1,1 @@
+N7/EE7qfjxVGj9h93Cm/CVdTu9MZNrkU9m7cR7KrvNCwjGAyKQWkwabkckN9cKvCtTpFYqvGdsQzoxiVtGcICg==

@@ -1,0 +1,1 @@
+izBnGsaRPle4FO/IfpQtdP6YuRbC6bM0Wy1A2RGEERmgThctZcngjC5Wla9SZJ6tlFzdMi/+snBmK7XYmqStTA==
