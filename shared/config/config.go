@@ -1,0 +1,128 @@
+// Package config is the typed configuration of the ossdirect functions,
+// read from environment variables and validated once, at start-up.
+//
+// Only main packages read the environment: they pass os.LookupEnv (and
+// os.ReadFile for UPLOAD_PROFILES_FILE) to [Load]. Every variable is listed
+// once, in [Variables]; every error names the variable and what is expected,
+// and all problems are reported together. Secret values never appear in
+// errors or in the config's log form.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"ossdirect/shared/upload"
+)
+
+// Auth modes.
+const (
+	AuthNone   = "none"
+	AuthJWT    = "jwt"
+	AuthAPIKey = "apikey"
+)
+
+// Config is the validated configuration shared by the four functions.
+type Config struct {
+	// Bucket is the OSS bucket uploads go to (OSS_BUCKET).
+	Bucket string
+	// Region is the plain region id, e.g. "cn-hangzhou" (OSS_REGION; an
+	// "oss-" prefix is stripped).
+	Region string
+	// Endpoint is the OSS endpoint URL (OSS_ENDPOINT), default
+	// "https://oss-<region>.aliyuncs.com".
+	Endpoint string
+	// UploadHost is the URL clients send uploads to (OSS_UPLOAD_HOST),
+	// default "https://<bucket>.oss-<region>.aliyuncs.com".
+	UploadHost string
+	// Profiles are the upload profiles (UPLOAD_PROFILES or
+	// UPLOAD_PROFILES_FILE); without either, DefaultProfiles.
+	Profiles upload.Profiles
+
+	Auth Auth
+	STS  STS
+
+	// CallbackURL is where OSS sends upload callbacks (CALLBACK_URL); empty
+	// disables callbacks.
+	CallbackURL string
+	// CallbackKeyURLPrefixes are the URL prefixes an OSS callback's public
+	// key may be fetched from (CALLBACK_PUBKEY_URL_PREFIXES), default
+	// OSS's own http:// and https://gosspublic.alicdn.com/.
+	CallbackKeyURLPrefixes []string
+
+	// CORSOrigins are the browser origins allowed to call the functions
+	// (CORS_ALLOWED_ORIGINS); "*" allows any. Empty: no CORS headers.
+	CORSOrigins []string
+	// RatePerMinute is the per-subject signing rate (RATE_LIMIT_PER_MINUTE,
+	// default 60; 0 disables) and RateBurst its burst (RATE_LIMIT_BURST,
+	// default 20).
+	RatePerMinute int
+	RateBurst     int
+	// LogLevel is LOG_LEVEL (debug, info, warn, error; default info).
+	LogLevel slog.Level
+}
+
+// Auth says who may ask for grants.
+type Auth struct {
+	// Mode is AuthNone, AuthJWT or AuthAPIKey (AUTH_MODE, required).
+	Mode string
+	// JWTSecret is the HS256 shared secret (JWT_HS256_SECRET, ≥ 32 bytes).
+	JWTSecret string
+	// JWKSURL is the RS256/ES256 key set URL (JWT_JWKS_URL).
+	JWKSURL string
+	// Issuer and Audience, when set, must match the token's iss and aud
+	// (JWT_ISSUER, JWT_AUDIENCE).
+	Issuer, Audience string
+	// APIKeys maps each API key to its subject (API_KEYS).
+	APIKeys map[string]string
+}
+
+// STS configures AssumeRole for the sts-token function.
+type STS struct {
+	// RoleARN is the role to assume (STS_ROLE_ARN), acs:ram::<account>:role/<name>.
+	RoleARN string
+	// Endpoint is the STS endpoint (STS_ENDPOINT), default
+	// "sts.<region>.aliyuncs.com"; "http://127.0.0.1:9100" for the local stack.
+	Endpoint string
+	// Duration is the credentials' lifetime (STS_DURATION, 15m … 1h, default 15m).
+	Duration time.Duration
+}
+
+// LogValue renders the config for logs with secrets redacted.
+func (c *Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("bucket", c.Bucket), slog.String("region", c.Region),
+		slog.String("endpoint", c.Endpoint), slog.String("uploadHost", c.UploadHost),
+		slog.Any("profiles", c.Profiles.Names()), slog.String("authMode", c.Auth.Mode),
+		slog.Bool("jwtSecretSet", c.Auth.JWTSecret != ""), slog.String("jwksURL", c.Auth.JWKSURL),
+		slog.Int("apiKeys", len(c.Auth.APIKeys)), slog.String("stsRoleARN", c.STS.RoleARN),
+		slog.String("stsEndpoint", c.STS.Endpoint), slog.Duration("stsDuration", c.STS.Duration),
+		slog.String("callbackURL", c.CallbackURL), slog.Any("corsOrigins", c.CORSOrigins),
+		slog.Int("ratePerMinute", c.RatePerMinute), slog.String("logLevel", c.LogLevel.String()),
+	)
+}
+
+// RequireSTS reports whether the STS settings the sts-token function needs
+// are present.
+func (c *Config) RequireSTS() error {
+	if c.STS.RoleARN == "" {
+		return &VarError{Name: "STS_ROLE_ARN", Problem: "required by sts-token: the RAM role to assume, acs:ram::<account-id>:role/<name>"}
+	}
+	return nil
+}
+
+// ErrInvalid is wrapped by every configuration error.
+var ErrInvalid = errors.New("config: invalid")
+
+// VarError is one invalid or missing variable.
+type VarError struct {
+	Name    string // the environment variable
+	Problem string // what is wrong and what is expected
+}
+
+func (e *VarError) Error() string { return fmt.Sprintf("config: %s: %s", e.Name, e.Problem) }
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *VarError) Is(target error) bool { return target == ErrInvalid }

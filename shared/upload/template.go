@@ -1,0 +1,141 @@
+package upload
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// maxPrefixLength bounds a prefix template, in bytes.
+const maxPrefixLength = 512
+
+// placeholder identifies a template placeholder; 0 means a literal part.
+type placeholder uint8
+
+const (
+	literal placeholder = iota
+	phSub
+	phYear
+	phMonth
+	phDay
+)
+
+var placeholders = map[string]placeholder{
+	"sub": phSub, "yyyy": phYear, "mm": phMonth, "dd": phDay,
+}
+
+type part struct {
+	ph  placeholder
+	lit string
+}
+
+// prefixTemplate is a parsed, validated prefix.
+type prefixTemplate struct {
+	parts   []part
+	usesSub bool
+}
+
+// parseTemplate validates s (see the package documentation); errors are
+// reasons for the "prefix" field.
+func parseTemplate(s string) (*prefixTemplate, error) {
+	switch {
+	case s == "":
+		return nil, fmt.Errorf("must not be empty")
+	case len(s) > maxPrefixLength:
+		return nil, fmt.Errorf("longer than %d bytes", maxPrefixLength)
+	case !utf8.ValidString(s):
+		return nil, fmt.Errorf("not valid UTF-8")
+	case strings.HasPrefix(s, "/"):
+		return nil, fmt.Errorf(`must not start with "/"`)
+	case !strings.HasSuffix(s, "/"):
+		return nil, fmt.Errorf(`must end with "/"`)
+	}
+	t := &prefixTemplate{}
+	rest := s
+	for rest != "" {
+		open := strings.IndexAny(rest, "{}")
+		if open < 0 {
+			t.parts = append(t.parts, part{lit: rest})
+			break
+		}
+		if rest[open] == '}' {
+			return nil, fmt.Errorf(`unmatched "}"`)
+		}
+		if open > 0 {
+			t.parts = append(t.parts, part{lit: rest[:open]})
+		}
+		end := strings.IndexAny(rest[open+1:], "{}")
+		if end < 0 || rest[open+1+end] != '}' {
+			return nil, fmt.Errorf(`unmatched "{"`)
+		}
+		name := rest[open+1 : open+1+end]
+		ph, ok := placeholders[name]
+		if !ok {
+			return nil, fmt.Errorf("unknown placeholder {%s}; allowed: {sub}, {yyyy}, {mm}, {dd}", name)
+		}
+		t.usesSub = t.usesSub || ph == phSub
+		t.parts = append(t.parts, part{ph: ph})
+		rest = rest[open+1+end+1:]
+	}
+	for _, p := range t.parts {
+		if p.ph != literal {
+			continue
+		}
+		for _, r := range p.lit {
+			switch {
+			case r == '\\':
+				return nil, fmt.Errorf("must not contain a backslash")
+			case r == '*' || r == '?':
+				return nil, fmt.Errorf("must not contain %q (a RAM policy wildcard)", r)
+			case r == '$':
+				return nil, fmt.Errorf(`must not contain "$" (a policy variable marker)`)
+			case unsafeRune(r):
+				return nil, fmt.Errorf("must not contain control character %U", r)
+			}
+		}
+	}
+	// Segments made only of literal text must not be empty, "." or "..".
+	// A segment holding a placeholder is never empty and never "." or "..":
+	// every expansion is non-empty, has no "/", and a subject of dots is
+	// escaped.
+	segs := strings.Split(strings.TrimSuffix(s, "/"), "/")
+	for _, seg := range segs {
+		switch seg {
+		case "":
+			return nil, fmt.Errorf(`must not contain an empty segment ("//")`)
+		case ".", "..":
+			return nil, fmt.Errorf("must not contain a %s segment", strconv.Quote(seg))
+		}
+	}
+	return t, nil
+}
+
+// expand returns the directory for subject at now (UTC date).
+func (t *prefixTemplate) expand(subject string, now time.Time) (string, error) {
+	var sub string
+	if t.usesSub {
+		var err error
+		if sub, err = SanitizeSubject(subject); err != nil {
+			return "", err
+		}
+	}
+	y, m, d := now.UTC().Date()
+	var b strings.Builder
+	for _, p := range t.parts {
+		switch p.ph {
+		case literal:
+			b.WriteString(p.lit)
+		case phSub:
+			b.WriteString(sub)
+		case phYear:
+			fmt.Fprintf(&b, "%04d", y)
+		case phMonth:
+			fmt.Fprintf(&b, "%02d", int(m))
+		case phDay:
+			fmt.Fprintf(&b, "%02d", d)
+		}
+	}
+	return b.String(), nil
+}
