@@ -24,25 +24,17 @@ type keyCache struct {
 	keys map[keyID]*signingKey
 }
 
-// signingKey is a derived V4 key and an HMAC keyed with it, kept pristine
-// (never written to) so that each signature starts from a cheap clone
-// instead of re-hashing the padded key blocks.
+// signingKey is a derived V4 key and a pool of HMACs keyed with it, so a
+// signature neither allocates an HMAC nor re-hashes the padded key blocks
+// (a reset keyed HMAC restores its precomputed inner state).
 type signingKey struct {
-	key []byte
-	mac hash.Hash
+	key  []byte
+	macs sync.Pool // of hash.Hash, keyed with key
 }
 
 // sum returns HMAC-SHA256(key, message) into out.
 func (k *signingKey) sum(message string, out *[sha256.Size]byte) {
-	var m hash.Hash
-	if c, ok := k.mac.(hash.Cloner); ok {
-		if cl, err := c.Clone(); err == nil {
-			m = cl
-		}
-	}
-	if m == nil {
-		m = hmac.New(sha256.New, k.key)
-	}
+	m := k.macs.Get().(hash.Hash)
 	buf := messageBuffers.Get().(*[]byte)
 	*buf = append((*buf)[:0], message...)
 	m.Write(*buf)
@@ -50,6 +42,8 @@ func (k *signingKey) sum(message string, out *[sha256.Size]byte) {
 		messageBuffers.Put(buf)
 	}
 	m.Sum(out[:0])
+	m.Reset()
+	k.macs.Put(m)
 }
 
 // messageBuffers recycles the byte copies of messages fed to HMAC (whose
@@ -57,10 +51,9 @@ func (k *signingKey) sum(message string, out *[sha256.Size]byte) {
 var messageBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func newSigningKey(key []byte) *signingKey {
-	m := hmac.New(sha256.New, key)
-	m.Sum(nil) // precomputes the padded-key states, which clones then share read-only
-	m.Reset()
-	return &signingKey{key: key, mac: m}
+	k := &signingKey{key: key}
+	k.macs.New = func() any { return hmac.New(sha256.New, key) }
+	return k
 }
 
 var derivedKeys = &keyCache{keys: map[keyID]*signingKey{}}

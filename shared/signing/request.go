@@ -167,11 +167,16 @@ func sortPairs(ps []pair) {
 	})
 }
 
-// renderQuery sorts ps by raw name, as url.Values.Encode does, so
-// presigned URLs match the official Go SDK's byte for byte, and joins them
-// as name=value.
+// renderQuery joins ps, sorted by encoded name, as name=value in the order
+// of url.Values.Encode (by raw name), so presigned URLs match the official
+// Go SDK's byte for byte.
 func renderQuery(ps []pair) string {
-	slices.SortStableFunc(ps, func(a, b pair) int { return strings.Compare(a.raw, b.raw) })
+	for _, p := range ps {
+		if p.name != p.raw { // an encoded name may sort differently from its raw form
+			slices.SortStableFunc(ps, func(a, b pair) int { return strings.Compare(a.raw, b.raw) })
+			break
+		}
+	}
 	n := 0
 	for _, p := range ps {
 		n += len(p.name) + len(p.value) + 2
@@ -213,16 +218,19 @@ func URIEncode(s string, encodeSlash bool) string {
 
 // writeURIEncoded writes URIEncode(s, encodeSlash) to b.
 func writeURIEncoded(b *strings.Builder, s string, encodeSlash bool) {
+	start := 0 // s[start:i] is a run of bytes written as they are
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unreserved(c) || (!encodeSlash && c == '/') {
-			b.WriteByte(c)
 			continue
 		}
+		b.WriteString(s[start:i])
 		b.WriteByte('%')
 		b.WriteByte(upperHex[c>>4])
 		b.WriteByte(upperHex[c&15])
+		start = i + 1
 	}
+	b.WriteString(s[start:])
 }
 
 // writeResourcePath writes the URI-encoded "/bucket/key" (see resourcePath).

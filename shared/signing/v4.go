@@ -3,10 +3,13 @@ package signing
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,7 +27,30 @@ const (
 )
 
 // FormatV4Date formats t as an x-oss-date value, e.g. "20231203T121212Z".
-func FormatV4Date(t time.Time) string { return t.UTC().Format(v4DateTimeLayout) }
+func FormatV4Date(t time.Time) string {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	if y < 0 || y > 9999 {
+		return t.Format(v4DateTimeLayout)
+	}
+	var b [16]byte
+	put := func(i, v, width int) {
+		for j := i + width - 1; j >= i; j-- {
+			b[j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	put(4, int(mo), 2)
+	put(6, d, 2)
+	b[8] = 'T'
+	put(9, h, 2)
+	put(11, mi, 2)
+	put(13, sec, 2)
+	b[15] = 'Z'
+	return string(b[:])
+}
 
 // ParseV4Date parses an x-oss-date value.
 func ParseV4Date(s string) (time.Time, error) {
@@ -135,8 +161,21 @@ func StringToSignV4(t time.Time, region, product, canonicalRequest string) strin
 	return stringToSignV4(FormatV4Date(t), region, product, canonicalRequest)
 }
 
+// sha256Pool recycles the hashers of canonical requests.
+var sha256Pool = sync.Pool{New: func() any { return sha256.New() }}
+
 func stringToSignV4(datetime, region, product, canonicalRequest string) string {
-	sum := sha256.Sum256([]byte(canonicalRequest))
+	var sum [sha256.Size]byte
+	h := sha256Pool.Get().(hash.Hash)
+	buf := messageBuffers.Get().(*[]byte)
+	*buf = append((*buf)[:0], canonicalRequest...)
+	h.Write(*buf)
+	if cap(*buf) <= 64<<10 {
+		messageBuffers.Put(buf)
+	}
+	h.Sum(sum[:0])
+	h.Reset()
+	sha256Pool.Put(h)
 	var hexSum [64]byte
 	hex.Encode(hexSum[:], sum[:])
 	var b strings.Builder
@@ -245,7 +284,9 @@ func PresignV4(r *Request, c Credentials, t time.Time, expires time.Duration) (*
 	sortPairs(pairs)
 	cr := canonicalRequestV4(r, pairs, additional)
 	sts := stringToSignV4(datetime, region, product, cr)
-	pairs = append(pairs, pair{"x-oss-signature", signatureV4(signingKeyV4(c.AccessKeySecret, t, region, product), sts), "x-oss-signature"})
+	sig := pair{"x-oss-signature", signatureV4(signingKeyV4(c.AccessKeySecret, t, region, product), sts), "x-oss-signature"}
+	at, _ := slices.BinarySearchFunc(pairs, sig, func(a, b pair) int { return strings.Compare(a.name, b.name) })
+	pairs = slices.Insert(pairs, at, sig) // keep pairs sorted: renderQuery relies on it
 	return &Presigned{
 		RawQuery: renderQuery(pairs),
 		SignedHeaders: signedHeaders(r.header(), func(low string) bool {
