@@ -4,17 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"ossdirect/internal/golden"
 	"ossdirect/shared/policy"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 var exp = time.Date(2024, 1, 2, 3, 4, 5, 678_900_000, time.UTC)
 
@@ -210,19 +206,7 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "full.golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("Marshal differs from %s:\n got %s\nwant %s", path, got, want)
-	}
+	golden.Check(t, "full.golden.json", got)
 }
 
 func TestRoundTrip(t *testing.T) {

@@ -1,16 +1,14 @@
 package upload_test
 
 import (
-	"bytes"
 	"errors"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"ossdirect/internal/golden"
 	"ossdirect/shared/policy"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/upload"
@@ -360,24 +358,7 @@ func TestPostFormPolicyGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "post-v4-sts.policy.golden.json", got)
-}
-
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s:\n got %s\nwant %s", path, got, want)
-	}
+	golden.Check(t, "post-v4-sts.policy.golden.json", got)
 }
 
 func TestPutHeaders(t *testing.T) {

@@ -3,14 +3,12 @@ package upload_test
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"strings"
 	"testing"
 
+	"ossdirect/internal/golden"
 	"ossdirect/shared/upload"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func TestSessionPolicy(t *testing.T) {
 	t.Parallel()
@@ -23,7 +21,7 @@ func TestSessionPolicy(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("SessionPolicy:\n got %s\nwant %s", got, want)
 	}
-	checkGolden(t, "session-policy.golden.json", got)
+	golden.Check(t, "session-policy.golden.json", got)
 	if !json.Valid(got) {
 		t.Error("invalid JSON")
 	}
