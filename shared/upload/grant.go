@@ -73,6 +73,11 @@ type Grant struct {
 	// callback package). When set, PostForm sends and pins it and
 	// PutHeaders sends it as x-oss-callback.
 	CallbackParam string
+	// CallbackVars are the callback's custom variables ("x:name" ->
+	// value). PostForm sends each as a form field and pins it in the
+	// policy; PutHeaders sends them as x-oss-callback-var (a signed
+	// header), so a client can change none of them.
+	CallbackVars map[string]string
 	// SignatureVersion is the profile's default PostObject signature.
 	SignatureVersion string
 }

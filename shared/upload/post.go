@@ -1,8 +1,11 @@
 package upload
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -102,10 +105,7 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 	}
 	b.Exact("success_action_status", SuccessActionStatus)
 	fields["success_action_status"] = SuccessActionStatus
-	if g.CallbackParam != "" {
-		b.Exact("callback", g.CallbackParam)
-		fields["callback"] = g.CallbackParam
-	}
+	g.pinCallback(b, fields)
 
 	p, err := b.Build()
 	if err != nil {
@@ -125,6 +125,61 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 		fields["OSSAccessKeyId"] = creds.AccessKeyID
 		fields["Signature"] = signing.PostSignatureV1(creds.AccessKeySecret, encoded)
 	}
+	if creds.Temporary() {
+		fields["x-oss-security-token"] = creds.SecurityToken
+	}
+	return &PostForm{Policy: p, Fields: fields, Expiration: g.Expiration}, nil
+}
+
+// pinCallback adds the callback parameter and its custom variables to the
+// form and pins each in the policy.
+func (g *Grant) pinCallback(b *policy.Builder, fields map[string]string) {
+	if g.CallbackParam == "" {
+		return
+	}
+	b.Exact("callback", g.CallbackParam)
+	fields["callback"] = g.CallbackParam
+	names := make([]string, 0, len(g.CallbackVars))
+	for name := range g.CallbackVars {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b.Exact(name, g.CallbackVars[name])
+		fields[name] = g.CallbackVars[name]
+	}
+}
+
+// LegacyPostForm compiles g for clients written against Alibaba's
+// server-signature samples (the "seed" clients): a V1 policy that pins only
+// what those clients send — the bucket, the size range, a key starting with
+// Dir (the client appends its own file name) and the callback with its
+// variables — signed with creds. Content types, overwrite protection and
+// success_action_status cannot be enforced this way, because such clients do
+// not send those fields; use PostForm whenever the client can be changed.
+// With temporary credentials the client must also send
+// x-oss-security-token, which the samples do not: seed clients need a static
+// RAM user key.
+func (g *Grant) LegacyPostForm(creds signing.Credentials, now time.Time) (*PostForm, error) {
+	if err := g.checkCommon(creds, now); err != nil {
+		return nil, err
+	}
+	b := policy.New(g.Expiration).Exact("bucket", g.Bucket).
+		ContentLengthRange(g.MinSize, g.MaxSize).
+		StartsWith("key", g.Dir)
+	fields := map[string]string{}
+	g.pinCallback(b, fields)
+	p, err := b.Build()
+	if err != nil {
+		return nil, fmt.Errorf("upload: building policy: %w", err)
+	}
+	encoded, err := p.Base64()
+	if err != nil {
+		return nil, fmt.Errorf("upload: encoding policy: %w", err)
+	}
+	fields["policy"] = encoded
+	fields["OSSAccessKeyId"] = creds.AccessKeyID
+	fields["Signature"] = signing.PostSignatureV1(creds.AccessKeySecret, encoded)
 	if creds.Temporary() {
 		fields["x-oss-security-token"] = creds.SecurityToken
 	}
@@ -178,6 +233,13 @@ func (g *Grant) PutHeaders() (map[string]string, error) {
 	}
 	if g.CallbackParam != "" {
 		h["x-oss-callback"] = g.CallbackParam
+		if len(g.CallbackVars) > 0 {
+			vars, err := json.Marshal(g.CallbackVars)
+			if err != nil {
+				return nil, fmt.Errorf("upload: callback vars: %w", err)
+			}
+			h["x-oss-callback-var"] = base64.StdEncoding.EncodeToString(vars)
+		}
 	}
 	return h, nil
 }
