@@ -8,7 +8,7 @@ STATICCHECK_VERSION := v0.8.2
 FUZZTIME  ?= 10s
 BENCHCOUNT ?= 5
 
-.PHONY: all test build lint bench fuzz run deps check-go clean
+.PHONY: all test test-go test-e2e build lint bench fuzz run deps check-go check-node clean
 
 all: lint test build
 
@@ -18,12 +18,21 @@ check-go:
 deps: check-go
 	$(GO) mod download
 
-## test: vet, formatting, and every test (race detector on)
-test: deps
+## test: vet, formatting, every Go test (race detector on), then the end-to-end tests
+test: test-go test-e2e
+
+test-go: deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:" $$unformatted >&2; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
+
+check-node:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { echo "Node.js 20+ and npm are needed for the end-to-end tests (official JS SDK ali-oss): install them, e.g. 'apt-get install nodejs npm'" >&2; exit 1; }
+
+## test-e2e: official clients (ali-oss in Node) against `ossdirect dev`
+test-e2e: build check-node
+	cd e2e && npm ci --no-audit --no-fund && npm test
 
 ## build: the host CLI in build/bin/ossdirect
 build: deps
@@ -48,10 +57,11 @@ fuzz: deps
 	  done; \
 	done
 
-## run: the local stack (OSS + STS emulators and the functions)
+## run: the local stack (OSS and STS emulators, API status page) on loopback, data in ./.data
+DEV_FLAGS ?=
 run: build
-	@echo "The local stack (ossdirect dev: OSS and STS emulators plus the four functions) arrives with the emulator issue."
-	@echo "Today the CLI works: $(BIN)/ossdirect sign post|request|url, $(BIN)/ossdirect verify callback — see README.md."
+	@echo "Starting the local stack: open http://127.0.0.1:8080/ (Ctrl-C stops it; data stays in ./.data)." >&2
+	$(BIN)/ossdirect dev $(DEV_FLAGS)
 
 clean:
 	rm -rf build

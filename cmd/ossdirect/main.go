@@ -7,6 +7,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,7 @@ commands:
   sign request   sign a request in its Authorization header (V1 or V4)
   sign url       presign a URL (V1 or V4)
   verify callback  verify an OSS upload callback signature
+  dev            run the local stack: OSS and STS emulators on loopback
   version        print the version
 
 Run "ossdirect <command> -h" for the flags of a command.
@@ -63,6 +65,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		return verifyCallback(args[2:], stdout, stderr)
+	case "dev":
+		err = devCommand(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		return printJSON(stdout, stderr, map[string]string{"version": version()})
 	case "help", "-h", "--help":
@@ -71,6 +75,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		fmt.Fprintf(stderr, "ossdirect: unknown command %q\n%s", cmd, usage)
 		return exitUsage
+	}
+	if errors.Is(err, errHelp) {
+		return 0
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ossdirect: %v\n", err)

@@ -223,6 +223,8 @@ func TestErrors(t *testing.T) {
 		{"url bad time", []string{"sign", "url", "--version", "v4", "--method", "GET", "--bucket", "b", "--access-key-id", "a", "--access-key-secret", "s", "--region", "r", "--host", "h", "--time", "yesterday", "--expires", "60"}, "--time \"yesterday\""},
 		{"url bad scheme", []string{"sign", "url", "--version", "v1", "--method", "GET", "--bucket", "b", "--access-key-id", "a", "--access-key-secret", "s", "--host", "h", "--scheme", "ftp"}, "want http or https"},
 		{"stray argument", []string{"sign", "post", "extra"}, `unexpected argument "extra"`},
+		{"dev bad log level", []string{"dev", "--log-level", "loud"}, `--log-level "loud"`},
+		{"dev bad address", []string{"dev", "--addr", "not-an-address", "--data", os.TempDir()}, "API listener on not-an-address"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

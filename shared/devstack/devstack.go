@@ -1,0 +1,260 @@
+// Package devstack assembles the local stack behind `ossdirect dev`: the OSS
+// emulator, the STS emulator and the API listener, on loopback, sharing one
+// root identity and one data folder. The CLI and the end-to-end tests start
+// the same stack through Start.
+//
+// It is a development tool: the default identity is public and never valid
+// in the cloud, and nothing here is meant for production.
+package devstack
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"ossdirect/shared/ossemu"
+	"ossdirect/shared/ossemu/notify"
+	"ossdirect/shared/stsemu"
+)
+
+// The development identity: fixed, documented, and never valid in the
+// cloud (real AccessKey IDs start with "LTAI" or "STS.").
+const (
+	DevAccessKeyID     = "DEVossdirectLocalKeyId"
+	DevAccessKeySecret = "dev-secret-ossdirect-local-only-never-valid-in-the-cloud"
+)
+
+// Config configures the stack. Zero values get the defaults in brackets.
+type Config struct {
+	Addr    string // API and status page ["127.0.0.1:8080"]; port 0 picks a free port
+	OSSAddr string // OSS emulator ["127.0.0.1:9000"]
+	STSAddr string // STS emulator ["127.0.0.1:9100"]
+	Dir     string // data folder [".data"]
+	Bucket  string // ["dev-bucket"]
+	Region  string // ["cn-hangzhou"]
+	// AccessKeyID and AccessKeySecret are the root identity the emulators
+	// trust [DevAccessKeyID, DevAccessKeySecret].
+	AccessKeyID, AccessKeySecret string
+	// CORSOrigins the OSS emulator allows [the API's own origin].
+	CORSOrigins []string
+	Logger      *slog.Logger // nil discards
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	API, OSS, STS   string // base URLs, with the ports actually bound
+	Bucket, Region  string
+	KeyURL          string // where the OSS emulator serves its callback public key
+	KeyURLPrefix    string // the prefix to allow-list for callback verification
+	Dir             string
+	AccessKeyID     string
+	servers         []*http.Server
+	errs            chan error
+	accessKeySecret string
+	authority       *stsemu.Authority
+}
+
+// Info is the JSON line `ossdirect dev` prints once every listener is up.
+type Info struct {
+	API    string `json:"api"`
+	OSS    string `json:"oss"`
+	STS    string `json:"sts"`
+	Bucket string `json:"bucket"`
+	Region string `json:"region"`
+}
+
+// Info returns the stack's endpoints.
+func (s *Stack) Info() Info {
+	return Info{API: s.API, OSS: s.OSS, STS: s.STS, Bucket: s.Bucket, Region: s.Region}
+}
+
+// Start binds every listener, then serves in the background. It returns
+// when all listeners are up, or the first error (and then nothing is left
+// running).
+func Start(cfg Config) (*Stack, error) {
+	def := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
+	}
+	def(&cfg.Addr, "127.0.0.1:8080")
+	def(&cfg.OSSAddr, "127.0.0.1:9000")
+	def(&cfg.STSAddr, "127.0.0.1:9100")
+	def(&cfg.Dir, ".data")
+	def(&cfg.Bucket, "dev-bucket")
+	def(&cfg.Region, "cn-hangzhou")
+	if cfg.AccessKeyID == "" && cfg.AccessKeySecret == "" {
+		cfg.AccessKeyID, cfg.AccessKeySecret = DevAccessKeyID, DevAccessKeySecret
+	}
+	if cfg.AccessKeyID == "" || cfg.AccessKeySecret == "" {
+		return nil, errors.New("devstack: give both the access key id and the secret, or neither")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: data folder: %w", err)
+	}
+
+	var listeners []net.Listener
+	closeAll := func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}
+	listen := func(what, addr string) (net.Listener, string, error) {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, "", fmt.Errorf("devstack: %s listener on %s: %w", what, addr, err)
+		}
+		listeners = append(listeners, l)
+		return l, "http://" + l.Addr().String(), nil
+	}
+	apiL, apiURL, err := listen("API", cfg.Addr)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	ossL, ossURL, err := listen("OSS", cfg.OSSAddr)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	stsL, stsURL, err := listen("STS", cfg.STSAddr)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+
+	authority, err := stsemu.NewAuthority(stsemu.AuthorityConfig{AccessKeyID: cfg.AccessKeyID, AccessKeySecret: cfg.AccessKeySecret})
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+	stsSrv, err := stsemu.New(stsemu.Config{Authority: authority, Logger: log.With("component", "stsemu")})
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("devstack: callback key: %w", err)
+	}
+	origins := cfg.CORSOrigins
+	if len(origins) == 0 {
+		origins = []string{apiURL}
+	}
+	sender := &notify.Sender{Key: key, Logger: log.With("component", "callback")}
+	ossSrv, err := ossemu.New(ossemu.Config{
+		Dir:         dir,
+		Buckets:     []string{cfg.Bucket},
+		Region:      cfg.Region,
+		Credentials: credentials{root: ossemu.StaticCredentials{cfg.AccessKeyID: cfg.AccessKeySecret}, sts: authority},
+		CORSOrigins: origins,
+		Callbacks:   sender,
+		Logger:      log.With("component", "ossemu"),
+	})
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+	keyURL := ossSrv.KeyURL(ossURL)
+	sender.PubKeyURL = keyURL
+
+	s := &Stack{
+		API: apiURL, OSS: ossURL, STS: stsURL, Bucket: cfg.Bucket, Region: cfg.Region,
+		KeyURL: keyURL, KeyURLPrefix: ossSrv.KeyURLPrefix(ossURL), Dir: dir,
+		AccessKeyID: cfg.AccessKeyID, errs: make(chan error, 3),
+	}
+	api, err := s.apiHandler()
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	for _, x := range []struct {
+		l net.Listener
+		h http.Handler
+	}{{apiL, api}, {ossL, ossSrv}, {stsL, stsSrv}} {
+		srv := &http.Server{Handler: x.h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		s.servers = append(s.servers, srv)
+		go func(l net.Listener) {
+			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.errs <- err
+			}
+		}(x.l)
+	}
+	log.Info("local stack up", "api", apiURL, "oss", ossURL, "sts", stsURL, "bucket", cfg.Bucket, "dir", dir)
+	return s, nil
+}
+
+// Err reports a listener that stopped on its own.
+func (s *Stack) Err() <-chan error { return s.errs }
+
+// Close stops every listener, letting in-flight requests finish until ctx ends.
+func (s *Stack) Close(ctx context.Context) error {
+	var errs []error
+	for _, srv := range s.servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+//go:embed status.html
+var statusHTML string
+
+func (s *Stack) apiHandler() (http.Handler, error) {
+	page, err := template.New("status").Parse(statusHTML)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: status page: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		page.Execute(w, map[string]string{
+			"OSS": s.OSS, "OSSHost": strings.TrimPrefix(s.OSS, "http://"), "STS": s.STS, "Bucket": s.Bucket,
+			"Region": s.Region, "KeyURL": s.KeyURL, "Data": s.Dir, "AccessKeyID": s.AccessKeyID,
+		})
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "stack": s.Info()})
+	})
+	return mux, nil
+}
+
+// credentials is what the OSS emulator trusts: the root identity, and the
+// temporary credentials the STS emulator issued (with their session policy).
+type credentials struct {
+	root ossemu.StaticCredentials
+	sts  *stsemu.Authority
+}
+
+func (c credentials) Lookup(accessKeyID, securityToken string, now time.Time) (ossemu.Principal, error) {
+	if securityToken == "" {
+		return c.root.Lookup(accessKeyID, "", now)
+	}
+	id, err := c.sts.Lookup(accessKeyID, securityToken, now)
+	switch {
+	case errors.Is(err, stsemu.ErrTokenExpired):
+		return ossemu.Principal{}, fmt.Errorf("%w: %v", ossemu.ErrSecurityTokenExpired, err)
+	case err != nil:
+		return ossemu.Principal{}, fmt.Errorf("%w: %v", ossemu.ErrInvalidSecurityToken, err)
+	}
+	return ossemu.Principal{Secret: id.AccessKeySecret, Allowed: id.Allows}, nil
+}

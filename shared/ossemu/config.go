@@ -1,0 +1,208 @@
+package ossemu
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"ossdirect/shared/ossemu/notify"
+)
+
+// DefaultMaxObjectSize is the largest object PutObject and PostObject accept
+// when Config.MaxObjectSize is zero: 5 GiB, OSS's limit.
+const DefaultMaxObjectSize int64 = 5 << 30
+
+// DefaultKeyURLPath is Config.KeyURLPath when empty.
+const DefaultKeyURLPath = "/_ossemu/"
+
+// KeyFileName is the name, under Config.KeyURLPath, at which the server
+// serves the callback public key (PEM).
+const KeyFileName = "callback_pub_key.pem"
+
+// Config configures a Server. Dir and Credentials are required.
+type Config struct {
+	// Dir is the data folder: objects, sidecar metadata, temporary files and
+	// multipart parts. Required. It is created when missing. Only one Server
+	// may use a Dir at a time.
+	Dir string
+	// Buckets are the buckets served; each is created as a directory under
+	// Dir. Names follow OSS's rules (3–63 characters: lower-case letters,
+	// digits and "-", starting and ending with a letter or digit).
+	Buckets []string
+	// Region is the region id that V4 signatures (header, URL, PostObject)
+	// must name in their credential scope, e.g. "cn-hangzhou". Default
+	// "cn-hangzhou". A leading "oss-" is removed.
+	Region string
+	// CNAMEs maps a host name (without port, lower case) to the bucket it
+	// serves in custom-domain style, where the path is "/<key>". Every other
+	// host is addressed path style: "/<bucket>/<key>".
+	CNAMEs map[string]string
+	// Credentials decides who may sign requests. Required.
+	Credentials Credentials
+	// CORSOrigins are the browser origins allowed by the buckets' CORS rule
+	// ("*" allows any, one "*" wildcard per entry, e.g.
+	// "http://*.example.com"). Empty means no CORS rule: preflights get 403.
+	CORSOrigins []string
+	// Callbacks performs upload callbacks. Nil: a request that carries a
+	// callback gets 400 InvalidArgument "callback is not enabled". Its
+	// PubKeyURL must be set before the first callback, normally to
+	// Server.KeyURL(baseURL) once the listening address is known; the
+	// server serves the public half of its Key there.
+	Callbacks *notify.Sender
+	// KeyURLPath is the path prefix (starting and ending with "/") under
+	// which the callback public key is served, on every host that is not
+	// a CNAME.
+	// Default DefaultKeyURLPath ("/_ossemu/"); its first segment must not
+	// be a valid bucket name, so it can never shadow an object.
+	KeyURLPath string
+	// MaxObjectSize bounds PutObject, PostObject, UploadPart and
+	// CompleteMultipartUpload bodies, in bytes. Default DefaultMaxObjectSize.
+	MaxObjectSize int64
+	// Now is the clock; nil means time.Now. It is read once per request.
+	Now func() time.Time
+	// Logger receives one line per request and every internal error;
+	// nil discards. Secrets, Authorization values and tokens are never logged.
+	Logger *slog.Logger
+}
+
+// Sentinel errors for Credentials implementations; wrap them with %w.
+var (
+	// ErrUnknownAccessKey reports an access key id the emulator does not
+	// know: 403 InvalidAccessKeyId.
+	ErrUnknownAccessKey = errors.New("ossemu: unknown access key id")
+	// ErrSecurityTokenExpired reports an expired STS token: 403
+	// SecurityTokenExpired.
+	ErrSecurityTokenExpired = errors.New("ossemu: security token expired")
+	// ErrInvalidSecurityToken reports a token that is malformed, unknown,
+	// not issued for the access key, or sent with a permanent key: 403
+	// InvalidSecurityToken.
+	ErrInvalidSecurityToken = errors.New("ossemu: invalid security token")
+	// ErrInvalidConfig reports a Config that New refuses.
+	ErrInvalidConfig = errors.New("ossemu: invalid config")
+)
+
+// Credentials is what the emulator trusts. It is declared here, by its
+// consumer; the dev stack puts the root key pair and the STS emulator's
+// authority behind it.
+type Credentials interface {
+	// Lookup returns the principal for an access key id and the security
+	// token presented with it ("" = none), at now. Errors wrap
+	// ErrUnknownAccessKey, ErrSecurityTokenExpired or ErrInvalidSecurityToken;
+	// any other error is an internal error (500).
+	Lookup(accessKeyID, securityToken string, now time.Time) (Principal, error)
+}
+
+// Principal is an authenticated identity.
+type Principal struct {
+	// Secret is the access key secret the request must be signed with.
+	Secret string
+	// Allowed reports whether the principal may perform action (a RAM
+	// action such as "oss:PutObject") on resource
+	// ("acs:oss:*:*:<bucket>/<key>"). Nil allows everything (the root
+	// identity).
+	Allowed func(action, resource string) bool
+}
+
+// StaticCredentials maps access key ids to secrets. Every key is a root
+// identity (allowed everything); a security token is refused.
+type StaticCredentials map[string]string
+
+var _ Credentials = StaticCredentials(nil)
+
+// Lookup implements Credentials.
+func (c StaticCredentials) Lookup(accessKeyID, securityToken string, _ time.Time) (Principal, error) {
+	secret, ok := c[accessKeyID]
+	if !ok {
+		return Principal{}, ErrUnknownAccessKey
+	}
+	if securityToken != "" {
+		return Principal{}, fmt.Errorf("%w: a permanent access key takes no security token", ErrInvalidSecurityToken)
+	}
+	return Principal{Secret: secret}, nil
+}
+
+// validate applies defaults to a copy of cfg and checks it.
+func (cfg Config) validate() (Config, error) {
+	bad := func(format string, args ...any) (Config, error) {
+		return cfg, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...)
+	}
+	if cfg.Dir == "" {
+		return bad("Dir is required")
+	}
+	if cfg.Credentials == nil {
+		return bad("Credentials is required")
+	}
+	cfg.Region = strings.TrimPrefix(cfg.Region, "oss-")
+	if cfg.Region == "" {
+		cfg.Region = "cn-hangzhou"
+	}
+	seen := map[string]bool{}
+	for _, b := range cfg.Buckets {
+		if !validBucketName(b) {
+			return bad("bucket %q: not a valid OSS bucket name", b)
+		}
+		if seen[b] {
+			return bad("bucket %q listed twice", b)
+		}
+		seen[b] = true
+	}
+	cnames := make(map[string]string, len(cfg.CNAMEs))
+	for host, b := range cfg.CNAMEs {
+		h := strings.ToLower(host)
+		if h == "" || strings.Contains(h, ":") || h == "localhost" || net.ParseIP(h) != nil {
+			return bad("CNAMEs: host %q must be a domain name without port", host)
+		}
+		if !seen[b] {
+			return bad("CNAMEs: host %q names bucket %q, which is not in Buckets", host, b)
+		}
+		cnames[h] = b
+	}
+	cfg.CNAMEs = cnames
+	for _, o := range cfg.CORSOrigins {
+		if o == "" || strings.Count(o, "*") > 1 {
+			return bad("CORSOrigins: %q must be non-empty with at most one \"*\"", o)
+		}
+	}
+	if cfg.KeyURLPath == "" {
+		cfg.KeyURLPath = DefaultKeyURLPath
+	}
+	if !strings.HasPrefix(cfg.KeyURLPath, "/") || !strings.HasSuffix(cfg.KeyURLPath, "/") || len(cfg.KeyURLPath) < 3 {
+		return bad("KeyURLPath %q must start and end with \"/\" and name a folder", cfg.KeyURLPath)
+	}
+	if first, _, _ := strings.Cut(cfg.KeyURLPath[1:], "/"); validBucketName(first) {
+		return bad("KeyURLPath %q: first segment %q is a valid bucket name and could shadow objects", cfg.KeyURLPath, first)
+	}
+	if cfg.MaxObjectSize < 0 {
+		return bad("MaxObjectSize must be >= 0")
+	}
+	if cfg.MaxObjectSize == 0 {
+		cfg.MaxObjectSize = DefaultMaxObjectSize
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg, nil
+}
+
+// validBucketName reports whether name follows OSS's bucket naming rules.
+func validBucketName(name string) bool {
+	if len(name) < 3 || len(name) > 63 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-' && i > 0 && i < len(name)-1:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,79 @@
+// Package ossemu is a local, OSS-compatible HTTP server (an http.Handler)
+// that is faithful for everything direct uploads touch. It is the project's
+// test oracle, so it refuses what Alibaba Cloud OSS refuses, with OSS's
+// status codes, error codes and XML error bodies
+// (reference/oss-protocol.md in the design documents).
+//
+// # What it emulates
+//
+//   - Addressing: path style ("http://127.0.0.1:9000/<bucket>/<key>") on
+//     every host that is not a configured CNAME, and custom-domain style
+//     ("/<key>") on CNAME hosts. Signatures always cover "/<bucket>/<key>".
+//   - Operations: PostObject (browser form upload, V1 and V4 policies),
+//     PutObject, GetObject (single Range, conditional headers, response-*
+//     overrides), HeadObject (errors in the x-oss-err header), DeleteObject,
+//     and the multipart calls: InitiateMultipartUpload, UploadPart,
+//     CompleteMultipartUpload (including x-oss-complete-all), AbortMultipartUpload
+//     and ListParts.
+//   - Authentication: V1 and V4 header signatures, V1 and V4 presigned
+//     URLs, V1 and V4 PostObject signatures and policy evaluation, STS
+//     security tokens and RAM permissions through the Credentials
+//     interface. Buckets are private: anonymous requests get 403.
+//   - x-oss-forbid-overwrite, checked again atomically when the object is
+//     installed, so two concurrent uploads cannot both win.
+//   - Data integrity: bodies stream to a temporary file beside the data
+//     (bounded memory) while MD5 and CRC-64/ECMA are computed, and replace
+//     the object by a rename only when complete and valid. ETags are the
+//     quoted upper-case MD5 (simple uploads) or "<MD5 of the part MD5s>-N"
+//     (multipart, S3's formula; OSS documents none);
+//     x-oss-hash-crc64ecma is returned on uploads, Get and Head.
+//   - CORS as a bucket with one rule: Config.CORSOrigins, methods GET PUT
+//     POST DELETE HEAD, every header, ETag and x-oss-request-id exposed.
+//   - Upload callbacks (PutObject, PostObject, CompleteMultipartUpload)
+//     through the notify package, signed with the emulator's own RSA key,
+//     whose public half is served at Server.KeyURL on every host that is not
+//     a CNAME (its first path segment is not a valid bucket name, so it never
+//     shadows an object).
+//
+// Every response carries x-oss-request-id; every error comes from one table
+// (errors.go) through one writer.
+//
+// # What it does not emulate
+//
+// No service or bucket operations other than PostObject (no ListBuckets,
+// ListObjects, ListMultipartUploads, bucket creation or configuration), no
+// versioning, ACL, tagging, lifecycle, encryption, storage classes,
+// symlinks, AppendObject, CopyObject, image processing or
+// success_action_redirect. Requests that need them get 501 NotImplemented
+// rather than a silent success. Virtual-hosted addressing
+// (bucket.endpoint) is not supported.
+//
+// # Choices where OSS is silent
+//
+//   - Range: one "bytes=" range; malformed or multi-range values are ignored
+//     (whole object, 200), an end past the object is cut, a start at or past
+//     the end is 416 InvalidRange. x-oss-range-behavior is not emulated.
+//   - PostObject: a form field given twice (names compare case-insensitively)
+//     is 400 InvalidArgument; "${filename}" in the key is replaced by the file
+//     part's file name after the policy check; the success_action_status of a
+//     request with a callback is ignored (the callback's JSON answers 200).
+//   - A V4 credential naming another region is 400 InvalidArgument.
+//   - InitiateMultipartUpload's x-oss-forbid-overwrite is checked again at
+//     CompleteMultipartUpload, as well as Complete's own.
+//   - EC values are sent only where the protocol reference or the official
+//     SDK's tests document them; other errors carry an empty <EC>.
+//
+// # Data folder
+//
+// One Server owns its Config.Dir:
+//
+//	<Dir>/<bucket>/<encoded key>               object data
+//	<Dir>/.ossemu/meta/<bucket>/<encoded key>  metadata (JSON)
+//	<Dir>/.ossemu/tmp/                         bodies being received
+//	<Dir>/.ossemu/uploads/<upload id>/         multipart uploads in progress
+//
+// A key is encoded as one file name: bytes other than [A-Za-z0-9_.-] (and a
+// leading ".") become %XX, and names over 200 bytes become "~" + SHA-256.
+// A file copied into a bucket folder by hand is served, with metadata
+// computed from its bytes.
+package ossemu
