@@ -1,0 +1,223 @@
+package fcrun
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/aliyun/fc-runtime-go-sdk/events"
+	"github.com/aliyun/fc-runtime-go-sdk/fc"
+)
+
+// Environment variable names Start looks up through Options.Lookup.
+const (
+	EnvRuntimeAPI = "FC_RUNTIME_API" // host:port of the FC runtime API (set by FC for built-in runtimes)
+	EnvPort       = "PORT"           // plain-HTTP port (containers, Kubernetes)
+)
+
+// DefaultMaxBody is the request body cap when Options.MaxBody is zero.
+const DefaultMaxBody = 6 << 20
+
+// Plain-HTTP server timeouts. shutdownTimeout stays below Kubernetes'
+// default 30 s termination grace period.
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 25 * time.Second
+)
+
+// Options configures Start and Handler. The zero value serves HTTP events
+// only, logs to slog.Default and caps bodies at DefaultMaxBody; Start also
+// needs Lookup.
+type Options struct {
+	// Events handles OSS trigger events. Nil: such events are rejected with
+	// an error wrapping ErrNoEventsHandler. A returned error is posted to
+	// FC as the invocation's error (FC's async retry policy then applies).
+	Events func(ctx context.Context, ev *events.OssEvent) error
+	// Logger receives panics, the listening address and shutdown notes.
+	// Default: slog.Default().
+	Logger *slog.Logger
+	// Lookup looks up an environment variable; main passes os.LookupEnv.
+	// Required by Start, unused by Handler.
+	Lookup func(string) (string, bool)
+	// MaxBody caps request bodies (http.MaxBytesReader) in both modes.
+	// Default (0): DefaultMaxBody, 6 MiB; negative: no cap.
+	MaxBody int64
+	// ListenHost is the interface the plain-HTTP server binds, default ""
+	// (all interfaces, as containers need). The port always comes from PORT.
+	ListenHost string
+}
+
+func (o *Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.Default()
+	}
+	return o.Logger
+}
+
+func (o *Options) maxBody() int64 {
+	if o.MaxBody == 0 {
+		return DefaultMaxBody
+	}
+	return o.MaxBody
+}
+
+// Start runs h as an FC function:
+//
+//   - with FC_RUNTIME_API set it calls fc.Start with Handler(h, opts) and
+//     never returns (the SDK exits the process if its loop fails);
+//   - with FC_RUNTIME_API unset and PORT set it serves plain HTTP on
+//     ListenHost:PORT (PORT=0 picks a free port; the address is logged) and
+//     returns nil after a graceful shutdown on SIGTERM or SIGINT;
+//   - with neither it returns ErrNoRuntime.
+//
+// Both variables are read through opts.Lookup; an empty value counts as
+// unset.
+func Start(h http.Handler, opts Options) error {
+	if h == nil {
+		return errorf(ErrOptions, "nil http.Handler")
+	}
+	if opts.Lookup == nil {
+		return errorf(ErrOptions, "Options.Lookup is nil (main passes os.LookupEnv)")
+	}
+	if api, ok := opts.Lookup(EnvRuntimeAPI); ok && api != "" {
+		// The SDK reads FC_RUNTIME_API from the process environment itself;
+		// make it see the value Lookup returned.
+		if err := os.Setenv(EnvRuntimeAPI, api); err != nil {
+			return errorf(ErrOptions, "set %s: %v", EnvRuntimeAPI, err)
+		}
+		opts.logger().Debug("fcrun: starting FC runtime loop", "runtimeAPI", api)
+		fc.Start(Handler(h, opts))
+		return errors.New("fcrun: fc.Start returned") // unreachable: fc.Start blocks or exits
+	}
+	port, ok := opts.Lookup(EnvPort)
+	if !ok || port == "" {
+		return ErrNoRuntime
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errorf(ErrOptions, "%s=%q is not a port number", EnvPort, port)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(opts.ListenHost, port))
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	return serve(ctx, ln, h, opts)
+}
+
+// serve serves h on ln until ctx is done, then shuts down gracefully. It
+// returns nil after a clean shutdown.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, opts Options) error {
+	log := opts.logger()
+	srv := &http.Server{
+		Handler:           plainHandler(h, opts),
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("fcrun: serving plain HTTP", "addr", ln.Addr().String())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("fcrun: shutting down", "timeout", shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("fcrun: stopped")
+	return nil
+}
+
+// plainHandler wraps h for the plain-HTTP server: body cap and the same
+// panic answer as in FC mode.
+func plainHandler(h http.Handler, opts Options) http.Handler {
+	log, maxBody := opts.logger(), opts.maxBody()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if maxBody > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		tw := &trackingWriter{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			logPanic(r.Context(), log, v, r)
+			if tw.committed {
+				// The status line is gone: abort the connection like net/http.
+				panic(http.ErrAbortHandler)
+			}
+			writeInternalError(w)
+		}()
+		h.ServeHTTP(tw, r)
+	})
+}
+
+// trackingWriter notes whether the response was committed, so a panic
+// answer is only written when nothing was sent yet.
+type trackingWriter struct {
+	http.ResponseWriter
+	committed bool
+}
+
+func (t *trackingWriter) WriteHeader(code int) {
+	if code >= 200 || code < 100 { // 1xx informational responses do not commit
+		t.committed = true
+	}
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *trackingWriter) Write(p []byte) (int, error) {
+	t.committed = true
+	return t.ResponseWriter.Write(p)
+}
+
+// Flush passes through so streaming handlers keep working.
+func (t *trackingWriter) Flush() {
+	t.committed = true
+	_ = http.NewResponseController(t.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the server's writer.
+func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
+
+const internalErrorBody = `{"code":"InternalError","message":"internal server error"}`
+
+func writeInternalError(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusInternalServerError)
+	_, _ = w.Write([]byte(internalErrorBody))
+}
+
+func logPanic(ctx context.Context, log *slog.Logger, v any, r *http.Request) {
+	attrs := []any{"panic", v, "stack", string(debug.Stack())}
+	if r != nil {
+		attrs = append(attrs, "method", r.Method, "path", r.URL.Path)
+	}
+	if id := requestID(ctx); id != "" {
+		attrs = append(attrs, "requestId", id)
+	}
+	log.ErrorContext(ctx, "fcrun: handler panicked", attrs...)
+}

@@ -1,0 +1,220 @@
+package fcrun
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aliyun/fc-runtime-go-sdk/events"
+	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+)
+
+type (
+	eventKey       struct{}
+	rawEventKey    struct{}
+	credentialsKey struct{}
+)
+
+// Request converts an FC3 HTTP-trigger event into a server-side
+// *http.Request whose context is ctx plus the event (see the package
+// documentation for the rules). Errors wrap ErrMalformedEvent. Request does
+// not cap the body; Handler does.
+func Request(ctx context.Context, ev *events.HTTPTriggerEvent) (*http.Request, error) {
+	if ev == nil {
+		return nil, errorf(ErrMalformedEvent, "nil HTTP trigger event")
+	}
+	hc := ev.TriggerContext.Http
+	method := deref(hc.Method)
+	if method == "" {
+		return nil, errorf(ErrMalformedEvent, "missing requestContext.http.method")
+	}
+	if !isToken(method) {
+		return nil, errorf(ErrMalformedEvent, "invalid method %q", method)
+	}
+
+	rawPath, rawQuery, hasQuery := strings.Cut(deref(ev.RawPath), "?")
+	if rawPath == "" {
+		p := deref(hc.Path)
+		if p == "" {
+			return nil, errorf(ErrMalformedEvent, "missing rawPath and requestContext.http.path")
+		}
+		rawPath = (&url.URL{Path: p}).EscapedPath()
+	}
+	if !strings.HasPrefix(rawPath, "/") {
+		return nil, errorf(ErrMalformedEvent, "path %q does not start with /", rawPath)
+	}
+	if !hasQuery && ev.QueryParameters != nil {
+		rawQuery = encodeQuery(*ev.QueryParameters)
+	}
+	requestURI := rawPath
+	if rawQuery != "" {
+		requestURI += "?" + rawQuery
+	}
+	u, err := url.ParseRequestURI(requestURI)
+	if err != nil {
+		return nil, errorf(ErrMalformedEvent, "bad path or query: %v", err)
+	}
+
+	var body []byte
+	if ev.Body != nil {
+		if ev.IsBase64Encoded != nil && *ev.IsBase64Encoded {
+			if body, err = base64.StdEncoding.DecodeString(*ev.Body); err != nil {
+				return nil, errorf(ErrMalformedEvent, "body: isBase64Encoded but %v", err)
+			}
+		} else {
+			body = []byte(*ev.Body)
+		}
+	}
+
+	header := make(http.Header)
+	if ev.Headers != nil {
+		keys := make([]string, 0, len(*ev.Headers))
+		for k := range *ev.Headers {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // deterministic when two keys differ only in case
+		for _, k := range keys {
+			if !isToken(k) {
+				return nil, errorf(ErrMalformedEvent, "invalid header name %q", k)
+			}
+			header.Add(textproto.CanonicalMIMEHeaderKey(k), (*ev.Headers)[k])
+		}
+	}
+	host := header.Get("Host")
+	header.Del("Host") // net/http moves Host out of the header map, too
+	if host == "" {
+		host = deref(ev.TriggerContext.DomainName)
+	}
+	header.Del("Transfer-Encoding") // the body is complete
+	if _, ok := header["Content-Length"]; ok {
+		header.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+
+	proto := deref(hc.Protocol)
+	major, minor, ok := http.ParseHTTPVersion(proto)
+	if !ok {
+		proto, major, minor = "HTTP/1.1", 1, 1
+	}
+	var remote string
+	if ip := deref(hc.SourceIp); ip != "" {
+		remote = net.JoinHostPort(ip, "0")
+	}
+
+	r := &http.Request{
+		Method:        method,
+		URL:           u,
+		Proto:         proto,
+		ProtoMajor:    major,
+		ProtoMinor:    minor,
+		Header:        header,
+		Body:          http.NoBody,
+		ContentLength: int64(len(body)),
+		Host:          host,
+		RemoteAddr:    remote,
+		RequestURI:    requestURI,
+	}
+	if len(body) > 0 {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return r.WithContext(context.WithValue(ctx, eventKey{}, ev)), nil
+}
+
+// encodeQuery rebuilds a raw query from FC's map, keys sorted, one value
+// per key (FC has already comma-joined repeated parameters).
+func encodeQuery(m map[string]string) string {
+	v := make(url.Values, len(m))
+	for k, s := range m {
+		v[k] = []string{s}
+	}
+	return v.Encode()
+}
+
+// EventFromContext returns the HTTP-trigger event a request was built from.
+func EventFromContext(ctx context.Context) (*events.HTTPTriggerEvent, bool) {
+	ev, ok := ctx.Value(eventKey{}).(*events.HTTPTriggerEvent)
+	return ev, ok
+}
+
+// RawEventFromContext returns the raw event bytes of the invocation (HTTP or
+// OSS) as FC delivered them. Callers must not modify them.
+func RawEventFromContext(ctx context.Context) (json.RawMessage, bool) {
+	raw, ok := ctx.Value(rawEventKey{}).(json.RawMessage)
+	return raw, ok
+}
+
+// CredentialsFromContext returns the per-invocation temporary credentials
+// FC passed with the invocation (x-fc-access-key-id, x-fc-access-key-secret,
+// x-fc-security-token, exposed by fccontext). ok is false outside FC
+// (plain-HTTP mode) or when FC sent no key pair; callers then fall back to
+// the environment's credentials.
+//
+// Handler snapshots the credentials once per invocation, because
+// fccontext.FromContext writes to the shared FcContext and is not safe for
+// concurrent use; a bare SDK context is read through fccontext.
+func CredentialsFromContext(ctx context.Context) (ak, secret, token string, ok bool) {
+	c, found := ctx.Value(credentialsKey{}).(fccontext.Credentials)
+	if !found {
+		fcc, has := fccontext.FromContext(ctx)
+		if !has {
+			return "", "", "", false
+		}
+		c = fcc.Credentials
+	}
+	if c.AccessKeyId == "" || c.AccessKeySecret == "" {
+		return "", "", "", false
+	}
+	return c.AccessKeyId, c.AccessKeySecret, c.SecurityToken, true
+}
+
+// invocationContext adds the raw event and a snapshot of fccontext's
+// credentials and request id to ctx.
+func invocationContext(ctx context.Context, raw json.RawMessage) context.Context {
+	ctx = context.WithValue(ctx, rawEventKey{}, raw)
+	if fcc, ok := fccontext.FromContext(ctx); ok {
+		ctx = context.WithValue(ctx, credentialsKey{}, fcc.Credentials)
+		ctx = context.WithValue(ctx, requestIDKey{}, fcc.RequestID)
+	}
+	return ctx
+}
+
+type requestIDKey struct{}
+
+// requestID returns the FC request id snapshotted by invocationContext.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// isToken reports whether s is a non-empty RFC 9110 token (method and
+// header-name syntax).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
