@@ -9,6 +9,7 @@ package devstack
 
 import (
 	"context"
+
 	"crypto/rand"
 	"crypto/rsa"
 	_ "embed"
@@ -22,6 +23,13 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"ossdirect/shared/api"
+	"ossdirect/shared/auth"
+	"ossdirect/shared/config"
+	"ossdirect/shared/signing"
+	"ossdirect/shared/sts"
+	"ossdirect/shared/upload"
 
 	"ossdirect/shared/ossemu"
 	"ossdirect/shared/ossemu/notify"
@@ -46,10 +54,25 @@ type Config struct {
 	// AccessKeyID and AccessKeySecret are the root identity the emulators
 	// trust [DevAccessKeyID, DevAccessKeySecret].
 	AccessKeyID, AccessKeySecret string
-	// CORSOrigins the OSS emulator allows [the API's own origin].
+	// CORSOrigins the OSS emulator and the API allow [the API's own origin].
 	CORSOrigins []string
-	Logger      *slog.Logger // nil discards
+	// Profiles is the upload profiles' JSON [DefaultProfiles].
+	Profiles string
+	// Auth is how the API authenticates callers [mode none].
+	Auth config.Auth
+	// RatePerMinute and RateBurst are the API's per-subject limit [off].
+	RatePerMinute, RateBurst int
+	Logger                   *slog.Logger // nil discards
 }
+
+// DefaultProfiles is the local stack's profile: any content type up to
+// 100 MiB under the caller's dated directory, server-chosen names, and an
+// upload callback to the local callback function, so the whole flow runs.
+const DefaultProfiles = `{"default": {"prefix": "uploads/{sub}/{yyyy}/{mm}/", "naming": "uuid", "maxSize": 104857600, "expires": "10m", "callback": true}}`
+
+// DevRoleARN is the role the local sts-token function assumes (stsemu
+// accepts any well-formed role).
+const DevRoleARN = "acs:ram::1234567890123456:role/ossdirect-dev"
 
 // Stack is a running local stack.
 type Stack struct {
@@ -180,7 +203,12 @@ func Start(cfg Config) (*Stack, error) {
 		KeyURL: keyURL, KeyURLPrefix: ossSrv.KeyURLPrefix(ossURL), Dir: dir,
 		AccessKeyID: cfg.AccessKeyID, errs: make(chan error, 3),
 	}
-	api, err := s.apiHandler()
+	functions, err := s.functions(cfg, ossSrv.KeyURLPrefix(ossURL), origins, log)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	api, err := s.apiHandler(functions)
 	if err != nil {
 		closeAll()
 		return nil, err
@@ -218,12 +246,50 @@ func (s *Stack) Close(ctx context.Context) error {
 //go:embed status.html
 var statusHTML string
 
-func (s *Stack) apiHandler() (http.Handler, error) {
+// functions builds the four functions' handlers against the emulators: the
+// root identity signs, stsemu issues STS credentials, and the callback
+// function trusts the OSS emulator's public key (and only it).
+func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *slog.Logger) (*api.Handlers, error) {
+	profilesJSON := cfg.Profiles
+	if profilesJSON == "" {
+		profilesJSON = DefaultProfiles
+	}
+	profiles, err := upload.ParseProfiles([]byte(profilesJSON))
+	if err != nil {
+		return nil, fmt.Errorf("devstack: profiles: %w", err)
+	}
+	authCfg := cfg.Auth
+	if authCfg.Mode == "" {
+		authCfg.Mode = config.AuthNone
+	}
+	authn, err := auth.New(auth.Config{Auth: authCfg, Logger: log.With("component", "auth")})
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+	stsClient, err := sts.New(sts.Config{RoleARN: DevRoleARN, Endpoint: s.STS, Signer: sts.Static(cfg.AccessKeyID, cfg.AccessKeySecret, ""),
+		Logger: log.With("component", "sts")})
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+	return api.New(api.Config{
+		Bucket: s.Bucket, Region: s.Region, UploadHost: s.OSS + "/" + s.Bucket, Endpoint: s.OSS,
+		Profiles: profiles, Auth: authn,
+		Signer:         api.StaticCredentials(signing.Credentials{AccessKeyID: cfg.AccessKeyID, AccessKeySecret: cfg.AccessKeySecret}),
+		STS:            stsClient,
+		CallbackURL:    s.API + "/" + api.CallbackFn,
+		KeyURLPrefixes: []string{keyPrefix},
+		CORSOrigins:    origins,
+		RatePerMinute:  cfg.RatePerMinute, RateBurst: cfg.RateBurst,
+		Logger: log.With("component", "api"),
+	})
+}
+
+func (s *Stack) apiHandler(functions *api.Handlers) (http.Handler, error) {
 	page, err := template.New("status").Parse(statusHTML)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: status page: %w", err)
 	}
-	mux := http.NewServeMux()
+	mux := functions.Mux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		page.Execute(w, map[string]string{

@@ -1,0 +1,288 @@
+// Package api holds the HTTP handlers of the four ossdirect functions —
+// post-signature, presigned-url, sts-token and callback — plus the routes
+// that answer clients written against Alibaba's server-signature samples.
+// Handlers are plain net/http; the FC adapter (shared/fcrun) and the local
+// stack mount the same handlers.
+//
+// A handler authenticates the caller, applies the per-subject rate limit,
+// compiles the request into an upload.Grant for the named profile, and
+// answers with exactly what the client must send to OSS. Every error goes
+// through one writer as JSON {code, message, requestId}; the request id is
+// also in the X-Request-Id header and in every log line.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"ossdirect/shared/auth"
+	"ossdirect/shared/signing"
+	"ossdirect/shared/sts"
+	"ossdirect/shared/upload"
+)
+
+// Authenticator says who is asking (shared/auth implements it).
+type Authenticator interface {
+	Authenticate(r *http.Request) (auth.Subject, error)
+	// HTTPStatus maps an Authenticate error to a status (401, 503, …).
+	HTTPStatus(err error) int
+	// Challenge is the WWW-Authenticate value sent with 401s.
+	Challenge() string
+}
+
+// CredentialSource yields the credentials post-signature and presigned-url
+// sign with, and when they expire (zero: unknown). In FC these are the
+// function role's temporary credentials.
+type CredentialSource interface {
+	Credentials(ctx context.Context) (signing.Credentials, time.Time, error)
+}
+
+// TokenSource issues STS credentials limited by a session policy
+// (shared/sts implements it).
+type TokenSource interface {
+	Credentials(ctx context.Context, subject, profile string, sessionPolicy []byte) (sts.Credentials, error)
+}
+
+// Config configures the handlers. Bucket, Region, UploadHost, Profiles,
+// Auth and Signer are required.
+type Config struct {
+	Bucket string
+	Region string
+	// UploadHost is the base URL clients send uploads to: PostObject's host
+	// and the presigned URLs' origin, e.g.
+	// "https://bucket.oss-cn-hangzhou.aliyuncs.com", a custom domain, or
+	// "http://127.0.0.1:9000/dev-bucket" on the local stack (path style).
+	UploadHost string
+	// Endpoint is the OSS endpoint STS clients configure (ali-oss endpoint).
+	Endpoint string
+	Profiles upload.Profiles
+	Auth     Authenticator
+	Signer   CredentialSource
+	// STS issues credentials for sts-token; nil answers 501 NotConfigured.
+	STS TokenSource
+	// CallbackURL is where OSS posts upload callbacks for profiles with
+	// callback: true; empty means such profiles answer 501 NotConfigured.
+	CallbackURL string
+	// KeyURLPrefixes are where callback public keys may be fetched from;
+	// nil means OSS's own gosspublic.alicdn.com prefixes.
+	KeyURLPrefixes []string
+	// KeyClient fetches callback public keys; nil: a client with a 3s timeout
+	// that follows no redirects.
+	KeyClient interface {
+		Do(*http.Request) (*http.Response, error)
+	}
+	// CORSOrigins may call the handlers from browsers ("*": any).
+	CORSOrigins []string
+	// RatePerMinute and RateBurst set the per-subject token bucket; a zero
+	// RatePerMinute disables it.
+	RatePerMinute, RateBurst int
+	// SeedProfile is the profile the seed-sample routes use (default "default").
+	SeedProfile string
+	Now         func() time.Time // nil: time.Now
+	Rand        io.Reader        // key UUIDs; nil: crypto/rand
+	Logger      *slog.Logger     // nil: discard
+}
+
+// Handlers are the four functions' handlers sharing one configuration.
+type Handlers struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	limiter *limiter
+	keys    *keyCache
+}
+
+// New validates cfg and builds the handlers.
+func New(cfg Config) (*Handlers, error) {
+	var missing []string
+	for name, empty := range map[string]bool{
+		"Bucket": cfg.Bucket == "", "Region": cfg.Region == "", "UploadHost": cfg.UploadHost == "",
+		"Profiles": len(cfg.Profiles) == 0, "Auth": cfg.Auth == nil, "Signer": cfg.Signer == nil,
+	} {
+		if empty {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return nil, errors.New("api: config needs " + strings.Join(missing, ", "))
+	}
+	cfg.UploadHost = strings.TrimSuffix(cfg.UploadHost, "/")
+	cfg.Region = strings.TrimPrefix(cfg.Region, "oss-")
+	if cfg.SeedProfile == "" {
+		cfg.SeedProfile = "default"
+	}
+	h := &Handlers{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if cfg.RatePerMinute > 0 {
+		h.limiter = newLimiter(cfg.RatePerMinute, max(cfg.RateBurst, 1), h.now)
+	}
+	h.keys = newKeyCache(cfg.KeyClient, h.now)
+	return h, nil
+}
+
+// Function names, also the local stack's route names.
+const (
+	PostSignature = "post-signature"
+	PresignedURL  = "presigned-url"
+	STSToken      = "sts-token"
+	CallbackFn    = "callback"
+)
+
+// Seed-sample routes.
+const (
+	SeedPostPath      = "/get_post_signature_for_oss_upload"
+	SeedSTSPath       = "/get_sts_token_for_oss_upload"
+	SeedPresignedPath = "/get_presigned_url_for_oss_upload"
+)
+
+// Function returns the handler of one function, for its own FC HTTP
+// trigger: it answers at any path, and at its seed-sample path in the
+// samples' response shape.
+func (h *Handlers) Function(name string) (http.Handler, error) {
+	var main, seed http.HandlerFunc
+	var seedPath string
+	switch name {
+	case PostSignature:
+		main, seed, seedPath = h.postSignature, h.seedPost, SeedPostPath
+	case PresignedURL:
+		main, seed, seedPath = h.presignedURL, h.seedPresigned, SeedPresignedPath
+	case STSToken:
+		main, seed, seedPath = h.stsToken, h.seedSTS, SeedSTSPath
+	case CallbackFn:
+		return h.wrap(http.HandlerFunc(h.callback), false), nil
+	default:
+		return nil, errors.New("api: unknown function " + name)
+	}
+	return h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, seedPath) {
+			seed(w, r)
+			return
+		}
+		main(w, r)
+	}), true), nil
+}
+
+// Mux mounts every function at /<name> and the seed-sample routes, as the
+// local stack serves them.
+func (h *Handlers) Mux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/"+PostSignature, h.wrap(http.HandlerFunc(h.postSignature), true))
+	mux.Handle("/"+PresignedURL, h.wrap(http.HandlerFunc(h.presignedURL), true))
+	mux.Handle("/"+STSToken, h.wrap(http.HandlerFunc(h.stsToken), true))
+	mux.Handle("/"+CallbackFn, h.wrap(http.HandlerFunc(h.callback), false))
+	mux.Handle(SeedPostPath, h.wrap(http.HandlerFunc(h.seedPost), true))
+	mux.Handle(SeedSTSPath, h.wrap(http.HandlerFunc(h.seedSTS), true))
+	mux.Handle(SeedPresignedPath, h.wrap(http.HandlerFunc(h.seedPresigned), true))
+	return mux
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+func newRequestID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// statusRecorder remembers the status for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// wrap adds what every handler needs: a request id, panic recovery, an
+// access log line and, for browser-facing functions, CORS.
+func (h *Handlers) wrap(next http.Handler, cors bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := h.now()
+		id := r.Header.Get("X-Fc-Request-Id")
+		if id == "" || len(id) > 64 {
+			id = newRequestID()
+		}
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		w.Header().Set("X-Request-Id", id)
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				h.log.Error("handler panic", "requestId", id, "panic", p)
+				if rec.status == 0 {
+					h.writeError(rec, r, errors.New("panic"))
+				}
+			}
+			h.log.Info("request", "requestId", id, "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "durationMs", h.now().Sub(start).Milliseconds())
+		}()
+		if cors && !h.cors(rec, r) {
+			return
+		}
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// cors sets the CORS headers for allowed origins and answers preflights.
+// It reports whether the request should go on to the handler.
+func (h *Handlers) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	allowed := origin != "" && (slices.Contains(h.cfg.CORSOrigins, "*") || slices.Contains(h.cfg.CORSOrigins, origin))
+	w.Header().Add("Vary", "Origin")
+	if allowed {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+		w.Header().Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")
+	}
+	if r.Method != http.MethodOptions {
+		return true
+	}
+	if !allowed {
+		h.writeError(w, r, &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "origin: " + strconvQuote(origin) + " is not allowed (CORS_ALLOWED_ORIGINS)"})
+		return false
+	}
+	w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Api-Key")
+	w.Header().Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return false
+}
+
+// StaticCredentials is a CredentialSource of fixed credentials that do not
+// expire (a RAM user's key, or the local stack's root identity).
+type StaticCredentials signing.Credentials
+
+// Credentials returns c.
+func (c StaticCredentials) Credentials(context.Context) (signing.Credentials, time.Time, error) {
+	return signing.Credentials(c), time.Time{}, nil
+}

@@ -1,0 +1,298 @@
+package api
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"ossdirect/shared/auth"
+	"ossdirect/shared/signing"
+	"ossdirect/shared/upload"
+)
+
+// callbackBody is what OSS posts to the callback function: the system
+// variables and the grant's own custom variables, URL-encoded (a JSON body
+// would be invalid for non-images, whose imageInfo variables are empty).
+const callbackBody = "bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}" +
+	"&width=${imageInfo.width}&height=${imageInfo.height}&format=${imageInfo.format}&crc64=${crc64}" +
+	"&reqId=${reqId}&subject=${x:subject}&profile=${x:profile}"
+
+// grantMode says how a grant will be used: it decides what the profile's
+// naming means for it.
+type grantMode int
+
+const (
+	modeExact  grantMode = iota // post-signature, presigned-url: the profile as configured
+	modePrefix                  // sts-token and seed routes: the client names files under Dir
+)
+
+// begin does what every signing function does first: parse, authenticate,
+// rate-limit. It returns the request and the subject.
+func (h *Handlers) begin(w http.ResponseWriter, r *http.Request) (uploadRequest, auth.Subject, error) {
+	req, err := parseRequest(w, r)
+	if err != nil {
+		return req, auth.Subject{}, err
+	}
+	sub, err := h.authorize(r)
+	return req, sub, err
+}
+
+// authorize authenticates the caller and takes a token from its bucket.
+func (h *Handlers) authorize(r *http.Request) (auth.Subject, error) {
+	sub, err := h.cfg.Auth.Authenticate(r)
+	if err != nil {
+		return sub, err
+	}
+	if h.limiter != nil {
+		if ok, wait := h.limiter.allow(sub.ID); !ok {
+			return sub, &Error{Status: http.StatusTooManyRequests, Code: CodeTooManyRequests,
+				Message: "too many grants for this subject; retry later", RetryAfter: max(wait, time.Second)}
+		}
+	}
+	return sub, nil
+}
+
+// grant compiles the request into a grant for the named profile, with the
+// callback attached when the profile asks for one.
+func (h *Handlers) grant(req uploadRequest, sub auth.Subject, mode grantMode, credsExpiry, now time.Time, withVars bool) (*upload.Grant, error) {
+	name := req.Profile
+	if name == "" {
+		if len(h.cfg.Profiles) != 1 {
+			return nil, invalid("profile", "required; allowed: %s", joinNames(h.cfg.Profiles.Names()))
+		}
+		name = h.cfg.Profiles.Names()[0]
+	}
+	p, err := h.cfg.Profiles.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if mode == modePrefix {
+		p.Naming = upload.NamingClient
+	}
+	g, err := p.Grant(upload.Request{Subject: sub.ID, Filename: req.Filename, ContentType: req.ContentType, Size: req.Size}, now,
+		upload.GrantOptions{Bucket: h.cfg.Bucket, CredentialsExpiry: credsExpiry, Rand: h.cfg.Rand})
+	if err != nil {
+		return nil, err
+	}
+	if g.Callback {
+		if h.cfg.CallbackURL == "" {
+			return nil, &Error{Status: http.StatusNotImplemented, Code: CodeNotConfigured, Message: "profile " + strconv.Quote(name) + " needs upload callbacks but CALLBACK_URL is not set"}
+		}
+		g.CallbackParam = h.callbackParam()
+		if withVars {
+			g.CallbackVars = map[string]string{"x:subject": sub.ID, "x:profile": g.Profile}
+		}
+	}
+	return g, nil
+}
+
+func joinNames(names []string) string {
+	out := ""
+	for i, n := range names {
+		if i > 0 {
+			out += ", "
+		}
+		out += n
+	}
+	return out
+}
+
+// callbackParam is the Base64 callback parameter OSS gets with an upload.
+func (h *Handlers) callbackParam() string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(map[string]string{
+		"callbackUrl":      h.cfg.CallbackURL,
+		"callbackBody":     callbackBody,
+		"callbackBodyType": "application/x-www-form-urlencoded",
+	})
+	return base64.StdEncoding.EncodeToString(bytes.TrimSpace(b.Bytes()))
+}
+
+// objectURL is where an object can be read once uploaded (for public or
+// CDN-fronted buckets; private buckets need a signed GET).
+func (h *Handlers) objectURL(key string) string {
+	if key == "" {
+		return ""
+	}
+	return h.cfg.UploadHost + "/" + signing.URIEncode(key, false)
+}
+
+// signingCredentials fetches the credentials grants are signed with.
+func (h *Handlers) signingCredentials(r *http.Request) (signing.Credentials, time.Time, error) {
+	c, exp, err := h.cfg.Signer.Credentials(r.Context())
+	if err != nil {
+		return c, exp, &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "signing credentials are unavailable; retry later", RetryAfter: 2 * time.Second, Err: err}
+	}
+	return c, exp, nil
+}
+
+// postResponse is post-signature's answer: the same {url, fields} shape as
+// S3 presigned POST (and Uppy), plus the key and directory.
+type postResponse struct {
+	Host       string            `json:"host"`
+	Method     string            `json:"method"`
+	Key        string            `json:"key"`
+	Dir        string            `json:"dir"`
+	URL        string            `json:"url"`
+	Expire     int64             `json:"expire"`
+	Expiration string            `json:"expiration"`
+	Fields     map[string]string `json:"fields"`
+}
+
+func (h *Handlers) postSignature(w http.ResponseWriter, r *http.Request) {
+	req, sub, err := h.begin(w, r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	now := h.now()
+	creds, exp, err := h.signingCredentials(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	g, err := h.grant(req, sub, modeExact, exp, now, true)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	pf, err := g.PostForm(creds, req.SignatureVersion, h.cfg.Region, now)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, postResponse{
+		Host: h.cfg.UploadHost, Method: http.MethodPost, Key: g.Key, Dir: g.Dir, URL: h.objectURL(g.Key),
+		Expire: pf.Expiration.Unix(), Expiration: pf.Expiration.UTC().Format(time.RFC3339), Fields: pf.Fields,
+	})
+}
+
+// presignResponse is presigned-url's answer.
+type presignResponse struct {
+	URL        string            `json:"url"`
+	Method     string            `json:"method"`
+	Headers    map[string]string `json:"headers"`
+	Key        string            `json:"key"`
+	Expire     int64             `json:"expire"`
+	Expiration string            `json:"expiration"`
+}
+
+func (h *Handlers) presignedURL(w http.ResponseWriter, r *http.Request) {
+	req, sub, err := h.begin(w, r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	now := h.now()
+	creds, exp, err := h.signingCredentials(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	g, err := h.grant(req, sub, modeExact, exp, now, true)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	resp, err := h.presign(g, creds, req.SignatureVersion, now)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// presign signs a PUT of g.Key with the headers the grant pins.
+func (h *Handlers) presign(g *upload.Grant, creds signing.Credentials, version string, now time.Time) (*presignResponse, error) {
+	if g.Key == "" {
+		return nil, invalid("filename", "required: this profile lets the client name the file, and a presigned URL is for one key")
+	}
+	headers, err := g.PutHeaders()
+	if err != nil {
+		return nil, err
+	}
+	hdr := http.Header{}
+	for k, v := range headers {
+		hdr.Set(k, v)
+	}
+	sr := &signing.Request{Method: http.MethodPut, Bucket: g.Bucket, Key: g.Key, Header: hdr, Region: h.cfg.Region}
+	var p *signing.Presigned
+	if version == upload.SignatureV1 {
+		p, err = signing.PresignV1(sr, creds, g.Expiration)
+	} else {
+		p, err = signing.PresignV4(sr, creds, now, g.Expiration.Sub(now))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &presignResponse{
+		URL: h.objectURL(g.Key) + "?" + p.RawQuery, Method: http.MethodPut, Headers: p.SignedHeaders, Key: g.Key,
+		Expire: p.Expiration.Unix(), Expiration: p.Expiration.UTC().Format(time.RFC3339),
+	}, nil
+}
+
+// stsResponse is sts-token's answer: the STS credentials (field names as
+// STS and ali-oss spell them) and where they may write.
+type stsResponse struct {
+	AccessKeyID     string            `json:"AccessKeyId"`
+	AccessKeySecret string            `json:"AccessKeySecret"`
+	SecurityToken   string            `json:"SecurityToken"`
+	Expiration      string            `json:"Expiration"`
+	Bucket          string            `json:"bucket"`
+	Region          string            `json:"region"`
+	Endpoint        string            `json:"endpoint"`
+	Prefix          string            `json:"prefix"`
+	Headers         map[string]string `json:"headers,omitempty"`
+}
+
+func (h *Handlers) stsToken(w http.ResponseWriter, r *http.Request) {
+	resp, err := h.issueSTS(w, r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (h *Handlers) issueSTS(w http.ResponseWriter, r *http.Request) (*stsResponse, error) {
+	if h.cfg.STS == nil {
+		return nil, &Error{Status: http.StatusNotImplemented, Code: CodeNotConfigured, Message: "sts-token is not configured (STS_ROLE_ARN)"}
+	}
+	req, sub, err := h.begin(w, r)
+	if err != nil {
+		return nil, err
+	}
+	g, err := h.grant(req, sub, modePrefix, time.Time{}, h.now(), true)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := g.SessionPolicy(h.cfg.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.cfg.STS.Credentials(r.Context(), sub.ID, g.Profile, policy)
+	if err != nil {
+		return nil, err
+	}
+	resp := &stsResponse{
+		AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken,
+		Expiration: c.Expiration.UTC().Format(time.RFC3339), Bucket: h.cfg.Bucket, Region: h.cfg.Region,
+		Endpoint: h.cfg.Endpoint, Prefix: g.Dir,
+	}
+	if g.CallbackParam != "" {
+		// The client adds these to its PutObject / CompleteMultipartUpload.
+		// The session policy cannot force it to; the callback function
+		// checks the key's prefix instead of trusting these variables.
+		hdr, err := g.PutHeaders()
+		if err != nil {
+			return nil, err
+		}
+		resp.Headers = map[string]string{"x-oss-callback": hdr["x-oss-callback"], "x-oss-callback-var": hdr["x-oss-callback-var"]}
+	}
+	return resp, nil
+}
