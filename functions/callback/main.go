@@ -1,0 +1,15 @@
+// Command callback is the ossdirect callback function for Function Compute 3.0
+// (runtime go1, handler main). Outside FC it serves plain HTTP on $PORT.
+// Configuration: environment variables, see README "Configuration".
+package main
+
+import (
+	"os"
+
+	"ossdirect/shared/api"
+	"ossdirect/shared/app"
+)
+
+func main() {
+	os.Exit(app.Run(api.CallbackFn, os.LookupEnv, os.ReadFile, os.Stderr))
+}
