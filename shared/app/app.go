@@ -40,6 +40,7 @@ func Build(name string, cfg *config.Config, chain sts.Signer, log *slog.Logger) 
 		Profiles: cfg.Profiles, Auth: authn, Signer: roleCredentials{signer},
 		CallbackURL: cfg.CallbackURL, KeyURLPrefixes: cfg.CallbackKeyURLPrefixes,
 		CORSOrigins: cfg.CORSOrigins, RatePerMinute: cfg.RatePerMinute, RateBurst: cfg.RateBurst,
+		SeedProfile: cfg.SeedProfile,
 		Logger: log.With("component", "api", "function", name),
 	}
 	if name == api.STSToken {

@@ -40,6 +40,9 @@ type Config struct {
 	// Profiles are the upload profiles (UPLOAD_PROFILES or
 	// UPLOAD_PROFILES_FILE); without either, DefaultProfiles.
 	Profiles upload.Profiles
+	// SeedProfile is the profile of the seed-sample routes (SEED_PROFILE,
+	// default "default").
+	SeedProfile string
 
 	Auth Auth
 	STS  STS

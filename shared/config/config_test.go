@@ -110,6 +110,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"profiles file missing", with("UPLOAD_PROFILES_FILE", "/nope.json"), "UPLOAD_PROFILES_FILE", "reading /nope.json"},
 		{"profiles invalid", with("UPLOAD_PROFILES", `{"images":{"prefix":"images/","maxSize":0}}`), "UPLOAD_PROFILES", "maxSize"},
 		{"profiles empty", with("UPLOAD_PROFILES", `{}`), "UPLOAD_PROFILES", "no profile"},
+		{"seed profile unknown", with("SEED_PROFILE", "nope"), "SEED_PROFILE", "is not a profile"},
 		{"auth missing", with("AUTH_MODE", "<unset>"), "AUTH_MODE", "required"},
 		{"auth unknown", with("AUTH_MODE", "basic"), "AUTH_MODE", "want none, jwt or apikey"},
 		{"jwt without keys", with("AUTH_MODE", "jwt"), "AUTH_MODE", "JWT_HS256_SECRET or JWT_JWKS_URL"},

@@ -32,6 +32,7 @@ var Variables = []Variable{
 	{Name: "OSS_UPLOAD_HOST", Default: "https://<bucket>.oss-<region>.aliyuncs.com", Description: "URL clients upload to (PostObject host, presigned URL host); a custom domain goes here"},
 	{Name: "UPLOAD_PROFILES", Description: "upload profiles as JSON (see shared/upload); exclusive with UPLOAD_PROFILES_FILE"},
 	{Name: "UPLOAD_PROFILES_FILE", Description: "path of a JSON file holding the upload profiles"},
+	{Name: "SEED_PROFILE", Default: "default", Description: "profile the seed-sample routes (/get_*_for_oss_upload) use"},
 	{Name: "AUTH_MODE", Description: "required: none, jwt or apikey"},
 	{Name: "JWT_HS256_SECRET", Description: "jwt: HS256 shared secret, at least 32 bytes (exclusive with JWT_JWKS_URL)", Secret: true},
 	{Name: "JWT_JWKS_URL", Description: "jwt: https URL of the RS256/ES256 key set"},
@@ -82,6 +83,13 @@ func Load(lookup LookupFunc, readFile func(string) ([]byte, error)) (*Config, er
 	c.UploadHost = l.url("OSS_UPLOAD_HOST", "https://"+c.Bucket+".oss-"+c.Region+".aliyuncs.com", false)
 
 	c.Profiles = l.profiles(readFile)
+	c.SeedProfile = l.get("SEED_PROFILE")
+	if c.SeedProfile == "" {
+		c.SeedProfile = "default"
+	}
+	if _, err := c.Profiles.Lookup(c.SeedProfile); c.Profiles != nil && err != nil && l.get("SEED_PROFILE") != "" {
+		l.fail("SEED_PROFILE", fmt.Sprintf("%q is not a profile; profiles: %s", c.SeedProfile, strings.Join(c.Profiles.Names(), ", ")))
+	}
 	c.Auth = l.auth()
 	c.STS = l.sts(c.Region)
 
