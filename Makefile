@@ -8,7 +8,19 @@ STATICCHECK_VERSION := v0.8.2
 FUZZTIME  ?= 10s
 BENCHCOUNT ?= 5
 
-.PHONY: all test test-go test-e2e build lint bench fuzz run deps check-go check-node clean
+# Function Compute packages: one static linux/amd64 binary per function
+# (FC3 runtime go1 runs x86_64 only), build/fc/<function>/main, zipped with
+# its exec bit as build/fc/<function>.zip. s.yaml deploys the directories.
+FUNCTIONS := post-signature presigned-url sts-token callback
+FC_DIR    := build/fc
+FC_ENV    := GOOS=linux GOARCH=amd64 CGO_ENABLED=0
+FC_FLAGS  := -trimpath -buildvcs=false -ldflags "-s -w"
+FC_TARGETS := $(addprefix fc-,$(FUNCTIONS))
+# Serverless Devs CLI and extra `s deploy` flags, e.g. DEPLOY_FLAGS="-a myalias".
+SDEVS     ?= s
+DEPLOY_FLAGS ?=
+
+.PHONY: all test test-go test-e2e build build-cli build-fc $(FC_TARGETS) deploy check-s lint bench fuzz run deps check-go check-node clean
 
 all: lint test build
 
@@ -34,9 +46,26 @@ check-node:
 test-e2e: build check-node
 	cd e2e && npm ci --no-audit --no-fund && npm test
 
-## build: the host CLI in build/bin/ossdirect
-build: deps
+## build: the host CLI in build/bin/ossdirect and the four FC packages in build/fc/
+build: build-cli build-fc
+
+build-cli: deps
 	$(GO) build -trimpath -o $(BIN)/ossdirect ./cmd/ossdirect
+
+## build-fc: build/fc/<function>/main (linux/amd64, static, stripped) and build/fc/<function>.zip
+build-fc: $(FC_TARGETS)
+
+$(FC_TARGETS): fc-%: deps
+	@mkdir -p $(FC_DIR)/$*
+	$(FC_ENV) $(GO) build $(FC_FLAGS) -o $(FC_DIR)/$*/main ./functions/$*
+	$(GO) run ./internal/fczip $(FC_DIR)/$*.zip $(FC_DIR)/$*/main
+
+check-s:
+	@command -v $(SDEVS) >/dev/null 2>&1 || { echo "Serverless Devs ('$(SDEVS)') is not installed: install it with 'npm install -g @serverless-devs/s' (needs Node.js and npm), add credentials with 's config add', then run 'make deploy' again" >&2; exit 1; }
+
+## deploy: build, then deploy the four functions with Serverless Devs (s.yaml lists the inputs: OSS_BUCKET, OSS_REGION, AUTH_MODE, FC_ROLE_ARN, STS_ROLE_ARN, ALIBABA_CLOUD_ACCOUNT_ID)
+deploy: check-s build
+	$(SDEVS) deploy -y $(DEPLOY_FLAGS)
 
 ## lint: gofmt, go vet and staticcheck
 lint: deps

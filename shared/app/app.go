@@ -41,7 +41,7 @@ func Build(name string, cfg *config.Config, chain sts.Signer, log *slog.Logger) 
 		CallbackURL: cfg.CallbackURL, KeyURLPrefixes: cfg.CallbackKeyURLPrefixes,
 		CORSOrigins: cfg.CORSOrigins, RatePerMinute: cfg.RatePerMinute, RateBurst: cfg.RateBurst,
 		SeedProfile: cfg.SeedProfile,
-		Logger: log.With("component", "api", "function", name),
+		Logger:      log.With("component", "api", "function", name),
 	}
 	if name == api.STSToken {
 		if err := cfg.RequireSTS(); err != nil {
