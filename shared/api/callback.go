@@ -85,6 +85,10 @@ func (h *Handlers) verifyCallback(r *http.Request, body []byte) error {
 	if err != nil {
 		return forbidden("callback: not a signed OSS callback", err)
 	}
+	// A missing or undecodable signature is refused before any key fetch.
+	if _, err := callback.DecodeAuthorization(in.Authorization); err != nil {
+		return forbidden("callback: not a signed OSS callback", err)
+	}
 	keyURL, err := in.KeyURL(h.cfg.KeyURLPrefixes)
 	if err != nil {
 		return forbidden("callback: public key URL not allowed", err)

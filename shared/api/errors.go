@@ -62,7 +62,11 @@ func (h *Handlers) classify(err error) *Error {
 	var fe *upload.FieldError
 	switch {
 	case errors.Is(err, upload.ErrUnknownProfile):
-		return &Error{Status: http.StatusNotFound, Code: CodeNoSuchProfile, Message: "profile: " + errMessage(err) + "; allowed: " + strings.Join(h.cfg.Profiles.Names(), ", "), Err: err}
+		reason := errMessage(err)
+		if errors.As(err, &fe) { // Lookup's error already names the field and the profiles
+			reason = fe.Reason
+		}
+		return &Error{Status: http.StatusNotFound, Code: CodeNoSuchProfile, Message: "profile: " + reason + "; allowed: " + strings.Join(h.cfg.Profiles.Names(), ", "), Err: err}
 	case errors.As(err, &fe):
 		msg := fe.Field + ": " + fe.Reason
 		if len(fe.Allowed) > 0 {
