@@ -1,0 +1,2 @@
+// The sample needs no global state; the upload page does everything.
+App({});
