@@ -20,7 +20,7 @@ FC_TARGETS := $(addprefix fc-,$(FUNCTIONS))
 SDEVS     ?= s
 DEPLOY_FLAGS ?=
 
-.PHONY: all test test-go test-e2e build build-cli build-fc $(FC_TARGETS) deploy check-s lint bench fuzz run deps check-go check-node clean
+.PHONY: all test test-go test-e2e build build-cli build-fc $(FC_TARGETS) deploy check-s lint bench fuzz run deps check-go check-node check-chromium web-deps clean
 
 all: lint test build
 
@@ -42,9 +42,18 @@ test-go: deps
 check-node:
 	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { echo "Node.js 20+ and npm are needed for the end-to-end tests (official JS SDK ali-oss): install them, e.g. 'apt-get install nodejs npm'" >&2; exit 1; }
 
-## test-e2e: official clients (ali-oss in Node) against `ossdirect dev`
-test-e2e: build check-node
-	cd e2e && npm ci --no-audit --no-fund && npm test
+CHROMIUM ?= /usr/bin/chromium
+
+check-chromium:
+	@test -x $(CHROMIUM) || { echo "Chromium is needed for the browser tests: install Debian's package ('apt-get install chromium'), or set CHROMIUM=/path/to/chromium" >&2; exit 1; }
+
+## test-e2e: official clients (ali-oss in Node), the web page in headless Chromium and the mini-program helper, against `ossdirect dev`
+test-e2e: build check-node check-chromium web-deps
+	cd e2e && npm ci --no-audit --no-fund && CHROMIUM=$(CHROMIUM) npm test
+
+## web-deps: the web page's npm packages (ali-oss browser build, Uppy), pinned by templates/web/package-lock.json
+web-deps: check-node
+	cd templates/web && npm ci --no-audit --no-fund
 
 ## build: the host CLI in build/bin/ossdirect and the four FC packages in build/fc/
 build: build-cli build-fc
@@ -89,6 +98,7 @@ fuzz: deps
 ## run: the local stack (OSS and STS emulators, API status page) on loopback, data in ./.data
 DEV_FLAGS ?=
 run: build
+	@$(MAKE) --no-print-directory web-deps || echo "warning: the web page's npm packages are missing (need Node.js + npm): the API and emulators run, the page's STS multipart and Uppy modes will not load" >&2
 	@echo "Starting the local stack: open http://127.0.0.1:8080/ (Ctrl-C stops it; data stays in ./.data)." >&2
 	$(BIN)/ossdirect dev $(DEV_FLAGS)
 

@@ -1,22 +1,39 @@
 // Starts `ossdirect dev` on free ports with a throw-away data folder and
 // returns the endpoints it prints. Used by every end-to-end test.
+//
+//   startStack()                         the default dev profile
+//   startStack(['--bucket', 'photos'])   extra `ossdirect dev` flags
+//   startStack({ profiles: {...}, args: [...] })
+//                                        upload profiles (written to a file
+//                                        and passed with --profiles)
+//
+// The stack always serves the repository's templates/web at / (--web).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
 const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = join(here, '..');
+export const webDir = join(repoRoot, 'templates', 'web');
 
 // The development identity `ossdirect dev` trusts by default (README "Local stack").
 export const DEV_ACCESS_KEY_ID = 'DEVossdirectLocalKeyId';
 export const DEV_ACCESS_KEY_SECRET = 'dev-secret-ossdirect-local-only-never-valid-in-the-cloud';
 
-export async function startStack(extraArgs = []) {
-  const bin = process.env.OSSDIRECT_BIN || join(here, '..', 'build', 'bin', 'ossdirect');
+export async function startStack(opts = []) {
+  const { args: extraArgs = [], profiles } = Array.isArray(opts) ? { args: opts } : opts;
+  const bin = process.env.OSSDIRECT_BIN || join(repoRoot, 'build', 'bin', 'ossdirect');
   const data = mkdtempSync(join(tmpdir(), 'ossdirect-e2e-'));
-  const child = spawn(bin, ['dev', '--addr', '127.0.0.1:0', '--oss-addr', '127.0.0.1:0', '--sts-addr', '127.0.0.1:0', '--data', data, ...extraArgs], {
+  const args = ['dev', '--addr', '127.0.0.1:0', '--oss-addr', '127.0.0.1:0', '--sts-addr', '127.0.0.1:0', '--data', data, '--web', webDir];
+  if (profiles) {
+    const file = join(data, 'profiles.json');
+    writeFileSync(file, typeof profiles === 'string' ? profiles : JSON.stringify(profiles));
+    args.push('--profiles', file);
+  }
+  const child = spawn(bin, [...args, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -24,6 +41,7 @@ export async function startStack(extraArgs = []) {
   const lines = createInterface({ input: child.stdout });
   const info = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ossdirect dev did not start within 20s:\n${stderr}`)), 20000);
+    child.once('error', (err) => { clearTimeout(timer); reject(new Error(`cannot run ${bin} (run "make build" first): ${err.message}`)); });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`ossdirect dev exited with ${code}:\n${stderr}`)); });
     lines.once('line', (line) => { clearTimeout(timer); resolve(JSON.parse(line)); });
   });

@@ -30,6 +30,8 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.AccessKeySecret, "access-key-secret", devstack.DevAccessKeySecret, "secret of the root identity")
 	var origins prefixList
 	fs.Var(&origins, "cors-origin", "browser origin the OSS emulator allows (repeatable; default: the API's own origin)")
+	fs.StringVar(&cfg.WebDir, "web", "templates/web", "folder served at / (the upload page); if it is missing the status page stays at /")
+	profilesFile := fs.String("profiles", "", "JSON file with the upload profiles (default: the built-in dev profile \"default\")")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -39,6 +41,13 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: --log-level %q: want debug, info, warn or error", cmd, *logLevel)
 	}
 	cfg.CORSOrigins = origins
+	if *profilesFile != "" {
+		b, err := os.ReadFile(*profilesFile)
+		if err != nil {
+			return fmt.Errorf("%s: --profiles: %w", cmd, err)
+		}
+		cfg.Profiles = string(b)
+	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	stack, err := devstack.Start(cfg)

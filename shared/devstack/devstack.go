@@ -17,9 +17,14 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
+	"io/fs"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
+	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -62,7 +67,11 @@ type Config struct {
 	Auth config.Auth
 	// RatePerMinute and RateBurst are the API's per-subject limit [off].
 	RatePerMinute, RateBurst int
-	Logger                   *slog.Logger // nil discards
+	// WebDir is the folder served at / on the API listener (the upload page,
+	// templates/web) [none]. When it is empty or missing, / shows the status
+	// page; the status page is always at /status.
+	WebDir string
+	Logger *slog.Logger // nil discards
 }
 
 // DefaultProfiles is the local stack's profile: any content type up to
@@ -76,16 +85,15 @@ const DevRoleARN = "acs:ram::1234567890123456:role/ossdirect-dev"
 
 // Stack is a running local stack.
 type Stack struct {
-	API, OSS, STS   string // base URLs, with the ports actually bound
-	Bucket, Region  string
-	KeyURL          string // where the OSS emulator serves its callback public key
-	KeyURLPrefix    string // the prefix to allow-list for callback verification
-	Dir             string
-	AccessKeyID     string
-	servers         []*http.Server
-	errs            chan error
-	accessKeySecret string
-	authority       *stsemu.Authority
+	API, OSS, STS  string // base URLs, with the ports actually bound
+	Bucket, Region string
+	KeyURL         string // where the OSS emulator serves its callback public key
+	KeyURLPrefix   string // the prefix to allow-list for callback verification
+	Dir            string
+	AccessKeyID    string
+	servers        []*http.Server
+	webRoot        *os.Root // the opened WebDir, nil when none
+	errs           chan error
 }
 
 // Info is the JSON line `ossdirect dev` prints once every listener is up.
@@ -208,9 +216,21 @@ func Start(cfg Config) (*Stack, error) {
 		closeAll()
 		return nil, err
 	}
+	if cfg.WebDir != "" {
+		web, err := filepath.Abs(cfg.WebDir)
+		if err == nil {
+			s.webRoot, err = os.OpenRoot(web)
+		}
+		if err != nil {
+			log.Warn("web folder not served; the status page stays at /", "web", cfg.WebDir, "err", err)
+		} else {
+			log.Info("serving the web folder at /", "web", web)
+		}
+	}
 	api, err := s.apiHandler(functions)
 	if err != nil {
 		closeAll()
+		s.closeWeb()
 		return nil, err
 	}
 	for _, x := range []struct {
@@ -237,10 +257,22 @@ func (s *Stack) Close(ctx context.Context) error {
 	var errs []error
 	for _, srv := range s.servers {
 		if err := srv.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
+			// Connections that never sent a request count as active for
+			// a while; once the grace period is over, close them.
+			srv.Close()
+			if !errors.Is(err, context.DeadlineExceeded) {
+				errs = append(errs, err)
+			}
 		}
 	}
+	s.closeWeb()
 	return errors.Join(errs...)
+}
+
+func (s *Stack) closeWeb() {
+	if s.webRoot != nil {
+		s.webRoot.Close()
+	}
 }
 
 //go:embed status.html
@@ -290,13 +322,22 @@ func (s *Stack) apiHandler(functions *api.Handlers) (http.Handler, error) {
 		return nil, fmt.Errorf("devstack: status page: %w", err)
 	}
 	mux := functions.Mux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+	status := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
 		page.Execute(w, map[string]string{
 			"OSS": s.OSS, "OSSHost": strings.TrimPrefix(s.OSS, "http://"), "STS": s.STS, "Bucket": s.Bucket,
 			"Region": s.Region, "KeyURL": s.KeyURL, "Data": s.Dir, "AccessKeyID": s.AccessKeyID,
 		})
-	})
+	}
+	mux.HandleFunc("GET /status", status)
+	if s.webRoot != nil {
+		// "/" without a method: it must not conflict with the functions'
+		// method-less routes; StaticFiles answers 405 itself.
+		mux.Handle("/", StaticFiles(s.webRoot.FS()))
+	} else {
+		mux.HandleFunc("GET /{$}", status)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "stack": s.Info()})
@@ -323,4 +364,97 @@ func (c credentials) Lookup(accessKeyID, securityToken string, now time.Time) (o
 		return ossemu.Principal{}, fmt.Errorf("%w: %v", ossemu.ErrInvalidSecurityToken, err)
 	}
 	return ossemu.Principal{Secret: id.AccessKeySecret, Allowed: id.Allows}, nil
+}
+
+// staticTypes fixes the content types of the page's files so they do not
+// depend on the host's MIME tables (many lack .mjs, and browsers refuse ES
+// modules served with a non-JavaScript type).
+var staticTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".mjs":  "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".json": "application/json",
+	".map":  "application/json",
+	".svg":  "image/svg+xml",
+	".png":  "image/png",
+	".ico":  "image/x-icon",
+	".wasm": "application/wasm",
+	".txt":  "text/plain; charset=utf-8",
+}
+
+// StaticFiles serves the files of fsys (the upload page and the browser
+// SDKs under its node_modules) for GET and HEAD: no directory listings (a
+// folder serves its index.html or 404), no dot files, fixed content types
+// for scripts and styles, and Cache-Control: no-cache so an edited page is
+// picked up on reload. Give it an os.Root's FS so symbolic links cannot
+// lead outside the folder.
+func StaticFiles(fsys fs.FS) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+		if name == "" {
+			name = "."
+		}
+		if !fs.ValidPath(name) {
+			http.NotFound(w, r)
+			return
+		}
+		for _, seg := range strings.Split(name, "/") {
+			if strings.HasPrefix(seg, ".") && seg != "." {
+				http.NotFound(w, r)
+				return
+			}
+		}
+		f, err := fsys.Open(name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		defer func() { f.Close() }()
+		st, err := f.Stat()
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		if st.IsDir() {
+			if !strings.HasSuffix(r.URL.Path, "/") {
+				target := path.Base(r.URL.Path) + "/"
+				if r.URL.RawQuery != "" {
+					target += "?" + r.URL.RawQuery
+				}
+				http.Redirect(w, r, target, http.StatusMovedPermanently)
+				return
+			}
+			index, err := fsys.Open(path.Join(name, "index.html"))
+			if err != nil {
+				http.NotFound(w, r) // a folder without index.html: never a listing
+				return
+			}
+			f.Close()
+			f, name = index, path.Join(name, "index.html")
+			if st, err = f.Stat(); err != nil || st.IsDir() {
+				http.NotFound(w, r)
+				return
+			}
+		}
+		content, ok := f.(io.ReadSeeker)
+		if !ok {
+			http.Error(w, "file is not seekable", http.StatusInternalServerError)
+			return
+		}
+		ext := strings.ToLower(path.Ext(name))
+		if ct, ok := staticTypes[ext]; ok {
+			w.Header().Set("Content-Type", ct)
+		} else if ct := mime.TypeByExtension(ext); ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		http.ServeContent(w, r, st.Name(), st.ModTime(), content)
+	})
 }

@@ -1,0 +1,1010 @@
+// ossdirect upload page: the browser uploads straight to OSS; the signing
+// functions only decide who may upload what, where. Three modes share one
+// queue and one UI:
+//   post — PostObject: POST a form with every field post-signature returned, the file last
+//   put  — presigned PUT: PUT the file with exactly the headers presigned-url returned
+//   sts  — STS credentials from sts-token + ali-oss multipartUpload (parallel parts,
+//          pause/resume, resumable after a reload)
+// No build step: an ES module the browser loads as is. Configure config.js.
+import config from './config.js';
+
+const cfg = {
+  apiBase: '', token: '', apiKey: '', profile: 'default', mode: 'post', concurrency: 3,
+  maxSize: 0, contentTypes: [], retries: 4, partSize: 1024 * 1024, parallel: 4,
+  ...config,
+};
+const apiBase = String(cfg.apiBase || '').replace(/\/+$/, '');
+const MODES = { post: 'POST', put: 'PUT', sts: 'STS' };
+const ALIOSS_SRC = 'node_modules/ali-oss/dist/aliyun-oss-sdk.min.js';
+const CHECKPOINT_PREFIX = 'ossdirect:multipart:';
+const CHECKPOINT_TTL = 7 * 24 * 3600 * 1000;
+const STALL_MS = 60_000;
+
+// ---------------------------------------------------------------- formatting
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+export function formatBytes(n) {
+  if (!Number.isFinite(n)) return '';
+  let i = 0;
+  while (n >= 1024 && i < UNITS.length - 1) { n /= 1024; i++; }
+  return `${i === 0 ? n : n.toFixed(n >= 100 ? 0 : 1).replace(/\.0$/, '')} ${UNITS[i]}`;
+}
+
+export function formatDuration(s) {
+  if (!Number.isFinite(s) || s < 0) return '';
+  s = Math.ceil(s);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+// ---------------------------------------------------------------- errors
+
+// ApiError is a signing function's JSON error {code, message, requestId}.
+class ApiError extends Error {
+  constructor(status, body, retryAfter) {
+    super(body.message || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body.code || '';
+    this.requestId = body.requestId || '';
+    this.retryAfter = retryAfter;
+  }
+}
+
+// OssError is OSS's XML error <Error><Code/><Message/><RequestId/><EC/></Error>
+// (or an ali-oss error carrying the same fields).
+class OssError extends Error {
+  constructor(status, code, message, requestId = '', ec = '') {
+    super(message || code || `HTTP ${status}`);
+    this.name = 'OssError';
+    this.status = status;
+    this.code = code;
+    this.requestId = requestId;
+    this.ec = ec;
+  }
+}
+
+// NetworkError: the request never got an HTTP answer (offline, reset,
+// stalled, or refused by CORS — the browser does not say which).
+class NetworkError extends Error {
+  constructor(message = 'network error') {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+class ConfigError extends Error {}
+
+const abortError = () => new DOMException('canceled', 'AbortError');
+const isAbort = (err) => err?.name === 'AbortError' || err?.name === 'cancel';
+
+export function parseOssError(status, text, requestId = '') {
+  if (text && text.includes('<Error>')) {
+    const doc = new DOMParser().parseFromString(text, 'application/xml');
+    const get = (tag) => doc.getElementsByTagName(tag)[0]?.textContent?.trim() || '';
+    return new OssError(status, get('Code'), get('Message'), get('RequestId') || requestId, get('EC'));
+  }
+  return new OssError(status, status >= 500 ? 'InternalError' : `HTTP${status}`, (text || '').slice(0, 200) || `HTTP ${status}`, requestId);
+}
+
+// explain turns any failure into what the person sees and what the queue
+// does next: retry (now or after a back-off, with a fresh signature) or stop.
+function explain(err, item) {
+  if (err instanceof ConfigError) return { text: err.message, retry: false };
+  if (err instanceof NetworkError) {
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      return { text: 'You are offline. The upload restarts when the connection is back.', retry: 'online' };
+    }
+    return {
+      text: `Network connection lost (${err.message}); retrying`,
+      retry: 'backoff',
+      final: 'Network connection lost and the retries did not help. Check the connection (or the CORS settings of the bucket and the signing API for this page\'s origin), then retry.',
+    };
+  }
+  if (err instanceof ApiError) return explainApiError(err);
+  const code = err?.code || '';
+  const status = err?.status ?? 0;
+  const msg = err?.message || '';
+  if (/etag of expose-headers/i.test(msg)) {
+    return { text: 'The bucket\'s CORS rule does not expose the ETag header, which multipart uploads need. Add ETag (and x-oss-request-id) to ExposeHeaders.', retry: false };
+  }
+  if (!(err instanceof OssError) && (status === -1 || status === -2 || /RequestError|ConnectionTimeout|ResponseTimeout|Network/i.test(err?.name || '') || (!code && /XHR error|network/i.test(msg)))) {
+    return explain(new NetworkError(msg || 'no answer'), item);
+  }
+  const rid = err?.requestId ? ` (request id ${err.requestId})` : '';
+  switch (code) {
+    case 'AccessDenied':
+      if (/expired/i.test(msg)) return { text: 'The upload link expired, retrying with a fresh one', retry: 'now', fresh: true };
+      if (item.resumed) return { text: 'The saved upload can no longer be continued; starting again', retry: 'now', restart: true };
+      if (/content-length-range/i.test(msg)) return { text: `OSS refused the file's size: it is outside the range this upload allows (${msg})${rid}.`, retry: false };
+      if (/content-type/i.test(msg)) return { text: `OSS refused the file's type (${msg})${rid}.`, retry: false };
+      return { text: `OSS refused the upload: ${msg}${rid}.`, retry: false };
+    case 'RequestTimeTooSkewed':
+      return { text: 'This computer\'s clock is more than 15 minutes off; retrying with a signature made on the server\'s clock', retry: 'now', fresh: true };
+    case 'SecurityTokenExpired':
+    case 'InvalidSecurityToken':
+    case 'InvalidAccessKeyId':
+      if (item.mode === 'sts') return { text: 'The temporary upload credentials expired, retrying with fresh ones', retry: 'now', fresh: true };
+      return { text: 'The upload link expired, retrying with a fresh one', retry: 'now', fresh: true };
+    case 'EntityTooLarge':
+      return { text: `Too large for OSS: ${msg}${rid}.`, retry: false };
+    case 'FileAlreadyExists':
+      return { text: `An object with this name already exists and overwriting is forbidden${rid}. Retry to upload under a new name.`, retry: false };
+    case 'SignatureDoesNotMatch':
+      return { text: `OSS rejected the signature: the request differs from what was signed (SignatureDoesNotMatch)${rid}. Report this to the site's operator.`, retry: false };
+    case 'NoSuchUpload':
+      return { text: 'The multipart upload no longer exists on the server; starting it again', retry: 'now', restart: true };
+    case 'NoSuchBucket':
+    case 'InvalidBucketName':
+      return { text: `The bucket is not available (${code})${rid}: the signing service is misconfigured.`, retry: false };
+    case 'SlowDown':
+    case 'QpsLimitExceeded':
+    case 'RequestTimeout':
+    case 'InternalError':
+    case 'ServiceUnavailable':
+      return { text: `OSS is busy (${code}); retrying`, retry: 'backoff', final: `OSS is still failing (${code}: ${msg})${rid}. Try again later.` };
+  }
+  if (status >= 500 || status === 429) {
+    return { text: `OSS answered ${status}${code ? ` ${code}` : ''}; retrying`, retry: 'backoff', final: `OSS keeps failing (${status} ${code} ${msg})${rid}.` };
+  }
+  if (status >= 400) return { text: `OSS refused the upload: ${code || status}${msg ? ` — ${msg}` : ''}${rid}.`, retry: false };
+  return { text: `Upload failed: ${msg || String(err)}`, retry: false };
+}
+
+// explainApiError maps the signing functions' JSON errors. A 400 names the
+// field and the allowed values ("size: 5 out of range; allowed: 1 … 4 bytes").
+function explainApiError(err) {
+  const rid = err.requestId ? ` (request id ${err.requestId})` : '';
+  const m = /^([\w.-]+): (.*?)(?:; allowed: (.*))?$/s.exec(err.message || '');
+  const field = m?.[1] || '';
+  const reason = m?.[2] || err.message;
+  const allowed = m?.[3] || '';
+  switch (err.status) {
+    case 400: {
+      if (field === 'size') {
+        const range = /^(\d+) … (\d+) bytes$/.exec(allowed);
+        const got = /^(\d+)/.exec(reason);
+        if (range && got) {
+          const [size, min, max] = [Number(got[1]), Number(range[1]), Number(range[2])];
+          if (size > max) return { text: `Too large: ${formatBytes(size)}; this upload allows at most ${formatBytes(max)}.`, retry: false, field };
+          if (size < min) return { text: `Too small: ${formatBytes(size)}; this upload needs at least ${formatBytes(min)}.`, retry: false, field };
+        }
+      }
+      if (field === 'filename' || field === 'contentType') {
+        return { text: `This file type is not allowed: ${reason.replace(/\s*not allowed$/, '')}.${allowed ? ` Allowed: ${allowed}.` : ''}`, retry: false, field };
+      }
+      return { text: `The server refused this file — ${field ? `${field}: ` : ''}${reason}.${allowed ? ` Allowed: ${allowed}.` : ''}${rid}`, retry: false, field };
+    }
+    case 401:
+      return { text: `Not signed in, or the sign-in expired: ${err.message}${rid}.`, retry: false };
+    case 403:
+      return { text: `You may not upload here: ${err.message}${rid}.`, retry: false };
+    case 404:
+      return { text: err.code === 'NoSuchProfile' ? `Unknown upload profile: ${reason}.${allowed ? ` Allowed: ${allowed}.` : ''}` : `The signing function was not found (${err.message})${rid}: check apiBase in config.js.`, retry: false };
+    case 413:
+      return { text: `The request to the signing service is too large: ${err.message}${rid}.`, retry: false };
+    case 429:
+      return { text: 'Too many uploads right now; waiting', retry: 'backoff', delay: err.retryAfter, final: `The signing service keeps refusing: too many requests${rid}.` };
+  }
+  if (err.status >= 500) {
+    return { text: `The signing service is unavailable (${err.status} ${err.code}); retrying`, retry: 'backoff', delay: err.retryAfter, final: `The signing service keeps failing: ${err.message}${rid}.` };
+  }
+  return { text: `The signing service refused: ${err.code} ${err.message}${rid}.`, retry: false };
+}
+
+// ---------------------------------------------------------------- helpers
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(t); reject(abortError()); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+// anySignal is AbortSignal.any, with a fallback for browsers without it.
+function anySignal(signals) {
+  if (AbortSignal.any) return AbortSignal.any(signals);
+  const c = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) { c.abort(s.reason); break; }
+    s.addEventListener('abort', () => c.abort(s.reason), { once: true });
+  }
+  return c.signal;
+}
+
+function waitOnline(signal) {
+  return new Promise((resolve, reject) => {
+    if (navigator.onLine) return resolve();
+    const done = () => { signal?.removeEventListener('abort', onAbort); resolve(); };
+    const onAbort = () => { window.removeEventListener('online', done); reject(abortError()); };
+    window.addEventListener('online', done, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+// Exponential back-off with jitter: 1 s, 2 s, 4 s, 8 s … capped at 20 s.
+function backoff(attempt) {
+  const base = Math.min(20_000, 1000 * 2 ** attempt);
+  return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
+function extensionOf(name) {
+  const m = /\.([A-Za-z0-9]{1,10})$/.exec(name || '');
+  return m ? `.${m[1].toLowerCase()}` : '';
+}
+
+function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// encodeKey escapes an object key for a URL path, keeping the slashes.
+const encodeKey = (key) => key.split('/').map(encodeURIComponent).join('/');
+
+function isLocalHost(url) {
+  try {
+    const h = new URL(url).hostname;
+    return h === 'localhost' || /^\d+\.\d+\.\d+\.\d+$/.test(h) || h.startsWith('[');
+  } catch { return false; }
+}
+
+function typeAllowed(type, patterns) {
+  return patterns.some((p) => p === type || (p.endsWith('/*') && type.startsWith(p.slice(0, -1))));
+}
+
+// precheck mirrors the profile in config.js; the server stays the authority.
+function precheck(file) {
+  if (cfg.maxSize > 0 && file.size > cfg.maxSize) {
+    return `Too large: ${formatBytes(file.size)}; this upload allows at most ${formatBytes(cfg.maxSize)}.`;
+  }
+  if (cfg.contentTypes?.length && !typeAllowed(file.type || 'application/octet-stream', cfg.contentTypes)) {
+    return `This file type is not allowed: ${file.type || 'unknown type'}. Allowed: ${cfg.contentTypes.join(', ')}.`;
+  }
+  return '';
+}
+
+// ---------------------------------------------------------------- the signing API
+
+async function authHeaders() {
+  const h = {};
+  const token = typeof cfg.token === 'function' ? await cfg.token() : cfg.token;
+  if (token) h.Authorization = `Bearer ${token}`;
+  if (cfg.apiKey) h['X-Api-Key'] = cfg.apiKey;
+  return h;
+}
+
+// callFunction POSTs the upload request to one signing function and returns
+// its JSON, or throws ApiError (its JSON error) / NetworkError.
+export async function callFunction(name, body, signal) {
+  const timeout = AbortSignal.timeout(30_000);
+  const both = signal ? anySignal([signal, timeout]) : timeout;
+  let res;
+  try {
+    res = await fetch(`${apiBase}/${name}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(await authHeaders()) },
+      body: JSON.stringify(body),
+      signal: both,
+      cache: 'no-store',
+    });
+  } catch (err) {
+    if (signal?.aborted) throw abortError();
+    throw new NetworkError(timeout.aborted ? 'the signing service did not answer in 30 s' : 'could not reach the signing service');
+  }
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  if (!res.ok) {
+    const retryAfter = Number(res.headers.get('Retry-After')) * 1000 || 0;
+    throw new ApiError(res.status, json && typeof json === 'object' ? json : { code: `HTTP${res.status}`, message: text.slice(0, 200) || res.statusText, requestId: res.headers.get('X-Request-Id') || '' }, retryAfter);
+  }
+  if (!json) throw new ApiError(res.status, { code: 'BadResponse', message: `${name} did not answer with JSON` });
+  return json;
+}
+
+function uploadRequest(item) {
+  const body = { profile: cfg.profile, filename: item.file.name, size: item.file.size };
+  if (item.file.type) body.contentType = item.file.type;
+  return body;
+}
+
+// ---------------------------------------------------------------- XHR transfer
+
+// send runs one XHR with upload progress; resolves with the HTTP answer
+// (any status), rejects with NetworkError or AbortError.
+function send({ method, url, headers = {}, body, signal, onProgress, onSent }) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const xhr = new XMLHttpRequest();
+    let stallTimer;
+    let stalled = false;
+    const arm = () => {
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => { stalled = true; xhr.abort(); }, STALL_MS);
+    };
+    const cleanup = () => { clearTimeout(stallTimer); signal?.removeEventListener('abort', onAbort); };
+    const onAbort = () => xhr.abort();
+    xhr.open(method, url);
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
+    xhr.upload.onprogress = (e) => { arm(); if (e.lengthComputable) onProgress?.(e.loaded, e.total); };
+    xhr.upload.onload = () => { arm(); onSent?.(); };
+    xhr.onload = () => {
+      cleanup();
+      resolve({ status: xhr.status, text: xhr.responseText, header: (h) => xhr.getResponseHeader(h) });
+    };
+    xhr.onerror = () => { cleanup(); reject(new NetworkError('the connection failed')); };
+    xhr.onabort = () => {
+      cleanup();
+      reject(stalled ? new NetworkError(`no progress for ${STALL_MS / 1000} s`) : abortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    arm();
+    xhr.send(body);
+  });
+}
+
+// ossAnswer turns an OSS answer into the upload's result: the callback's
+// JSON (when the profile has a callback), or an OssError. 203 means the
+// object is stored but the callback failed.
+function ossAnswer(res) {
+  const requestId = res.header('x-oss-request-id') || '';
+  if (res.status === 203) {
+    const e = parseOssError(203, res.text, requestId);
+    return { stored: true, callbackError: `${e.code || 'CallbackFailed'}: ${e.message}`, requestId };
+  }
+  if (res.status >= 200 && res.status < 300) {
+    let callback = null;
+    const t = (res.text || '').trim();
+    if (t.startsWith('{') || t.startsWith('[')) {
+      try { callback = JSON.parse(t); } catch { callback = null; }
+    }
+    return { stored: true, callback, etag: res.header('ETag') || '', requestId };
+  }
+  throw parseOssError(res.status, res.text, requestId);
+}
+
+// ---------------------------------------------------------------- the three modes
+
+async function uploadPost(item, signal) {
+  item.setPhase('signing', 'Asking for a signed form…');
+  const grant = await callFunction('post-signature', uploadRequest(item), signal);
+  item.grant = grant;
+  item.setKey(grant.key || `${grant.dir || ''}`);
+  const form = new FormData();
+  for (const [k, v] of Object.entries(grant.fields || {})) form.append(k, v);
+  form.append('file', item.file, item.file.name); // the file must be the last field
+  item.setPhase('uploading', 'Uploading…');
+  const res = await send({
+    method: 'POST', url: grant.host, body: form, signal,
+    onProgress: (loaded, total) => item.progress(Math.min(item.file.size, (loaded / total) * item.file.size)),
+    onSent: () => item.setPhase('processing', 'Sent; waiting for OSS to confirm…'),
+  });
+  const out = ossAnswer(res);
+  out.url = out.callback?.url || grant.url || `${grant.host}/${encodeKey(grant.key)}`;
+  return out;
+}
+
+async function uploadPut(item, signal) {
+  item.setPhase('signing', 'Asking for a presigned URL…');
+  const grant = await callFunction('presigned-url', uploadRequest(item), signal);
+  item.grant = grant;
+  item.setKey(grant.key);
+  const headers = grant.headers || {};
+  // The signature covers Content-Type: send exactly the signed value, and
+  // none at all when none was signed (a Blob would add its own type).
+  const hasType = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
+  const body = hasType ? item.file : item.file.slice(0, item.file.size, '');
+  item.setPhase('uploading', 'Uploading…');
+  const res = await send({
+    method: grant.method || 'PUT', url: grant.url, headers, body, signal,
+    onProgress: (loaded, total) => item.progress(Math.min(item.file.size, (loaded / total) * item.file.size)),
+    onSent: () => item.setPhase('processing', 'Sent; waiting for OSS to confirm…'),
+  });
+  const out = ossAnswer(res);
+  const u = new URL(grant.url);
+  out.url = out.callback?.url || `${u.origin}${u.pathname}`;
+  return out;
+}
+
+let aliOssLoading = null;
+function loadAliOss() {
+  if (window.OSS) return Promise.resolve(window.OSS);
+  aliOssLoading ??= new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = new URL(ALIOSS_SRC, import.meta.url).href;
+    s.onload = () => (window.OSS ? resolve(window.OSS) : reject(new ConfigError('The ali-oss SDK loaded but did not define OSS.')));
+    s.onerror = () => {
+      aliOssLoading = null;
+      reject(new ConfigError(`Could not load the ali-oss browser SDK (${ALIOSS_SRC}). Run "npm ci" in templates/web and deploy its node_modules/ali-oss/dist folder with the page.`));
+    };
+    document.head.append(s);
+  });
+  return aliOssLoading;
+}
+
+// Checkpoints of multipart uploads, kept in localStorage so a reload does
+// not lose the parts already on the server: add the same file again and the
+// upload continues (ali-oss resumes from uploadId + done parts).
+const checkpoints = {
+  id: (file) => `${CHECKPOINT_PREFIX}${cfg.profile}|${file.name}|${file.size}|${file.lastModified}`,
+  load(file) {
+    try {
+      const cp = JSON.parse(localStorage.getItem(this.id(file)) || 'null');
+      if (cp && cp.uploadId && Date.now() - cp.savedAt < CHECKPOINT_TTL && cp.fileSize === file.size) return cp;
+    } catch { /* unavailable or corrupt */ }
+    return null;
+  },
+  save(file, cp) {
+    try {
+      const { name, fileSize, partSize, uploadId, doneParts } = cp;
+      localStorage.setItem(this.id(file), JSON.stringify({ name, fileSize, partSize, uploadId, doneParts, savedAt: Date.now() }));
+    } catch { /* quota or private mode: resume within the page only */ }
+  },
+  clear(file) { try { localStorage.removeItem(this.id(file)); } catch { /* ignore */ } },
+};
+
+function partBytes(cp) {
+  if (!cp) return 0;
+  const parts = Math.ceil(cp.fileSize / cp.partSize);
+  let n = 0;
+  for (const p of cp.doneParts || []) n += p.number === parts ? cp.fileSize - cp.partSize * (parts - 1) : cp.partSize;
+  return Math.min(n, cp.fileSize);
+}
+
+async function stsCredentials(item, signal) {
+  const t = await callFunction('sts-token', uploadRequest(item), signal);
+  item.sts = t;
+  return t;
+}
+
+async function uploadSts(item, signal) {
+  const OSS = await loadAliOss();
+  if (!item.client || item.freshCredentials) {
+    item.setPhase('signing', item.client ? 'Fetching fresh temporary credentials…' : 'Asking for temporary credentials…');
+    const t = await stsCredentials(item, signal);
+    const creds = { accessKeyId: t.AccessKeyId, accessKeySecret: t.AccessKeySecret, stsToken: t.SecurityToken };
+    if (item.client) {
+      Object.assign(item.client.options, creds); // the same client keeps its checkpoint
+      item.client.stsTokenFreshTime = new Date();
+    } else {
+      const lifetime = Date.parse(t.Expiration) - Date.now();
+      // ali-oss refreshes a token only once per interval and lets concurrent
+      // parts go on with the old one (ali-oss#1363): refresh well before
+      // expiry, and share one refresh between parallel parts.
+      const refreshSTSToken = () => {
+        item.refreshing ??= stsCredentials(item).finally(() => { item.refreshing = null; });
+        return item.refreshing.then((x) => ({ accessKeyId: x.AccessKeyId, accessKeySecret: x.AccessKeySecret, stsToken: x.SecurityToken }));
+      };
+      item.client = new OSS({
+        ...creds,
+        endpoint: t.endpoint,
+        sldEnable: isLocalHost(t.endpoint), // path style /bucket/key on IP endpoints (the local stack)
+        authorizationV4: true,
+        region: `oss-${t.region}`,
+        bucket: t.bucket,
+        secure: String(t.endpoint).startsWith('https:'),
+        refreshSTSToken,
+        refreshSTSTokenInterval: Math.max(10_000, Number.isFinite(lifetime) ? lifetime - 120_000 : 300_000),
+        timeout: 120_000,
+      });
+      // sts-token's `headers` (x-oss-callback, x-oss-callback-var) belong on
+      // the request that creates the object: CompleteMultipartUpload, or the
+      // single PutObject ali-oss uses for files under 100 KB — not on
+      // Initiate or every UploadPart, where options.headers would put them.
+      const withCallback = (opts = {}) => ({ ...opts, headers: { ...(opts.headers || {}), ...(item.sts?.headers || {}) } });
+      const client = item.client;
+      const complete = client.completeMultipartUpload.bind(client);
+      client.completeMultipartUpload = (name, uploadId, parts, opts) => complete(name, uploadId, parts, withCallback(opts));
+      const put = client.put.bind(client);
+      client.put = async (name, file, opts) => {
+        const r = await put(name, file, withCallback(opts));
+        item.putCallback = r.data; // multipartUpload drops it: it only sees its own options
+        return r;
+      };
+    }
+    item.freshCredentials = false;
+  }
+  const t = item.sts;
+  if (!item.key) {
+    const saved = checkpoints.load(item.file);
+    if (saved && saved.name.startsWith(t.prefix)) {
+      item.checkpoint = { ...saved, file: item.file };
+      item.resumed = true;
+      item.setKey(saved.name);
+      item.note(`Continuing an earlier upload: ${saved.doneParts.length} of ${Math.ceil(saved.fileSize / saved.partSize)} parts are already on the server.`);
+    } else {
+      item.setKey(`${t.prefix}${uuid()}${extensionOf(item.file.name)}`);
+    }
+  }
+  const client = item.client;
+  const options = {
+    parallel: cfg.parallel,
+    partSize: cfg.partSize,
+    mime: item.file.type || 'application/octet-stream',
+    progress: async (p, cp) => {
+      if (cp) {
+        item.checkpoint = cp;
+        if (cp.uploadId) checkpoints.save(item.file, cp);
+      }
+      item.progress(p >= 1 ? item.file.size : partBytes(item.checkpoint));
+    },
+  };
+  if (item.checkpoint?.uploadId) options.checkpoint = { ...item.checkpoint, file: item.file };
+  item.setPhase('uploading', item.checkpoint?.uploadId ? 'Uploading the remaining parts…' : 'Uploading…');
+  item.progress(partBytes(item.checkpoint));
+  const onAbort = () => client.cancel();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let result;
+  try {
+    result = await client.multipartUpload(item.key, item.file, options);
+  } catch (err) {
+    if (err?.name === 'cancel' || signal.aborted) throw abortError();
+    if (err?.name === 'abort') throw new OssError(404, 'NoSuchUpload', 'the multipart upload was aborted');
+    if (err?.status === 203 || err?.code === 'CallbackFailed') {
+      checkpoints.clear(item.file);
+      return { stored: true, callbackError: `${err.code || 'CallbackFailed'}: ${err.message}`, url: objectUrl(t, item.key) };
+    }
+    throw err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  checkpoints.clear(item.file);
+  item.checkpoint = null;
+  const raw = result.data ?? item.putCallback;
+  item.putCallback = undefined;
+  const data = raw && typeof raw === 'object' && !(raw instanceof Uint8Array) ? raw : null;
+  return { stored: true, callback: data, etag: result.etag, url: data?.url || objectUrl(t, item.key) };
+}
+
+function objectUrl(t, key) {
+  const u = new URL(t.endpoint);
+  return isLocalHost(t.endpoint) ? `${u.origin}/${t.bucket}/${encodeKey(key)}` : `${u.protocol}//${t.bucket}.${u.host}/${encodeKey(key)}`;
+}
+
+// abortMultipart discards the parts of a canceled upload so nothing billed
+// and invisible stays behind (anchors #26).
+async function abortMultipart(item) {
+  const cp = item.checkpoint;
+  checkpoints.clear(item.file);
+  item.checkpoint = null;
+  if (!cp?.uploadId || !item.client) return true;
+  try {
+    await item.client.abortMultipartUpload(cp.name, cp.uploadId);
+    return true;
+  } catch (err) {
+    return err?.code === 'NoSuchUpload';
+  }
+}
+
+const transfers = { post: uploadPost, put: uploadPut, sts: uploadSts };
+
+// ---------------------------------------------------------------- the queue
+
+const items = [];
+let nextId = 1;
+const FINAL = new Set(['done', 'warning', 'error', 'canceled']);
+
+class Item {
+  constructor(file, mode) {
+    this.id = nextId++;
+    this.file = file;
+    this.mode = mode;
+    this.state = 'queued';
+    this.loaded = 0;
+    this.attempt = 0;
+    this.samples = [];
+    this.key = '';
+    this.el = document.getElementById('item-template').content.firstElementChild.cloneNode(true);
+    this.$ = (sel) => this.el.querySelector(sel);
+    this.el.dataset.id = String(this.id);
+    this.el.dataset.mode = mode;
+    this.el.dataset.name = file.name;
+    this.$('.name').textContent = file.name;
+    this.$('.name').title = file.name;
+    this.$('.mode').textContent = MODES[mode];
+    this.$('.size').textContent = formatBytes(file.size);
+    if (file.type.startsWith('image/')) {
+      this.thumbUrl = URL.createObjectURL(file); // the bucket is private: preview the local file
+      const img = this.$('.thumb img');
+      img.onerror = () => { // not a picture the browser can draw
+        img.hidden = true;
+        this.$('.thumb .icon').textContent = extensionOf(file.name).slice(1, 5).toUpperCase() || 'IMG';
+      };
+      img.src = this.thumbUrl;
+      img.alt = `Preview of ${file.name}`;
+      img.hidden = false;
+    } else {
+      this.$('.thumb .icon').textContent = extensionOf(file.name).slice(1, 5).toUpperCase() || 'FILE';
+    }
+    this.$('.cancel').onclick = () => cancel(this);
+    this.$('.retry').onclick = () => retry(this);
+    this.$('.remove').onclick = () => remove(this);
+    this.$('.pause').onclick = () => pause(this);
+    this.$('.resume').onclick = () => resume(this);
+    this.render();
+  }
+
+  setKey(key) {
+    this.key = key;
+    this.el.dataset.key = key;
+  }
+
+  setPhase(state, message) {
+    this.state = state;
+    if (FINAL.has(state) || state === 'paused') this.retryNote = '';
+    if (message !== undefined) {
+      // While a retry runs, keep saying why it is retrying.
+      this.message(this.retryNote && state !== 'retrying' ? `${this.retryNote} — ${message}` : message);
+    }
+    this.render();
+  }
+
+  message(text, kind = '') {
+    const m = this.$('.message');
+    m.textContent = text;
+    m.className = `message ${kind}`;
+  }
+
+  note(text) {
+    this.notes = text;
+  }
+
+  progress(bytes) {
+    this.loaded = Math.max(0, Math.min(bytes, this.file.size));
+    const now = performance.now();
+    this.samples.push([now, this.loaded]);
+    while (this.samples.length > 2 && now - this.samples[0][0] > 4000) this.samples.shift();
+    this.render();
+  }
+
+  speed() {
+    if (this.samples.length < 2) return 0;
+    const [t0, b0] = this.samples[0];
+    const [t1, b1] = this.samples[this.samples.length - 1];
+    return t1 - t0 > 250 ? ((b1 - b0) * 1000) / (t1 - t0) : 0;
+  }
+
+  render() {
+    const el = this.el;
+    const size = this.file.size || 1;
+    const done = this.state === 'done' || this.state === 'warning';
+    const pct = done ? 100 : Math.floor((this.loaded / size) * 100);
+    el.dataset.state = this.state;
+    el.dataset.progress = String(pct);
+    this.$('.bar').value = pct;
+    this.$('.bar').setAttribute('aria-label', `${this.file.name}: ${pct} %`);
+    this.$('.pct').textContent = `${pct} %`;
+    const active = this.state === 'uploading';
+    const speed = active ? this.speed() : 0;
+    this.$('.speed').textContent = speed > 0 ? `${formatBytes(speed)}/s` : '';
+    this.$('.eta').textContent = speed > 0 ? `${formatDuration((this.file.size - this.loaded) / speed)} left` : '';
+    this.$('.state-label').textContent = {
+      queued: 'Waiting', signing: 'Signing', uploading: 'Uploading', processing: 'Confirming', retrying: 'Retrying',
+      paused: 'Paused', canceling: 'Canceling', done: 'Done', warning: 'Stored, callback failed', error: 'Failed', canceled: 'Canceled',
+    }[this.state] || this.state;
+    const sts = this.mode === 'sts';
+    const running = ['signing', 'uploading', 'processing', 'retrying'].includes(this.state);
+    this.$('.pause').hidden = !(sts && running);
+    this.$('.resume').hidden = this.state !== 'paused';
+    this.$('.retry').hidden = !(this.state === 'error' || this.state === 'canceled');
+    this.$('.cancel').hidden = FINAL.has(this.state) || this.state === 'canceling';
+    this.$('.remove').hidden = !FINAL.has(this.state);
+    scheduleSummary();
+  }
+}
+
+let running = 0;
+
+function pump() {
+  for (const item of items) {
+    if (running >= Math.max(1, cfg.concurrency)) break;
+    if (item.state === 'queued') run(item);
+  }
+  scheduleSummary();
+}
+
+// run drives one file through its mode with retries. Each attempt of a
+// signed mode asks for a fresh signature, so an expired policy or URL is
+// never reused; STS uploads keep their checkpoint and only refresh the
+// credentials.
+async function run(item) {
+  running++;
+  item.controller = new AbortController();
+  const { signal } = item.controller;
+  item.samples = [];
+  try {
+    for (;;) {
+      try {
+        const out = await transfers[item.mode](item, signal);
+        if (signal.aborted) {
+          // The cancel came after OSS had stored the file.
+          item.intent = null;
+          finish(item, out, 'Canceled too late: the upload had already finished.');
+        } else {
+          finish(item, out);
+        }
+        return;
+      } catch (err) {
+        if (isAbort(err) || signal.aborted) {
+          await stopped(item);
+          return;
+        }
+        const why = explain(err, item);
+        console.warn('upload failed', item.file.name, err, why);
+        if (why.retry && item.attempt < cfg.retries) {
+          item.attempt++;
+          if (why.restart) {
+            checkpoints.clear(item.file);
+            item.checkpoint = null;
+            item.resumed = false;
+            if (item.mode === 'sts') item.setKey('');
+          }
+          if (why.fresh) item.freshCredentials = true;
+          const note = `attempt ${item.attempt + 1} of ${cfg.retries + 1}`;
+          item.retryNote = `${why.text} (${note})`;
+          if (why.retry === 'online') {
+            item.setPhase('retrying', why.text);
+            await waitOnline(signal);
+          } else if (why.retry === 'backoff') {
+            const wait = why.delay || backoff(item.attempt - 1);
+            item.setPhase('retrying', `${why.text} in ${formatDuration(wait / 1000)} (${note})…`);
+            await sleep(wait, signal);
+          } else {
+            item.setPhase('retrying', `${why.text} (${note})…`);
+          }
+          item.samples = [];
+          if (item.mode !== 'sts') item.progress(0);
+          continue;
+        }
+        item.error = why;
+        item.setPhase('error');
+        item.message(why.final || why.text, 'error');
+        if (why.field) item.el.dataset.errorField = why.field;
+        return;
+      }
+    }
+  } catch (err) {
+    if (isAbort(err)) await stopped(item);
+    else { item.setPhase('error'); item.message(String(err?.message || err), 'error'); }
+  } finally {
+    running--;
+    item.controller = null;
+    pump();
+  }
+}
+
+async function stopped(item) {
+  if (item.intent === 'pause') {
+    item.intent = null;
+    item.setPhase('paused', `Paused at ${Math.floor((item.loaded / (item.file.size || 1)) * 100)} %; the parts sent so far stay on the server until you resume or cancel.`);
+    return;
+  }
+  item.intent = null;
+  if (item.mode === 'sts') {
+    item.setPhase('canceling', 'Canceling: discarding the parts already sent…');
+    const clean = await abortMultipart(item);
+    item.setPhase('canceled', clean ? 'Canceled. Nothing was stored.' : 'Canceled. Some parts may remain on the server until the bucket\'s lifecycle rule removes them.');
+  } else {
+    item.setPhase('canceled', 'Canceled. Nothing was stored.');
+  }
+}
+
+function finish(item, out, extra = '') {
+  item.loaded = item.file.size;
+  const result = item.$('.result');
+  result.hidden = false;
+  const a = item.$('.url');
+  a.href = out.url || '#';
+  a.textContent = out.url || item.key;
+  item.el.dataset.url = out.url || '';
+  const pre = item.$('.callback');
+  const box = item.$('.callback-box');
+  if (out.callback) {
+    pre.textContent = JSON.stringify(out.callback, null, 2);
+    box.hidden = false;
+  } else if (out.callbackError) {
+    pre.textContent = out.callbackError;
+    box.hidden = false;
+  } else {
+    box.hidden = true;
+  }
+  const resumed = item.notes ? ` ${item.notes}` : '';
+  if (out.callbackError) {
+    item.setPhase('warning');
+    item.message(`The file is stored, but the app server's callback failed (${out.callbackError}). The app may not know about it yet.${resumed}`, 'warning');
+  } else {
+    item.setPhase('done');
+    item.message(`${extra || (item.attempt ? `Uploaded after ${item.attempt} ${item.attempt === 1 ? 'retry' : 'retries'}.` : 'Uploaded.')}${resumed}`, 'ok');
+  }
+}
+
+function cancel(item) {
+  if (item.state === 'queued') {
+    item.setPhase('canceled', 'Canceled before it started.');
+    return;
+  }
+  if (item.state === 'paused') {
+    item.setPhase('canceling', 'Canceling: discarding the parts already sent…');
+    abortMultipart(item).then((clean) => item.setPhase('canceled', clean ? 'Canceled. Nothing was stored.' : 'Canceled. Some parts may remain until the bucket\'s lifecycle rule removes them.'));
+    return;
+  }
+  if (item.controller) {
+    item.intent = 'cancel';
+    item.setPhase('canceling', 'Canceling…');
+    item.controller.abort();
+  }
+}
+
+function pause(item) {
+  if (item.mode !== 'sts' || !item.controller) return;
+  item.intent = 'pause';
+  item.setPhase('canceling', 'Pausing after the parts in flight…');
+  item.controller.abort();
+}
+
+function resume(item) {
+  if (item.state !== 'paused') return;
+  item.attempt = 0;
+  item.setPhase('queued', 'Waiting to resume…');
+  pump();
+}
+
+function retry(item) {
+  item.attempt = 0;
+  item.loaded = 0;
+  item.notes = '';
+  item.$('.result').hidden = true;
+  delete item.el.dataset.errorField;
+  if (item.mode !== 'sts' || item.state === 'canceled') {
+    item.checkpoint = null;
+    item.client = null;
+    item.setKey('');
+  }
+  item.setPhase('queued', 'Waiting…');
+  pump();
+}
+
+function remove(item) {
+  if (!FINAL.has(item.state)) return;
+  if (item.mode === 'sts' && item.checkpoint?.uploadId) abortMultipart(item); // do not leave parts behind
+  if (item.thumbUrl) URL.revokeObjectURL(item.thumbUrl);
+  item.el.remove();
+  items.splice(items.indexOf(item), 1);
+  scheduleSummary();
+}
+
+export function addFiles(files, mode = currentMode()) {
+  for (const file of files) {
+    const item = new Item(file, mode);
+    items.push(item);
+    document.getElementById('queue').append(item.el);
+    const refused = precheck(file);
+    if (refused) {
+      item.setPhase('error');
+      item.message(refused, 'error');
+      item.el.dataset.errorField = 'precheck';
+    }
+  }
+  pump();
+}
+
+// ---------------------------------------------------------------- summary
+
+let summaryQueued = false;
+function scheduleSummary() {
+  if (summaryQueued) return;
+  summaryQueued = true;
+  requestAnimationFrame(() => { summaryQueued = false; renderSummary(); });
+}
+
+function renderSummary() {
+  const el = document.getElementById('summary');
+  if (!items.length) {
+    el.textContent = 'No files yet.';
+  } else {
+    const count = (pred) => items.filter(pred).length;
+    const active = items.filter((i) => !FINAL.has(i.state));
+    const counted = items.filter((i) => i.state !== 'error' && i.state !== 'canceled');
+    const total = counted.reduce((n, i) => n + i.file.size, 0);
+    const loaded = counted.reduce((n, i) => n + i.loaded, 0);
+    const speed = active.reduce((n, i) => n + (i.state === 'uploading' ? i.speed() : 0), 0);
+    const parts = [`${items.length} ${items.length === 1 ? 'file' : 'files'}`];
+    const done = count((i) => i.state === 'done' || i.state === 'warning');
+    const failed = count((i) => i.state === 'error');
+    if (done) parts.push(`${done} done`);
+    if (failed) parts.push(`${failed} failed`);
+    if (active.length) {
+      parts.push(`${formatBytes(loaded)} of ${formatBytes(total)}`);
+      if (speed > 0) parts.push(`${formatBytes(speed)}/s`, `${formatDuration((total - loaded) / speed)} left`);
+    }
+    el.textContent = parts.join(' · ');
+  }
+  document.getElementById('cancel-all').disabled = !items.some((i) => !FINAL.has(i.state));
+  document.getElementById('clear-finished').disabled = !items.some((i) => FINAL.has(i.state));
+}
+
+// ---------------------------------------------------------------- page wiring
+
+function currentMode() {
+  return document.querySelector('input[name="mode"]:checked')?.value || 'post';
+}
+
+// filesFromDrop expands dropped folders (one level of API, any depth).
+async function filesFromDrop(dt) {
+  const entries = [...(dt.items || [])].map((i) => i.webkitGetAsEntry?.()).filter(Boolean);
+  if (!entries.length || entries.every((e) => e.isFile)) return [...dt.files];
+  const out = [];
+  const walk = async (entry) => {
+    if (entry.isFile) {
+      out.push(await new Promise((res, rej) => entry.file(res, rej)));
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (;;) {
+        const batch = await new Promise((res, rej) => reader.readEntries(res, rej));
+        if (!batch.length) break;
+        for (const e of batch) await walk(e);
+      }
+    }
+  };
+  for (const e of entries) await walk(e);
+  return out;
+}
+
+function describeLimits() {
+  const bits = [];
+  if (cfg.maxSize > 0) bits.push(`up to ${formatBytes(cfg.maxSize)} each`);
+  if (cfg.contentTypes?.length) bits.push(`types: ${cfg.contentTypes.join(', ')}`);
+  return bits.length ? `Profile “${cfg.profile}”: ${bits.join('; ')}.` : `Profile “${cfg.profile}”: the server checks size and type.`;
+}
+
+function init() {
+  const input = document.getElementById('file-input');
+  const zone = document.getElementById('dropzone');
+  const mode = MODES[cfg.mode] ? cfg.mode : 'post';
+  const radio = document.querySelector(`input[name="mode"][value="${mode}"]`);
+  if (radio) radio.checked = true;
+  if (cfg.contentTypes?.length) input.accept = cfg.contentTypes.join(',');
+  document.getElementById('limits').textContent = describeLimits();
+  document.getElementById('api-base').textContent = apiBase || window.location.origin;
+  document.getElementById('profile-name').textContent = cfg.profile;
+
+  input.addEventListener('change', () => {
+    addFiles([...input.files]);
+    input.value = '';
+  });
+  zone.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input.click(); }
+  });
+  // Dropping anywhere on the page must not navigate away from it.
+  for (const type of ['dragover', 'drop']) {
+    window.addEventListener(type, (e) => { if (e.dataTransfer?.types?.includes('Files')) e.preventDefault(); });
+  }
+  let depth = 0;
+  zone.addEventListener('dragenter', (e) => { e.preventDefault(); depth++; zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => { if (--depth <= 0) { depth = 0; zone.classList.remove('over'); } });
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; });
+  zone.addEventListener('drop', async (e) => {
+    e.preventDefault();
+    depth = 0;
+    zone.classList.remove('over');
+    addFiles(await filesFromDrop(e.dataTransfer));
+  });
+  document.getElementById('cancel-all').addEventListener('click', () => {
+    for (const item of [...items]) if (!FINAL.has(item.state) && item.state !== 'canceling') cancel(item);
+  });
+  document.getElementById('clear-finished').addEventListener('click', () => {
+    for (const item of [...items]) if (FINAL.has(item.state)) remove(item);
+  });
+  window.addEventListener('beforeunload', (e) => {
+    if (items.some((i) => ['signing', 'uploading', 'processing', 'retrying'].includes(i.state))) e.preventDefault();
+  });
+  document.documentElement.dataset.ready = 'true';
+}
+
+init();
