@@ -29,17 +29,6 @@ const (
 	modePrefix                  // sts-token and seed routes: the client names files under Dir
 )
 
-// begin does what every signing function does first: parse, authenticate,
-// rate-limit. It returns the request and the subject.
-func (h *Handlers) begin(w http.ResponseWriter, r *http.Request) (uploadRequest, auth.Subject, error) {
-	req, err := parseRequest(w, r)
-	if err != nil {
-		return req, auth.Subject{}, err
-	}
-	sub, err := h.authorize(r)
-	return req, sub, err
-}
-
 // authorize authenticates the caller and takes a token from its bucket.
 func (h *Handlers) authorize(r *http.Request) (auth.Subject, error) {
 	sub, err := h.cfg.Auth.Authenticate(r)
@@ -144,28 +133,66 @@ type postResponse struct {
 	Fields     map[string]string `json:"fields"`
 }
 
-func (h *Handlers) postSignature(w http.ResponseWriter, r *http.Request) {
-	req, sub, err := h.begin(w, r)
+// signed is what a signing handler works with: the request, its grant and
+// the credentials to sign it with, all read at one instant.
+type signed struct {
+	req   uploadRequest
+	grant *upload.Grant
+	creds signing.Credentials
+	now   time.Time
+}
+
+// grantOptions say how a handler turns a request into a grant.
+type grantOptions struct {
+	seed     bool      // a seed-sample route: SeedProfile is the default profile
+	mode     grantMode // how the profile's naming applies
+	withVars bool      // pin the callback's custom variables
+	// adjust may complete the request before the grant (seed presign).
+	adjust func(*uploadRequest) error
+}
+
+// prepare parses, authenticates and rate-limits the request, reads the
+// signing credentials and compiles the grant.
+func (h *Handlers) prepare(w http.ResponseWriter, r *http.Request, o grantOptions) (*signed, error) {
+	req, err := parseRequest(w, r)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
+	}
+	if o.seed && req.Profile == "" {
+		req.Profile = h.cfg.SeedProfile
+	}
+	sub, err := h.authorize(r)
+	if err != nil {
+		return nil, err
+	}
+	if o.adjust != nil {
+		if err := o.adjust(&req); err != nil {
+			return nil, err
+		}
 	}
 	now := h.now()
 	creds, exp, err := h.signingCredentials(r)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	g, err := h.grant(req, sub, modeExact, exp, now, true)
+	g, err := h.grant(req, sub, o.mode, exp, now, o.withVars)
+	if err != nil {
+		return nil, err
+	}
+	return &signed{req: req, grant: g, creds: creds, now: now}, nil
+}
+
+func (h *Handlers) postSignature(w http.ResponseWriter, r *http.Request) {
+	s, err := h.prepare(w, r, grantOptions{mode: modeExact, withVars: true})
+	var pf *upload.PostForm
+	if err == nil {
+		pf, err = s.grant.PostForm(s.creds, s.req.SignatureVersion, h.cfg.Region, s.now)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	pf, err := g.PostForm(creds, req.SignatureVersion, h.cfg.Region, now)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+	g := s.grant
 	writeJSON(w, http.StatusOK, postResponse{
 		Host: h.cfg.UploadHost, Method: http.MethodPost, Key: g.Key, Dir: g.Dir, URL: h.objectURL(g.Key),
 		Expire: pf.Expiration.Unix(), Expiration: pf.Expiration.UTC().Format(time.RFC3339), Fields: pf.Fields,
@@ -183,23 +210,11 @@ type presignResponse struct {
 }
 
 func (h *Handlers) presignedURL(w http.ResponseWriter, r *http.Request) {
-	req, sub, err := h.begin(w, r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
+	s, err := h.prepare(w, r, grantOptions{mode: modeExact, withVars: true})
+	var resp *presignResponse
+	if err == nil {
+		resp, err = h.presign(s.grant, s.creds, s.req.SignatureVersion, s.now)
 	}
-	now := h.now()
-	creds, exp, err := h.signingCredentials(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	g, err := h.grant(req, sub, modeExact, exp, now, true)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	resp, err := h.presign(g, creds, req.SignatureVersion, now)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -251,7 +266,7 @@ type stsResponse struct {
 }
 
 func (h *Handlers) stsToken(w http.ResponseWriter, r *http.Request) {
-	resp, err := h.issueSTS(w, r)
+	resp, err := h.issueSTS(w, r, false)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -259,11 +274,18 @@ func (h *Handlers) stsToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-func (h *Handlers) issueSTS(w http.ResponseWriter, r *http.Request) (*stsResponse, error) {
+func (h *Handlers) issueSTS(w http.ResponseWriter, r *http.Request, seed bool) (*stsResponse, error) {
 	if h.cfg.STS == nil {
 		return nil, &Error{Status: http.StatusNotImplemented, Code: CodeNotConfigured, Message: "sts-token is not configured (STS_ROLE_ARN)"}
 	}
-	req, sub, err := h.begin(w, r)
+	req, err := parseRequest(w, r)
+	if err != nil {
+		return nil, err
+	}
+	if seed && req.Profile == "" {
+		req.Profile = h.cfg.SeedProfile
+	}
+	sub, err := h.authorize(r)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 
-	"ossdirect/shared/auth"
 	"ossdirect/shared/upload"
 )
 
@@ -28,55 +27,27 @@ type seedPostResponse struct {
 	SecurityToken  string `json:"x-oss-security-token,omitempty"`
 }
 
-func (h *Handlers) seedRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error) {
-	req, err := parseRequest(w, r)
-	if err == nil && req.Profile == "" {
-		req.Profile = h.cfg.SeedProfile
-	}
-	return req, err
-}
-
 func (h *Handlers) seedPost(w http.ResponseWriter, r *http.Request) {
-	req, sub, err := h.beginSeed(w, r)
+	s, err := h.prepare(w, r, grantOptions{seed: true, mode: modePrefix})
+	var pf *upload.PostForm
+	var callback string
+	if err == nil {
+		// The samples' clients send the callback field only when they use
+		// it, so it is returned but not pinned.
+		callback = s.grant.CallbackParam
+		s.grant.Callback, s.grant.CallbackParam = false, ""
+		pf, err = s.grant.LegacyPostForm(s.creds, s.now)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	now := h.now()
-	creds, exp, err := h.signingCredentials(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	g, err := h.grant(req, sub, modePrefix, exp, now, false)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	// The samples' clients send the callback field only when they use it,
-	// so it is returned but not pinned.
-	callback := g.CallbackParam
-	g.Callback, g.CallbackParam = false, ""
-	pf, err := g.LegacyPostForm(creds, now)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+	id := s.creds.AccessKeyID
 	writeJSON(w, http.StatusOK, seedPostResponse{
-		AccessID: creds.AccessKeyID, OSSAccessKeyID: creds.AccessKeyID, OSSAccessKeyId: creds.AccessKeyID,
+		AccessID: id, OSSAccessKeyID: id, OSSAccessKeyId: id,
 		Host: h.cfg.UploadHost, Policy: pf.Fields["policy"], Signature: pf.Fields["Signature"],
-		Expire: pf.Expiration.Unix(), Dir: g.Dir, Callback: callback, SecurityToken: creds.SecurityToken,
+		Expire: pf.Expiration.Unix(), Dir: s.grant.Dir, Callback: callback, SecurityToken: s.creds.SecurityToken,
 	})
-}
-
-// beginSeed is begin with the seed profile as the default profile.
-func (h *Handlers) beginSeed(w http.ResponseWriter, r *http.Request) (uploadRequest, auth.Subject, error) {
-	req, err := h.seedRequest(w, r)
-	if err != nil {
-		return req, auth.Subject{}, err
-	}
-	sub, err := h.authorize(r)
-	return req, sub, err
 }
 
 // seedSTSResponse answers both sample styles: top-level fields (Node, and
@@ -95,12 +66,7 @@ type seedCredentials struct {
 }
 
 func (h *Handlers) seedSTS(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Query().Get("profile") == "" && r.Method == http.MethodGet {
-		q := r.URL.Query()
-		q.Set("profile", h.cfg.SeedProfile)
-		r.URL.RawQuery = q.Encode()
-	}
-	resp, err := h.issueSTS(w, r)
+	resp, err := h.issueSTS(w, r, true)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -115,32 +81,12 @@ func (h *Handlers) seedSTS(w http.ResponseWriter, r *http.Request) {
 // overwrite protection and no callback. The content type is the request's,
 // or the profile's only one.
 func (h *Handlers) seedPresigned(w http.ResponseWriter, r *http.Request) {
-	req, sub, err := h.beginSeed(w, r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
+	s, err := h.prepare(w, r, grantOptions{seed: true, mode: modeExact, adjust: h.seedContentType})
+	var resp *presignResponse
+	if err == nil {
+		s.grant.ForbidOverwrite, s.grant.Callback, s.grant.CallbackParam = false, false, ""
+		resp, err = h.presign(s.grant, s.creds, upload.SignatureV4, s.now)
 	}
-	now := h.now()
-	creds, exp, err := h.signingCredentials(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	if req.ContentType == "" && req.Filename == "" {
-		if p, err := h.cfg.Profiles.Lookup(req.Profile); err == nil && len(p.ContentTypes) == 1 && !isWildcard(p.ContentTypes[0]) {
-			req.ContentType = p.ContentTypes[0]
-		} else if err == nil {
-			h.writeError(w, r, invalid("contentType", "required: the seed profile %q does not name exactly one content type, and the URL must sign the Content-Type your client sends", req.Profile))
-			return
-		}
-	}
-	g, err := h.grant(req, sub, modeExact, exp, now, false)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	g.ForbidOverwrite, g.Callback, g.CallbackParam = false, false, ""
-	resp, err := h.presign(g, creds, upload.SignatureV4, now)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -148,6 +94,23 @@ func (h *Handlers) seedPresigned(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write([]byte(resp.URL))
+}
+
+// seedContentType fills in the seed profile's only content type when the
+// request names neither a type nor a file.
+func (h *Handlers) seedContentType(req *uploadRequest) error {
+	if req.ContentType != "" || req.Filename != "" {
+		return nil
+	}
+	p, err := h.cfg.Profiles.Lookup(req.Profile)
+	if err != nil {
+		return nil // grant reports the unknown profile
+	}
+	if len(p.ContentTypes) != 1 || isWildcard(p.ContentTypes[0]) {
+		return invalid("contentType", "required: the seed profile %q does not name exactly one content type, and the URL must sign the Content-Type your client sends", req.Profile)
+	}
+	req.ContentType = p.ContentTypes[0]
+	return nil
 }
 
 func isWildcard(ct string) bool { return len(ct) > 2 && ct[len(ct)-2:] == "/*" }
