@@ -81,6 +81,8 @@ func (h *Handlers) classify(err error) *Error {
 			retry = time.Second
 		}
 		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "temporary credentials are unavailable; retry later", RetryAfter: retry, Err: err}
+	case errors.Is(err, sts.ErrMisconfigured):
+		return &Error{Status: http.StatusInternalServerError, Code: CodeInternalError, Message: "temporary credentials could not be issued: the deployment's STS role is misconfigured (details in the function log under this requestId)", Err: err}
 	case errors.Is(err, upload.ErrCredentialsExpired):
 		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "signing credentials are about to expire; retry", RetryAfter: time.Second, Err: err}
 	}

@@ -71,7 +71,7 @@ func TestLoadFull(t *testing.T) {
 		return nil, os.ErrNotExist
 	}
 	c, err := Load(env(with(
-		"OSS_ENDPOINT", "http://127.0.0.1:9000/", "OSS_UPLOAD_HOST", "http://127.0.0.1:9000",
+		"OSS_ENDPOINT", "http://127.0.0.1:9000/", "OSS_UPLOAD_HOST", "http://127.0.0.1:9000/dev-bucket/",
 		"UPLOAD_PROFILES_FILE", "/etc/ossdirect/profiles.json",
 		"AUTH_MODE", "apikey", "API_KEYS", "alice:0123456789abcdef, bob:fedcba9876543210",
 		"STS_ROLE_ARN", "acs:ram::1234567890123456:role/ossdirect-upload", "STS_ENDPOINT", "http://127.0.0.1:9100", "STS_DURATION", "3600",
@@ -81,7 +81,7 @@ func TestLoadFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Endpoint != "http://127.0.0.1:9000" || c.Auth.APIKeys["fedcba9876543210"] != "bob" || c.STS.Duration != time.Hour ||
+	if c.Endpoint != "http://127.0.0.1:9000" || c.UploadHost != "http://127.0.0.1:9000/dev-bucket" || c.Auth.APIKeys["fedcba9876543210"] != "bob" || c.STS.Duration != time.Hour ||
 		c.RatePerMinute != 0 || c.LogLevel != slog.LevelDebug || len(c.CORSOrigins) != 2 || c.Profiles.Names()[0] != "images" {
 		t.Errorf("unexpected config: %+v", c)
 	}

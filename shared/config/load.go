@@ -29,7 +29,7 @@ var Variables = []Variable{
 	{Name: "OSS_BUCKET", Description: "required: the bucket uploads go to"},
 	{Name: "OSS_REGION", Description: "required: region id, e.g. cn-hangzhou (an oss- prefix is stripped)"},
 	{Name: "OSS_ENDPOINT", Default: "https://oss-<region>.aliyuncs.com", Description: "OSS endpoint URL the functions use"},
-	{Name: "OSS_UPLOAD_HOST", Default: "https://<bucket>.oss-<region>.aliyuncs.com", Description: "URL clients upload to (PostObject host, presigned URL host); a custom domain goes here"},
+	{Name: "OSS_UPLOAD_HOST", Default: "https://<bucket>.oss-<region>.aliyuncs.com", Description: "URL clients upload to (PostObject host, presigned URL origin): a custom domain, or a path-style base like http://127.0.0.1:9000/dev-bucket"},
 	{Name: "UPLOAD_PROFILES", Description: "upload profiles as JSON (see shared/upload); exclusive with UPLOAD_PROFILES_FILE"},
 	{Name: "UPLOAD_PROFILES_FILE", Description: "path of a JSON file holding the upload profiles"},
 	{Name: "SEED_PROFILE", Default: "default", Description: "profile the seed-sample routes (/get_*_for_oss_upload) use"},
@@ -80,7 +80,9 @@ func Load(lookup LookupFunc, readFile func(string) ([]byte, error)) (*Config, er
 		l.fail("OSS_REGION", fmt.Sprintf("%q is not a region id like cn-hangzhou", c.Region))
 	}
 	c.Endpoint = l.url("OSS_ENDPOINT", "https://oss-"+c.Region+".aliyuncs.com", false)
-	c.UploadHost = l.url("OSS_UPLOAD_HOST", "https://"+c.Bucket+".oss-"+c.Region+".aliyuncs.com", false)
+	// A path is allowed: path-style hosts name the bucket in it
+	// ("http://127.0.0.1:9000/dev-bucket" on the local stack).
+	c.UploadHost = strings.TrimSuffix(l.url("OSS_UPLOAD_HOST", "https://"+c.Bucket+".oss-"+c.Region+".aliyuncs.com", true), "/")
 
 	c.Profiles = l.profiles(readFile)
 	c.SeedProfile = l.get("SEED_PROFILE")
