@@ -3,6 +3,8 @@ package auth
 import (
 	"net/http"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 const (
@@ -91,22 +93,9 @@ func schemeName(scheme string) string {
 
 func trimOWS(s string) string { return strings.Trim(s, " \t") }
 
-// isToken reports whether s is a non-empty RFC 9110 token (tchar+).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
+// isToken reports whether s is a non-empty RFC 9110 token (tchar+), the
+// syntax of methods, header names and auth schemes.
+func isToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
 
 // isToken68 reports whether s is a non-empty RFC 9110 token68:
 // 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 )
@@ -201,20 +203,6 @@ func deref(s *string) string {
 	return *s
 }
 
-// isToken reports whether s is a non-empty RFC 9110 token (method and
-// header-name syntax).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
+// isToken reports whether s is a non-empty RFC 9110 token (tchar+), the
+// syntax of methods, header names and auth schemes.
+func isToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
