@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"ossdirect/shared/auth"
@@ -50,7 +51,7 @@ func (h *Handlers) grant(req uploadRequest, sub auth.Subject, mode grantMode, cr
 	name := req.Profile
 	if name == "" {
 		if len(h.cfg.Profiles) != 1 {
-			return nil, invalid("profile", "required; allowed: %s", joinNames(h.cfg.Profiles.Names()))
+			return nil, invalid("profile", "required; allowed: %s", strings.Join(h.cfg.Profiles.Names(), ", "))
 		}
 		name = h.cfg.Profiles.Names()[0]
 	}
@@ -76,17 +77,6 @@ func (h *Handlers) grant(req uploadRequest, sub auth.Subject, mode grantMode, cr
 		}
 	}
 	return g, nil
-}
-
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
 }
 
 // callbackParam is the Base64 callback parameter OSS gets with an upload.

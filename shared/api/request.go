@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -41,7 +42,7 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 			return req, invalid("query", "not a valid query string")
 		}
 		for name, vs := range q {
-			if !contains(requestFields, name) {
+			if !slices.Contains(requestFields, name) {
 				return req, invalid(name, "unknown parameter; allowed: %s", strings.Join(requestFields, ", "))
 			}
 			if len(vs) > 1 {
@@ -105,15 +106,6 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 		return req, invalid("signatureVersion", "%q not supported; allowed: v4, v1", truncate(req.SignatureVersion))
 	}
 	return req, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // truncate keeps client-supplied text short in error messages.
