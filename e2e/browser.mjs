@@ -61,9 +61,11 @@ export async function startStackAndBrowser(stackOpts) {
 }
 
 // openPage opens url in a new tab, collecting console errors and page
-// errors so a test can show them when it fails.
-export async function openPage(context, url) {
+// errors so a test can show them when it fails. setup(page), when given,
+// runs before the page loads (say, to page.route its config.js).
+export async function openPage(context, url, { setup } = {}) {
   const page = await context.newPage();
+  await setup?.(page);
   page.logs = [];
   page.on('console', (m) => page.logs.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => page.logs.push(`[pageerror] ${e.message}`));

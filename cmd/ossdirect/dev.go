@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
+	"ossdirect/shared/config"
 	"ossdirect/shared/devstack"
 )
 
@@ -33,9 +36,20 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.WebDir, "web", "templates/web", "folder served at / (the upload page); if it is missing the status page stays at /")
 	profilesFile := fs.String("profiles", "", "JSON file with the upload profiles (default: the built-in dev profile \"default\")")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	var af authFlags
+	fs.StringVar(&af.mode, "auth", config.AuthNone, "how the functions authenticate callers: none, jwt or apikey")
+	fs.Var(&af.apiKeys, "api-key", "apikey: `SUBJECT:KEY`, a caller's API key and the subject it stands for (repeatable; keys at least 16 characters)")
+	fs.StringVar(&af.jwtSecret, "jwt-secret", "", "jwt: the HS256 `SECRET` tokens are signed with, at least 32 bytes")
+	fs.StringVar(&af.jwtIssuer, "jwt-issuer", "", "jwt: required iss claim (optional)")
+	fs.StringVar(&af.jwtAudience, "jwt-audience", "", "jwt: required aud claim (optional)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	authCfg, err := af.config()
+	if err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	cfg.Auth = authCfg
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("%s: --log-level %q: want debug, info, warn or error", cmd, *logLevel)
@@ -72,4 +86,86 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 		runErr = fmt.Errorf("%s: shutdown: %w", cmd, err)
 	}
 	return runErr
+}
+
+// authFlags are dev's --auth, --api-key and --jwt-* flags. They follow the
+// functions' AUTH_MODE, API_KEYS and JWT_* rules (README "Configuration"),
+// but errors name the flag, and never repeat a key or a secret.
+type authFlags struct {
+	mode                              string
+	apiKeys                           secretList
+	jwtSecret, jwtIssuer, jwtAudience string
+}
+
+// secretList is a repeatable flag whose values are secrets: Set never fails
+// (the flag package would quote the value in its error) and String never
+// shows them; config validates the values.
+type secretList []string
+
+func (l *secretList) String() string     { return "" }
+func (l *secretList) Set(s string) error { *l = append(*l, s); return nil }
+
+// apiKeySubject is config's rule for API_KEYS subjects, which become {sub}
+// in object keys.
+var apiKeySubject = regexp.MustCompile(`^[^\s:,]{1,128}$`)
+
+// minAPIKeyLen and minJWTSecretLen are config's (and auth's) minimums.
+const (
+	minAPIKeyLen    = 16
+	minJWTSecretLen = 32
+)
+
+// config validates the flags into the stack's config.Auth.
+func (f *authFlags) config() (config.Auth, error) {
+	a := config.Auth{Mode: f.mode}
+	switch f.mode {
+	case config.AuthNone, config.AuthJWT, config.AuthAPIKey:
+	default:
+		return a, fmt.Errorf("--auth %q: want none, jwt or apikey", f.mode)
+	}
+	// Settings for another mode are a sign of a mistake: refuse them
+	// rather than run with less protection than intended.
+	if f.mode != config.AuthAPIKey && len(f.apiKeys) > 0 {
+		return a, fmt.Errorf("--api-key needs --auth apikey (--auth is %s)", f.mode)
+	}
+	if f.mode != config.AuthJWT {
+		for _, o := range []struct{ name, value string }{{"jwt-secret", f.jwtSecret}, {"jwt-issuer", f.jwtIssuer}, {"jwt-audience", f.jwtAudience}} {
+			if o.value != "" {
+				return a, fmt.Errorf("--%s needs --auth jwt (--auth is %s)", o.name, f.mode)
+			}
+		}
+	}
+	switch f.mode {
+	case config.AuthAPIKey:
+		if len(f.apiKeys) == 0 {
+			return a, fmt.Errorf("--api-key is required with --auth apikey: give SUBJECT:KEY (repeatable)")
+		}
+		a.APIKeys = make(map[string]string, len(f.apiKeys))
+		for i, entry := range f.apiKeys {
+			subject, key, ok := strings.Cut(entry, ":")
+			switch {
+			case !ok || subject == "" || key == "":
+				return a, fmt.Errorf("--api-key #%d: want SUBJECT:KEY", i+1)
+			case !apiKeySubject.MatchString(subject):
+				return a, fmt.Errorf("--api-key #%d: the subject must be 1-128 characters without spaces, ':' or ','", i+1)
+			case len(key) < minAPIKeyLen:
+				return a, fmt.Errorf("--api-key #%d (subject %q): key too short, want at least %d characters", i+1, subject, minAPIKeyLen)
+			case strings.IndexFunc(key, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
+				return a, fmt.Errorf("--api-key #%d (subject %q): the key must not contain spaces or control characters", i+1, subject)
+			}
+			if other, dup := a.APIKeys[key]; dup {
+				return a, fmt.Errorf("--api-key #%d (subject %q): key already given for subject %q", i+1, subject, other)
+			}
+			a.APIKeys[key] = subject
+		}
+	case config.AuthJWT:
+		switch {
+		case f.jwtSecret == "":
+			return a, fmt.Errorf("--jwt-secret is required with --auth jwt: an HS256 secret of at least %d bytes", minJWTSecretLen)
+		case len(f.jwtSecret) < minJWTSecretLen:
+			return a, fmt.Errorf("--jwt-secret is too short: HS256 needs at least %d bytes", minJWTSecretLen)
+		}
+		a.JWTSecret, a.Issuer, a.Audience = f.jwtSecret, f.jwtIssuer, f.jwtAudience
+	}
+	return a, nil
 }

@@ -225,6 +225,18 @@ func TestErrors(t *testing.T) {
 		{"stray argument", []string{"sign", "post", "extra"}, `unexpected argument "extra"`},
 		{"dev bad log level", []string{"dev", "--log-level", "loud"}, `--log-level "loud"`},
 		{"dev bad address", []string{"dev", "--addr", "not-an-address", "--data", os.TempDir()}, "API listener on not-an-address"},
+		{"dev bad auth mode", []string{"dev", "--auth", "oauth"}, `--auth "oauth": want none, jwt or apikey`},
+		{"dev apikey without keys", []string{"dev", "--auth", "apikey"}, "--api-key is required with --auth apikey"},
+		{"dev api key without subject", []string{"dev", "--auth", "apikey", "--api-key", "s3cr3t-0123456789abcdef"}, "--api-key #1: want SUBJECT:KEY"},
+		{"dev api key bad subject", []string{"dev", "--auth", "apikey", "--api-key", "al ice:s3cr3t-0123456789abcdef"}, "--api-key #1: the subject must be"},
+		{"dev api key too short", []string{"dev", "--auth", "apikey", "--api-key", "alice:s3cr3t-0123456789abcdef", "--api-key", "bob:s3cr3t-short"}, `--api-key #2 (subject "bob"): key too short, want at least 16`},
+		{"dev api key with a space", []string{"dev", "--auth", "apikey", "--api-key", "alice:s3cr3t-0123456789 abcdef"}, "must not contain spaces"},
+		{"dev api key twice", []string{"dev", "--auth", "apikey", "--api-key", "alice:s3cr3t-0123456789abcdef", "--api-key", "bob:s3cr3t-0123456789abcdef"}, `key already given for subject "alice"`},
+		{"dev api key without apikey mode", []string{"dev", "--api-key", "alice:s3cr3t-0123456789abcdef"}, "--api-key needs --auth apikey"},
+		{"dev jwt without secret", []string{"dev", "--auth", "jwt", "--jwt-issuer", "me"}, "--jwt-secret is required with --auth jwt"},
+		{"dev jwt short secret", []string{"dev", "--auth", "jwt", "--jwt-secret", "s3cr3t-only-31-bytes-long-xxxxx"}, "--jwt-secret is too short: HS256 needs at least 32 bytes"},
+		{"dev jwt secret without jwt mode", []string{"dev", "--auth", "apikey", "--api-key", "alice:0123456789abcdef", "--jwt-secret", "s3cr3t-0123456789abcdef0123456789abcdef"}, "--jwt-secret needs --auth jwt"},
+		{"dev jwt audience without jwt mode", []string{"dev", "--jwt-audience", "uploads"}, "--jwt-audience needs --auth jwt"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -238,6 +250,9 @@ func TestErrors(t *testing.T) {
 			}
 			if !strings.Contains(errOut, tc.want) {
 				t.Errorf("stderr %q lacks %q", errOut, tc.want)
+			}
+			if strings.Contains(errOut, "s3cr3t") { // every secret above contains s3cr3t
+				t.Errorf("stderr echoes a secret: %q", errOut)
 			}
 		})
 	}
