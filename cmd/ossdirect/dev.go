@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -105,16 +104,6 @@ type secretList []string
 func (l *secretList) String() string     { return "" }
 func (l *secretList) Set(s string) error { *l = append(*l, s); return nil }
 
-// apiKeySubject is config's rule for API_KEYS subjects, which become {sub}
-// in object keys.
-var apiKeySubject = regexp.MustCompile(`^[^\s:,]{1,128}$`)
-
-// minAPIKeyLen and minJWTSecretLen are config's (and auth's) minimums.
-const (
-	minAPIKeyLen    = 16
-	minJWTSecretLen = 32
-)
-
 // config validates the flags into the stack's config.Auth.
 func (f *authFlags) config() (config.Auth, error) {
 	a := config.Auth{Mode: f.mode}
@@ -146,10 +135,10 @@ func (f *authFlags) config() (config.Auth, error) {
 			switch {
 			case !ok || subject == "" || key == "":
 				return a, fmt.Errorf("--api-key #%d: want SUBJECT:KEY", i+1)
-			case !apiKeySubject.MatchString(subject):
-				return a, fmt.Errorf("--api-key #%d: the subject must be 1-128 characters without spaces, ':' or ','", i+1)
-			case len(key) < minAPIKeyLen:
-				return a, fmt.Errorf("--api-key #%d (subject %q): key too short, want at least %d characters", i+1, subject, minAPIKeyLen)
+			case config.CheckAPIKeySubject(subject) != nil:
+				return a, fmt.Errorf("--api-key #%d: %v", i+1, config.CheckAPIKeySubject(subject))
+			case config.CheckAPIKey(key) != nil:
+				return a, fmt.Errorf("--api-key #%d (subject %q): %v", i+1, subject, config.CheckAPIKey(key))
 			case strings.IndexFunc(key, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
 				return a, fmt.Errorf("--api-key #%d (subject %q): the key must not contain spaces or control characters", i+1, subject)
 			}
@@ -161,9 +150,9 @@ func (f *authFlags) config() (config.Auth, error) {
 	case config.AuthJWT:
 		switch {
 		case f.jwtSecret == "":
-			return a, fmt.Errorf("--jwt-secret is required with --auth jwt: an HS256 secret of at least %d bytes", minJWTSecretLen)
-		case len(f.jwtSecret) < minJWTSecretLen:
-			return a, fmt.Errorf("--jwt-secret is too short: HS256 needs at least %d bytes", minJWTSecretLen)
+			return a, fmt.Errorf("--jwt-secret is required with --auth jwt: an HS256 secret of at least %d bytes", config.MinJWTSecretLen)
+		case len(f.jwtSecret) < config.MinJWTSecretLen:
+			return a, fmt.Errorf("--jwt-secret is too short: HS256 needs at least %d bytes", config.MinJWTSecretLen)
 		}
 		a.JWTSecret, a.Issuer, a.Audience = f.jwtSecret, f.jwtIssuer, f.jwtAudience
 	}

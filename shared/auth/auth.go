@@ -34,8 +34,8 @@ const (
 	// jwksFetchTimeout bounds one JWKS fetch, whatever the HTTPClient's
 	// own timeouts.
 	jwksFetchTimeout = 5 * time.Second
-	// minSecretLen matches config's rule for JWT_HS256_SECRET.
-	minSecretLen = 32
+	// minSecretLen is config's rule for JWT_HS256_SECRET.
+	minSecretLen = config.MinJWTSecretLen
 )
 
 // doer sends an HTTP request; *http.Client implements it. It is the only

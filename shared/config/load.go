@@ -50,6 +50,31 @@ var Variables = []Variable{
 	{Name: "LOG_LEVEL", Default: "info", Description: "debug, info, warn or error"},
 }
 
+// Minimums the auth settings must meet (shared with auth and the CLI).
+const (
+	// MinAPIKeyLen is the shortest API key accepted.
+	MinAPIKeyLen = 16
+	// MinJWTSecretLen is the shortest HS256 secret accepted, in bytes.
+	MinJWTSecretLen = 32
+)
+
+// CheckAPIKeySubject reports whether subject may stand for an API key: 1-128
+// characters without spaces, ':' or ',' (it becomes {sub} in object keys).
+func CheckAPIKeySubject(subject string) error {
+	if !subjectID.MatchString(subject) {
+		return errors.New("the subject must be 1-128 characters without spaces, ':' or ','")
+	}
+	return nil
+}
+
+// CheckAPIKey reports whether key is long enough; the error never contains it.
+func CheckAPIKey(key string) error {
+	if len(key) < MinAPIKeyLen {
+		return fmt.Errorf("key too short, want at least %d characters", MinAPIKeyLen)
+	}
+	return nil
+}
+
 // DefaultProfilesJSON is used when neither UPLOAD_PROFILES nor
 // UPLOAD_PROFILES_FILE is set: one profile, "default", that takes any type
 // up to 100 MiB under the caller's own dated directory.
@@ -69,7 +94,7 @@ func Load(lookup LookupFunc, readFile func(string) ([]byte, error)) (*Config, er
 	switch {
 	case c.Bucket == "":
 		l.fail("OSS_BUCKET", "required: the bucket uploads go to")
-	case !bucketName.MatchString(c.Bucket):
+	case !upload.ValidBucketName(c.Bucket):
 		l.fail("OSS_BUCKET", fmt.Sprintf("%q is not a bucket name: 3-63 lower-case letters, digits and hyphens, not starting or ending with a hyphen", c.Bucket))
 	}
 	c.Region = strings.TrimPrefix(l.get("OSS_REGION"), "oss-")
@@ -121,10 +146,9 @@ func Load(lookup LookupFunc, readFile func(string) ([]byte, error)) (*Config, er
 }
 
 var (
-	bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
-	regionID   = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
-	roleARN    = regexp.MustCompile(`^acs:ram::[0-9]{1,32}:role/[A-Za-z0-9.@_-]{1,64}$`)
-	subjectID  = regexp.MustCompile(`^[^\s:,]{1,128}$`)
+	regionID  = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+	roleARN   = regexp.MustCompile(`^acs:ram::[0-9]{1,32}:role/[A-Za-z0-9.@_-]{1,64}$`)
+	subjectID = regexp.MustCompile(`^[^\s:,]{1,128}$`)
 )
 
 type loader struct {
@@ -231,8 +255,8 @@ func (l *loader) auth() Auth {
 			l.fail("AUTH_MODE", "jwt needs JWT_HS256_SECRET or JWT_JWKS_URL")
 		case a.JWTSecret != "" && jwks != "":
 			l.fail("JWT_JWKS_URL", "set JWT_HS256_SECRET or JWT_JWKS_URL, not both")
-		case a.JWTSecret != "" && len(a.JWTSecret) < 32:
-			l.fail("JWT_HS256_SECRET", "too short: HS256 needs at least 32 bytes of secret")
+		case a.JWTSecret != "" && len(a.JWTSecret) < MinJWTSecretLen:
+			l.fail("JWT_HS256_SECRET", fmt.Sprintf("too short: HS256 needs at least %d bytes of secret", MinJWTSecretLen))
 		case jwks != "":
 			a.JWKSURL = l.url("JWT_JWKS_URL", "", true)
 			if u, err := url.Parse(a.JWKSURL); err == nil && a.JWKSURL != "" && u.Scheme != "https" && !isLoopback(u.Hostname()) {
@@ -268,10 +292,10 @@ func (l *loader) apiKeys(v string) map[string]string {
 		switch {
 		case !ok || subject == "" || key == "":
 			l.fail("API_KEYS", fmt.Sprintf("entry %d: want subject:key", i+1))
-		case !subjectID.MatchString(subject):
-			l.fail("API_KEYS", fmt.Sprintf("entry %d: subject must be 1-128 characters without spaces, ':' or ','", i+1))
-		case len(key) < 16:
-			l.fail("API_KEYS", fmt.Sprintf("entry %d (subject %q): key too short, want at least 16 characters", i+1, subject))
+		case CheckAPIKeySubject(subject) != nil:
+			l.fail("API_KEYS", fmt.Sprintf("entry %d: %v", i+1, CheckAPIKeySubject(subject)))
+		case CheckAPIKey(key) != nil:
+			l.fail("API_KEYS", fmt.Sprintf("entry %d (subject %q): %v", i+1, subject, CheckAPIKey(key)))
 		default:
 			if _, dup := keys[key]; dup {
 				l.fail("API_KEYS", fmt.Sprintf("entry %d (subject %q): key already used by another entry", i+1, subject))

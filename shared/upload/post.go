@@ -33,6 +33,11 @@ type PostForm struct {
 
 var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 
+// ValidBucketName reports whether name follows OSS's bucket naming rules:
+// 3-63 lower-case letters, digits and hyphens, starting and ending with a
+// letter or digit.
+func ValidBucketName(name string) bool { return bucketName.MatchString(name) }
+
 // PostForm compiles g to a PostObject policy and form fields signed with
 // creds at now. version is SignatureV4 or SignatureV1; "" selects
 // g.SignatureVersion (then V4). region is the plain region id, e.g.
@@ -210,7 +215,7 @@ func (g *Grant) checkCommon(creds signing.Credentials, now time.Time) error {
 }
 
 func checkBucket(b string) error {
-	if !bucketName.MatchString(b) {
+	if !ValidBucketName(b) {
 		return fmt.Errorf("%w: bucket: %q is not a bucket name (3-63 of a-z, 0-9, -)", ErrInvalidOption, b)
 	}
 	return nil
