@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -80,7 +79,8 @@ func verifyCallback(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return invalid(stdout, stderr, err)
 		}
-		pemKey, err := fetchKey(u)
+		keys := callback.KeyCache{Timeout: keyFetchTimeout, MaxBytes: maxKeySize}
+		pemKey, err := keys.Get(context.Background(), u)
 		if err != nil {
 			return invalid(stdout, stderr, err)
 		}
@@ -97,35 +97,4 @@ func invalid(stdout, stderr io.Writer, reason error) int {
 		return exitUsage
 	}
 	return 1
-}
-
-// fetchKey downloads a public key from an already allow-listed URL: no
-// redirects (a redirect could leave the allowed host), a timeout, a size cap.
-func fetchKey(u string) ([]byte, error) {
-	client := &http.Client{
-		Timeout:       keyFetchTimeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), keyFetchTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("fetching public key: %v", err)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetching public key: %v", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetching public key %s: status %d (redirects are not followed)", u, resp.StatusCode)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxKeySize+1))
-	if err != nil {
-		return nil, fmt.Errorf("fetching public key: %v", err)
-	}
-	if len(data) > maxKeySize {
-		return nil, fmt.Errorf("fetching public key %s: larger than %d bytes", u, maxKeySize)
-	}
-	return data, nil
 }

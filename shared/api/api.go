@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"ossdirect/shared/auth"
+	"ossdirect/shared/callback"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
@@ -97,7 +98,7 @@ type Handlers struct {
 	log     *slog.Logger
 	now     func() time.Time
 	limiter *limiter
-	keys    *keyCache
+	keys    *callback.KeyCache
 }
 
 // New validates cfg and builds the handlers.
@@ -130,7 +131,7 @@ func New(cfg Config) (*Handlers, error) {
 	if cfg.RatePerMinute > 0 {
 		h.limiter = newLimiter(cfg.RatePerMinute, max(cfg.RateBurst, 1), h.now)
 	}
-	h.keys = newKeyCache(cfg.KeyClient, h.now)
+	h.keys = &callback.KeyCache{Client: cfg.KeyClient, Now: h.now}
 	return h, nil
 }
 

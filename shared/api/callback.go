@@ -93,7 +93,7 @@ func (h *Handlers) verifyCallback(r *http.Request, body []byte) error {
 	if err != nil {
 		return forbidden("callback: public key URL not allowed", err)
 	}
-	pem, err := h.keys.get(r.Context(), keyURL)
+	pem, err := h.keys.Get(r.Context(), keyURL)
 	if err != nil {
 		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "callback: public key unavailable", Err: err}
 	}

@@ -38,10 +38,11 @@
 //
 // # What it deliberately does not do
 //
-//   - It never touches the network and keeps no cache: [Verify] takes a
-//     parsed key and [VerifyPEM] takes PEM bytes. [Input.KeyURL] tells the
-//     caller which URL it may fetch; fetching and caching keys arrive in a
-//     later change.
+//   - Verification never touches the network: [Verify] takes a parsed key
+//     and [VerifyPEM] takes PEM bytes. [Input.KeyURL] tells the caller which
+//     URL it may fetch; [KeyCache] fetches and caches keys from such URLs
+//     (no redirects, bounded time and size, one fetch for concurrent callers)
+//     and is the only code here that does I/O.
 //   - It does not read request bodies: the caller reads the body (with a
 //     size limit) and passes the bytes.
 //   - It does not parse the callback body or write the reply to OSS.
