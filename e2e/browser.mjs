@@ -200,6 +200,19 @@ export async function waitForState(page, name, states, timeout = 60_000) {
   return item(page, name);
 }
 
+// waitForParts waits until at least n parts of the STS multipart upload of
+// name are on the server (the entry's data-parts, "done/total").
+export async function waitForParts(page, name, n, timeout = 60_000) {
+  await page.waitForFunction(
+    ({ name, n }) => {
+      const li = [...document.querySelectorAll('#queue li')].find((l) => l.dataset.name === name);
+      return li && Number((li.dataset.parts || '0/0').split('/')[0]) >= n;
+    },
+    { name, n },
+    { timeout, polling: 50 },
+  );
+}
+
 // itemInfo reads what the queue entry shows.
 export function itemInfo(page, name) {
   return item(page, name).evaluate((li) => ({
@@ -215,6 +228,7 @@ export function itemInfo(page, name) {
     thumb: (() => { const img = li.querySelector('.thumb img'); return img.hidden ? '' : img.src; })(),
     thumbLoaded: (() => { const img = li.querySelector('.thumb img'); return !img.hidden && img.complete && img.naturalWidth > 0; })(),
     errorField: li.dataset.errorField || '',
+    parts: li.dataset.parts || '',
   }));
 }
 

@@ -7,7 +7,8 @@
 //                                        upload profiles (written to a file
 //                                        and passed with --profiles)
 //
-// The stack always serves the repository's templates/web at / (--web).
+// The stack always serves the repository's templates/web at / (--web), with
+// its test hooks on (--test-hooks: stack.bandwidth).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ export async function startStack(opts = []) {
   const { args: extraArgs = [], profiles } = Array.isArray(opts) ? { args: opts } : opts;
   const bin = process.env.OSSDIRECT_BIN || join(repoRoot, 'build', 'bin', 'ossdirect');
   const data = mkdtempSync(join(tmpdir(), 'ossdirect-e2e-'));
-  const args = ['dev', '--addr', '127.0.0.1:0', '--oss-addr', '127.0.0.1:0', '--sts-addr', '127.0.0.1:0', '--data', data, '--web', webDir];
+  const args = ['dev', '--addr', '127.0.0.1:0', '--oss-addr', '127.0.0.1:0', '--sts-addr', '127.0.0.1:0', '--data', data, '--web', webDir, '--test-hooks'];
   if (profiles) {
     const file = join(data, 'profiles.json');
     writeFileSync(file, typeof profiles === 'string' ? profiles : JSON.stringify(profiles));
@@ -50,6 +51,14 @@ export async function startStack(opts = []) {
     ...info,
     data,
     logs: () => stderr,
+    // bandwidth limits how fast the OSS emulator reads uploads, all
+    // connections together (bytes/s; 0 lifts the limit): tests slow the
+    // bytes where they are received, so a state such as "4 parts on the
+    // server" can be waited for on any machine.
+    async bandwidth(bytesPerSecond) {
+      const res = await fetch(`${info.api}/_test/bandwidth?bytesPerSecond=${bytesPerSecond}`, { method: 'PUT' });
+      if (res.status !== 204) throw new Error(`setting the bandwidth: ${res.status} ${await res.text()}`);
+    },
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -3,10 +3,10 @@
 // checked by reading the objects back with ali-oss as the root identity.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, createHash } from 'node:crypto';
 import {
   startStackAndBrowser, openPage, writeFiles, png, md5, item, itemInfo, waitForState, setMode, dropFiles,
-  objectMd5, objectExists, rootClient, throttleUploads, screenshot, messages,
+  objectMd5, objectExists, rootClient, throttleUploads, screenshot, messages, waitForParts,
 } from './browser.mjs';
 
 let stack;
@@ -154,6 +154,14 @@ test('STS multipart: ali-oss uploads a 13 MiB file in parallel parts, plus small
   const ofBig = seen.oss.filter((r) => decodeURIComponent(new URL(r.url).pathname) === bigKeyPath);
   const parts = ofBig.filter((r) => new URL(r.url).searchParams.has('partNumber'));
   assert.equal(parts.length, 14);
+  // Each part carries the Content-MD5 of its bytes (hashed in a Worker), so
+  // OSS refuses a part damaged on the way.
+  const bigBytes = files.bytes['video 大文件.mp4'];
+  for (const p of parts) {
+    const n = Number(new URL(p.url).searchParams.get('partNumber'));
+    const slice = bigBytes.subarray((n - 1) * 1024 * 1024, n * 1024 * 1024);
+    assert.equal(p.headers['content-md5'], createHash('md5').update(slice).digest('base64'), `Content-MD5 of part ${n}`);
+  }
   assert.ok(seen.maxInflightParts >= 2, `parts uploaded in parallel (max in flight ${seen.maxInflightParts})`);
   assert.ok(ofBig.some((r) => r.method === 'POST' && new URL(r.url).searchParams.has('uploads')), 'InitiateMultipartUpload');
   const complete = ofBig.find((r) => r.method === 'POST' && new URL(r.url).searchParams.has('uploadId'));
@@ -173,23 +181,40 @@ test('STS multipart: pause and resume continue from the parts already sent', asy
   const f = writeFiles({ 'resume me.bin': randomBytes(16 * 1024 * 1024 + 99) });
   try {
     await setMode(page, 'sts');
-    await throttleUploads(page, 6 * 1024 * 1024);
+    // 1 MiB/s where OSS receives the bytes: once 4 of the 17 parts are on
+    // the server the rest needs at least 12 s more, however fast the machine.
+    await stack.bandwidth(1024 * 1024);
     await page.setInputFiles('#file-input', f.paths['resume me.bin']);
-    await page.waitForFunction(() => Number(document.querySelector('#queue li[data-name="resume me.bin"]')?.dataset.progress) >= 25, null, { polling: 50 });
+    await waitForParts(page, 'resume me.bin', 4);
     await item(page, 'resume me.bin').locator('.pause').click();
     await waitForState(page, 'resume me.bin', 'paused');
     const paused = await itemInfo(page, 'resume me.bin');
-    assert.ok(paused.progress >= 25 && paused.progress < 100, `paused at ${paused.progress} %`);
-    assert.match(paused.message, /Paused at \d+ %/);
-    const partsBefore = seen.oss.filter((r) => new URL(r.url).searchParams.has('partNumber')).length;
-    await throttleUploads(page, 0);
+    const [done, total] = paused.parts.split('/').map(Number);
+    assert.equal(total, 17);
+    assert.ok(done >= 4 && done < 17, `paused with ${paused.parts} parts`);
+    assert.equal(paused.progress, Math.floor((done * 1024 * 1024 * 100) / (16 * 1024 * 1024 + 99)), 'progress counts the whole parts kept');
+    assert.match(paused.message, new RegExp(`Paused at ${paused.progress} %`));
+    // The checkpoint the page keeps names the parts it saw finish.
+    const kept = await page.evaluate(() => {
+      const k = Object.keys(localStorage).find((x) => x.startsWith('ossdirect:multipart:'));
+      return JSON.parse(localStorage.getItem(k)).doneParts.map((p) => p.number);
+    });
+    assert.equal(kept.length, done);
+    const partPuts = () => seen.oss.filter((r) => r.method === 'PUT' && new URL(r.url).searchParams.has('partNumber'));
+    const partsBefore = partPuts().length;
+    await stack.bandwidth(0);
     await item(page, 'resume me.bin').locator('.resume').click();
     await expectUploaded(page, 'resume me.bin', { bytes: f.bytes['resume me.bin'] });
-    const partsAfter = seen.oss.filter((r) => new URL(r.url).searchParams.has('partNumber')).length - partsBefore;
-    assert.ok(partsAfter < 17, `resumed: only the missing parts were sent (${partsAfter} of 17)`);
+    // Parts that were in flight at the pause may have reached OSS anyway
+    // (ListParts tells the page on resume), so at most the rest is sent,
+    // and never a part that was already done.
+    const after = partPuts().slice(partsBefore).map((r) => Number(new URL(r.url).searchParams.get('partNumber')));
+    assert.ok(after.length >= 1 && after.length <= 17 - done, `resumed: only missing parts were sent (${after.length} of 17, ${done} kept)`);
+    assert.deepEqual(after.filter((n) => kept.includes(n)), [], 'no finished part was sent again');
     const initiates = seen.oss.filter((r) => r.method === 'POST' && new URL(r.url).searchParams.has('uploads'));
     assert.equal(initiates.length, 1, 'one multipart upload, resumed');
   } finally {
+    await stack.bandwidth(0);
     f.cleanup();
     await page.close();
   }
@@ -207,7 +232,8 @@ test('cancel mid-upload stores nothing in any mode (and aborts the multipart upl
   });
   const f = writeFiles({ 'cancel post.bin': randomBytes(24 * 1024 * 1024), 'cancel put.bin': randomBytes(24 * 1024 * 1024), 'cancel sts.bin': randomBytes(24 * 1024 * 1024) });
   try {
-    await throttleUploads(page, 4 * 1024 * 1024);
+    // OSS reads at 2 MiB/s: a 24 MiB upload cannot finish before the cancel.
+    await stack.bandwidth(2 * 1024 * 1024);
     for (const mode of ['post', 'put', 'sts']) {
       const name = `cancel ${mode}.bin`;
       await setMode(page, mode);
@@ -228,7 +254,7 @@ test('cancel mid-upload stores nothing in any mode (and aborts the multipart upl
         await assert.rejects(rootClient(stack).listParts(info.key, uploadIds[0]), (err) => err.code === 'NoSuchUpload', 'the multipart upload was aborted');
       }
     }
-    await throttleUploads(page, 0);
+    await stack.bandwidth(0);
     // Nothing arrives later either.
     await new Promise((r) => setTimeout(r, 300));
     for (const mode of ['post', 'put', 'sts']) {
@@ -237,6 +263,7 @@ test('cancel mid-upload stores nothing in any mode (and aborts the multipart upl
     assert.ok(seen.oss.length > 0);
     await screenshot(page, 'web-cancel.png');
   } finally {
+    await stack.bandwidth(0);
     f.cleanup();
     await page.close();
   }
@@ -303,6 +330,37 @@ test('an expired signature is retried at once with a fresh one (POST policy, pre
       assert.equal(await objectMd5(stack, info.key), md5(f.bytes[c.name]), `${c.mode}: stored bytes`);
     }
   } finally {
+    f.cleanup();
+    await page.close();
+  }
+});
+
+test('STS multipart: a part damaged on the way is refused by OSS (Content-MD5) and sent again', async () => {
+  const page = await openPage(browser.context, `${stack.api}/`);
+  const f = writeFiles({ 'damaged part.bin': randomBytes(3 * 1024 * 1024 + 17) });
+  let damaged = 0;
+  const damage = (route) => {
+    const r = route.request();
+    if (!damaged && r.method() === 'PUT' && new URL(r.url()).searchParams.get('partNumber') === '2') {
+      damaged++;
+      const body = Buffer.from(f.bytes['damaged part.bin'].subarray(1024 * 1024, 2 * 1024 * 1024));
+      body[12345] ^= 0xff; // one flipped byte
+      return route.continue({ postData: body });
+    }
+    return route.continue();
+  };
+  try {
+    await page.route(`${stack.oss}/**`, damage);
+    await setMode(page, 'sts');
+    await page.setInputFiles('#file-input', f.paths['damaged part.bin']);
+    await waitForState(page, 'damaged part.bin', 'done');
+    assert.equal(damaged, 1);
+    const shown = await messages(page, 'damaged part.bin');
+    assert.ok(shown.some((m) => /damaged on the way/.test(m)), shown.join(' | '));
+    const info = await itemInfo(page, 'damaged part.bin');
+    assert.equal(await objectMd5(stack, info.key), md5(f.bytes['damaged part.bin']), 'the stored object has the file\'s bytes');
+  } finally {
+    await page.unroute(`${stack.oss}/**`, damage);
     f.cleanup();
     await page.close();
   }
@@ -462,12 +520,13 @@ test('STS multipart resumes after a page reload: the same file continues the sam
   try {
     watch(page);
     await setMode(page, 'sts');
-    await throttleUploads(page, 6 * 1024 * 1024);
+    await stack.bandwidth(1024 * 1024);
     await page.setInputFiles('#file-input', f.paths['reload me.bin']);
-    await page.waitForFunction(() => Number(document.querySelector('#queue li[data-name="reload me.bin"]')?.dataset.progress) >= 30, null, { polling: 50 });
+    await waitForParts(page, 'reload me.bin', 5);
     const before = await itemInfo(page, 'reload me.bin');
     // The person reloads (or the tab crashes) mid-upload.
     await page.close();
+    await stack.bandwidth(0);
     page = await openPage(browser.context, `${stack.api}/`);
     watch(page);
     const partsBefore = parts.length;
@@ -476,13 +535,17 @@ test('STS multipart resumes after a page reload: the same file continues the sam
     await waitForState(page, 'reload me.bin', 'done');
     const info = await itemInfo(page, 'reload me.bin');
     assert.equal(info.key, before.key, 'the same object key');
-    assert.match(info.message, /Continuing an earlier upload: \d+ of 17 parts are already on the server\./);
+    const m = /Continuing an earlier upload: (\d+) of 17 parts are already on the server\./.exec(info.message);
+    assert.ok(m, info.message);
+    const kept = Number(m[1]);
+    assert.ok(kept >= 5 && kept < 17, `OSS had ${kept} parts`);
     assert.equal(initiates.length, 1, 'no second InitiateMultipartUpload');
-    assert.ok(parts.length - partsBefore < 17, `only the missing parts were sent after the reload (${parts.length - partsBefore})`);
+    assert.equal(parts.length - partsBefore, 17 - kept, 'only the missing parts were sent after the reload');
     assert.equal(await objectMd5(stack, info.key), md5(f.bytes['reload me.bin']));
     assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('ossdirect:')).length), 0, 'the checkpoint is cleared');
     await screenshot(page, 'web-resume-after-reload.png');
   } finally {
+    await stack.bandwidth(0);
     f.cleanup();
     await page.close();
   }

@@ -35,6 +35,7 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.WebDir, "web", "templates/web", "folder served at / (the upload page); if it is missing the status page stays at /")
 	profilesFile := fs.String("profiles", "", "JSON file with the upload profiles (default: the built-in dev profile \"default\")")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&cfg.TestHooks, "test-hooks", false, "serve PUT /_test/bandwidth?bytesPerSecond=N, which slows the OSS emulator's uploads (for the end-to-end tests)")
 	var af authFlags
 	fs.StringVar(&af.mode, "auth", config.AuthNone, "how the functions authenticate callers: none, jwt or apikey")
 	fs.Var(&af.apiKeys, "api-key", "apikey: `SUBJECT:KEY`, a caller's API key and the subject it stands for (repeatable; keys at least 16 characters)")

@@ -71,7 +71,11 @@ type Config struct {
 	// templates/web) [none]. When it is empty or missing, / shows the status
 	// page; the status page is always at /status.
 	WebDir string
-	Logger *slog.Logger // nil discards
+	// TestHooks serves PUT /_test/bandwidth?bytesPerSecond=N on the API
+	// listener, which limits how fast the OSS emulator reads uploads (0
+	// lifts the limit). For the end-to-end tests; off by default.
+	TestHooks bool
+	Logger    *slog.Logger // nil discards
 }
 
 // DefaultProfiles is the local stack's profile: any content type up to
@@ -233,10 +237,17 @@ func Start(cfg Config) (*Stack, error) {
 		s.closeWeb()
 		return nil, err
 	}
+	var oss http.Handler = ossSrv
+	if cfg.TestHooks {
+		bw := NewBandwidth()
+		oss = bw.Wrap(ossSrv)
+		api.Handle("PUT /_test/bandwidth", bw)
+		log.Warn("test hooks on: PUT /_test/bandwidth limits the OSS emulator's upload bandwidth")
+	}
 	for _, x := range []struct {
 		l net.Listener
 		h http.Handler
-	}{{apiL, api}, {ossL, ossSrv}, {stsL, stsSrv}} {
+	}{{apiL, api}, {ossL, oss}, {stsL, stsSrv}} {
 		srv := &http.Server{Handler: x.h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		s.servers = append(s.servers, srv)
 		go func(l net.Listener) {
@@ -316,7 +327,7 @@ func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *s
 	})
 }
 
-func (s *Stack) apiHandler(functions *api.Handlers) (http.Handler, error) {
+func (s *Stack) apiHandler(functions *api.Handlers) (*http.ServeMux, error) {
 	page, err := template.New("status").Parse(statusHTML)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: status page: %w", err)

@@ -3,8 +3,9 @@
 // queue and one UI:
 //   post — PostObject: POST a form with every field post-signature returned, the file last
 //   put  — presigned PUT: PUT the file with exactly the headers presigned-url returned
-//   sts  — STS credentials from sts-token + ali-oss multipartUpload (parallel parts,
-//          pause/resume, resumable after a reload)
+//   sts  — STS credentials from sts-token; ali-oss runs the multipart protocol, the
+//          parts go as File slices to URLs it presigns (parallel, pause/resume,
+//          resumable after a reload; hashing in a Worker, nothing heavy on the page)
 // No build step: an ES module the browser loads as is. Configure config.js.
 import config from './config.js';
 
@@ -19,6 +20,11 @@ const ALIOSS_SRC = 'node_modules/ali-oss/dist/aliyun-oss-sdk.min.js';
 const CHECKPOINT_PREFIX = 'ossdirect:multipart:';
 const CHECKPOINT_TTL = 7 * 24 * 3600 * 1000;
 const STALL_MS = 60_000;
+const MD5_WORKER_SRC = 'md5-worker.js';
+const MIN_PART_SIZE = 100 * 1024; // smaller files go in one PutObject (as ali-oss does)
+const MAX_PARTS = 10_000;
+const PART_URL_SECONDS = 15 * 60;
+const STS_RENEW_MS = 2 * 60_000; // renew temporary credentials this long before they expire
 
 // ---------------------------------------------------------------- formatting
 
@@ -133,6 +139,9 @@ function explain(err, item) {
       return { text: `An object with this name already exists and overwriting is forbidden${rid}. Retry to upload under a new name.`, retry: false };
     case 'SignatureDoesNotMatch':
       return { text: `OSS rejected the signature: the request differs from what was signed (SignatureDoesNotMatch)${rid}. Report this to the site's operator.`, retry: false };
+    case 'InvalidDigest':
+    case 'BadDigest':
+      return { text: 'Part of the file was damaged on the way (OSS checked its Content-MD5); sending it again', retry: 'now' };
     case 'NoSuchUpload':
       return { text: 'The multipart upload no longer exists on the server; starting it again', retry: 'now', restart: true };
     case 'NoSuchBucket':
@@ -418,7 +427,11 @@ function loadAliOss() {
   aliOssLoading ??= new Promise((resolve, reject) => {
     const s = document.createElement('script');
     s.src = new URL(ALIOSS_SRC, import.meta.url).href;
-    s.onload = () => (window.OSS ? resolve(window.OSS) : reject(new ConfigError('The ali-oss SDK loaded but did not define OSS.')));
+    s.onload = () => {
+      if (!window.OSS) return reject(new ConfigError('The ali-oss SDK loaded but did not define OSS.'));
+      document.documentElement.dataset.aliOss = 'ready';
+      resolve(window.OSS);
+    };
     s.onerror = () => {
       aliOssLoading = null;
       reject(new ConfigError(`Could not load the ali-oss browser SDK (${ALIOSS_SRC}). Run "npm ci" in templates/web and deploy its node_modules/ali-oss/dist folder with the page.`));
@@ -430,7 +443,7 @@ function loadAliOss() {
 
 // Checkpoints of multipart uploads, kept in localStorage so a reload does
 // not lose the parts already on the server: add the same file again and the
-// upload continues (ali-oss resumes from uploadId + done parts).
+// upload continues (the page asks OSS which parts it has, and sends the rest).
 const checkpoints = {
   id: (file) => `${CHECKPOINT_PREFIX}${cfg.profile}|${file.name}|${file.size}|${file.lastModified}`,
   load(file) {
@@ -449,38 +462,78 @@ const checkpoints = {
   clear(file) { try { localStorage.removeItem(this.id(file)); } catch { /* ignore */ } },
 };
 
+const partCount = (cp) => Math.ceil(cp.fileSize / cp.partSize);
+const partLength = (cp, n) => (n === partCount(cp) ? cp.fileSize - cp.partSize * (n - 1) : cp.partSize);
+
 function partBytes(cp) {
   if (!cp) return 0;
-  const parts = Math.ceil(cp.fileSize / cp.partSize);
   let n = 0;
-  for (const p of cp.doneParts || []) n += p.number === parts ? cp.fileSize - cp.partSize * (parts - 1) : cp.partSize;
+  for (const p of cp.doneParts || []) n += partLength(cp, p.number);
   return Math.min(n, cp.fileSize);
 }
 
-async function stsCredentials(item, signal) {
-  const t = await callFunction('sts-token', uploadRequest(item), signal);
-  item.sts = t;
-  return t;
+// Content-MD5 of each part, computed in a Worker (md5-worker.js, spark-md5)
+// so hashing never blocks the page; OSS checks it and refuses a part that
+// arrived damaged. Without Worker support the parts go without it.
+let md5Worker = null;
+let md5Seq = 0;
+const md5Pending = new Map();
+function contentMD5(blob) {
+  if (md5Worker === false) return Promise.resolve('');
+  if (!md5Worker) {
+    try {
+      md5Worker = new Worker(new URL(MD5_WORKER_SRC, import.meta.url));
+    } catch (err) {
+      console.warn('Content-MD5 disabled: no Worker', err);
+      md5Worker = false;
+      return Promise.resolve('');
+    }
+    md5Worker.onmessage = ({ data }) => {
+      const p = md5Pending.get(data.id);
+      md5Pending.delete(data.id);
+      if (data.error) p?.reject(new ConfigError(`Could not hash a part: ${data.error}`));
+      else p?.resolve(data.md5);
+    };
+    md5Worker.onerror = (e) => { // the worker script did not load: go on without
+      e.preventDefault?.();
+      console.warn('Content-MD5 disabled: the hashing worker failed', e.message || '');
+      md5Worker = false;
+      for (const p of md5Pending.values()) p.resolve('');
+      md5Pending.clear();
+    };
+  }
+  const id = ++md5Seq;
+  return new Promise((resolve, reject) => {
+    md5Pending.set(id, { resolve, reject });
+    md5Worker.postMessage({ id, blob }); // a Blob crosses by reference: no copy here
+  });
 }
 
-async function uploadSts(item, signal) {
+// stsClient returns the item's ali-oss client with credentials valid for a
+// while yet: the first call (or item.freshCredentials, after OSS refused the
+// token) asks sts-token; later calls renew them shortly before they expire,
+// one renewal shared by the parts in flight. ali-oss's own timer-based
+// refresh is not used: it lets parallel parts go on with the old token
+// (ali-oss#1363) and signs URLs before refreshing.
+async function stsClient(item, signal) {
   const OSS = await loadAliOss();
-  if (!item.client || item.freshCredentials) {
-    item.setPhase('signing', item.client ? 'Fetching fresh temporary credentials…' : 'Asking for temporary credentials…');
-    const t = await stsCredentials(item, signal);
+  const due = !item.client || item.freshCredentials || Date.now() > item.stsExpires - STS_RENEW_MS;
+  if (!due) return item.client;
+  if (!item.refreshing) {
+    if (['queued', 'retrying', 'signing'].includes(item.state)) {
+      item.setPhase('signing', item.client ? 'Fetching fresh temporary credentials…' : 'Asking for temporary credentials…');
+    }
+    item.refreshing = callFunction('sts-token', uploadRequest(item), signal).finally(() => { item.refreshing = null; });
+  }
+  const t = await item.refreshing;
+  if (item.sts !== t) {
+    item.sts = t;
+    const lifetime = Date.parse(t.Expiration) - Date.now();
+    item.stsExpires = Date.now() + (Number.isFinite(lifetime) ? lifetime : 15 * 60_000);
     const creds = { accessKeyId: t.AccessKeyId, accessKeySecret: t.AccessKeySecret, stsToken: t.SecurityToken };
     if (item.client) {
-      Object.assign(item.client.options, creds); // the same client keeps its checkpoint
-      item.client.stsTokenFreshTime = new Date();
+      Object.assign(item.client.options, creds);
     } else {
-      const lifetime = Date.parse(t.Expiration) - Date.now();
-      // ali-oss refreshes a token only once per interval and lets concurrent
-      // parts go on with the old one (ali-oss#1363): refresh well before
-      // expiry, and share one refresh between parallel parts.
-      const refreshSTSToken = () => {
-        item.refreshing ??= stsCredentials(item).finally(() => { item.refreshing = null; });
-        return item.refreshing.then((x) => ({ accessKeyId: x.AccessKeyId, accessKeySecret: x.AccessKeySecret, stsToken: x.SecurityToken }));
-      };
       item.client = new OSS({
         ...creds,
         endpoint: t.endpoint,
@@ -489,77 +542,162 @@ async function uploadSts(item, signal) {
         region: `oss-${t.region}`,
         bucket: t.bucket,
         secure: String(t.endpoint).startsWith('https:'),
-        refreshSTSToken,
-        refreshSTSTokenInterval: Math.max(10_000, Number.isFinite(lifetime) ? lifetime - 120_000 : 300_000),
+        refreshSTSTokenInterval: 24 * 3600_000, // renewal is stsClient's job
         timeout: 120_000,
       });
-      // sts-token's `headers` (x-oss-callback, x-oss-callback-var) belong on
-      // the request that creates the object: CompleteMultipartUpload, or the
-      // single PutObject ali-oss uses for files under 100 KB — not on
-      // Initiate or every UploadPart, where options.headers would put them.
-      const withCallback = (opts = {}) => ({ ...opts, headers: { ...(opts.headers || {}), ...(item.sts?.headers || {}) } });
-      const client = item.client;
-      const complete = client.completeMultipartUpload.bind(client);
-      client.completeMultipartUpload = (name, uploadId, parts, opts) => complete(name, uploadId, parts, withCallback(opts));
-      const put = client.put.bind(client);
-      client.put = async (name, file, opts) => {
-        const r = await put(name, file, withCallback(opts));
-        item.putCallback = r.data; // multipartUpload drops it: it only sees its own options
-        return r;
-      };
     }
     item.freshCredentials = false;
   }
+  return item.client;
+}
+
+// callbackHeaders are sts-token's `headers` (x-oss-callback,
+// x-oss-callback-var): they belong on the request that creates the object —
+// CompleteMultipartUpload, or the single PutObject of a small file — and on
+// nothing else.
+const callbackHeaders = (item) => ({ ...(item.sts?.headers || {}) });
+
+// listParts asks OSS which parts of the upload it already has (every page).
+async function listParts(client, cp) {
+  const out = [];
+  let marker;
+  for (;;) {
+    const r = await client.listParts(cp.name, cp.uploadId, { 'max-parts': 1000, ...(marker ? { 'part-number-marker': marker } : {}) });
+    for (const p of [].concat(r.parts || [])) out.push({ number: Number(p.PartNumber), etag: p.ETag, size: Number(p.Size) });
+    if (String(r.isTruncated) !== 'true' || !r.nextPartNumberMarker) return out;
+    marker = r.nextPartNumberMarker;
+  }
+}
+
+// uploadSts uploads with temporary credentials: files under 100 KiB in one
+// PutObject, larger ones as a multipart upload. ali-oss signs and runs
+// Initiate, ListParts, Complete and Abort; the parts themselves go as plain
+// XHRs of File slices to URLs ali-oss presigns (V4), so the page never reads
+// a part into JavaScript memory, hashes only in a Worker, shows progress
+// within each part, and Pause/Cancel stop the parts in flight at once.
+async function uploadSts(item, signal) {
+  let client = await stsClient(item, signal);
   const t = item.sts;
   if (!item.key) {
     const saved = checkpoints.load(item.file);
     if (saved && saved.name.startsWith(t.prefix)) {
-      item.checkpoint = { ...saved, file: item.file };
+      item.checkpoint = { ...saved };
       item.resumed = true;
       item.setKey(saved.name);
-      item.note(`Continuing an earlier upload: ${saved.doneParts.length} of ${Math.ceil(saved.fileSize / saved.partSize)} parts are already on the server.`);
     } else {
       item.setKey(`${t.prefix}${uuid()}${extensionOf(item.file.name)}`);
     }
   }
-  const client = item.client;
-  const options = {
-    parallel: cfg.parallel,
-    partSize: cfg.partSize,
-    mime: item.file.type || 'application/octet-stream',
-    progress: async (p, cp) => {
-      if (cp) {
-        item.checkpoint = cp;
-        if (cp.uploadId) checkpoints.save(item.file, cp);
-      }
-      item.progress(p >= 1 ? item.file.size : partBytes(item.checkpoint));
-    },
-  };
-  if (item.checkpoint?.uploadId) options.checkpoint = { ...item.checkpoint, file: item.file };
-  item.setPhase('uploading', item.checkpoint?.uploadId ? 'Uploading the remaining parts…' : 'Uploading…');
-  item.progress(partBytes(item.checkpoint));
-  const onAbort = () => client.cancel();
-  signal.addEventListener('abort', onAbort, { once: true });
+  const mime = item.file.type || 'application/octet-stream';
+  const file = item.file;
+
+  if (file.size < MIN_PART_SIZE && !item.checkpoint?.uploadId) {
+    item.setPhase('uploading', 'Uploading…');
+    const r = await client.put(item.key, file, { mime, headers: callbackHeaders(item) });
+    if (signal.aborted) throw abortError(); // too small to interrupt: the cancel comes after
+    return stsResult(item, t, r.data, r.res?.headers?.etag);
+  }
+
+  let cp = item.checkpoint;
+  if (cp?.uploadId) {
+    item.setPhase('uploading', 'Checking which parts are already on the server…');
+    const have = await listParts(client, cp);
+    // Keep the parts OSS has at the size this upload cuts them; anything
+    // else is sent again.
+    cp.doneParts = have.filter((p) => p.number <= partCount(cp) && p.size === partLength(cp, p.number)).map(({ number, etag }) => ({ number, etag }));
+    if (item.resumed && !item.noted) {
+      item.noted = true;
+      item.note(`Continuing an earlier upload: ${cp.doneParts.length} of ${partCount(cp)} parts are already on the server.`);
+    }
+  } else {
+    item.setPhase('uploading', 'Starting a multipart upload…');
+    const init = await client.initMultipartUpload(item.key, { mime });
+    const partSize = Math.max(MIN_PART_SIZE, Math.floor(cfg.partSize) || 0, Math.ceil(file.size / MAX_PARTS));
+    cp = { name: item.key, fileSize: file.size, partSize, uploadId: init.uploadId, doneParts: [] };
+  }
+  item.checkpoint = cp;
+  checkpoints.save(file, cp);
+  item.setPhase('uploading', cp.doneParts.length ? 'Uploading the remaining parts…' : 'Uploading…');
+  await sendParts(item, cp, signal);
+
+  item.setPhase('processing', 'All parts sent; completing the upload…');
+  client = await stsClient(item, signal);
   let result;
   try {
-    result = await client.multipartUpload(item.key, item.file, options);
+    result = await client.completeMultipartUpload(cp.name, cp.uploadId, cp.doneParts, { headers: callbackHeaders(item) });
   } catch (err) {
-    if (err?.name === 'cancel' || signal.aborted) throw abortError();
-    if (err?.name === 'abort') throw new OssError(404, 'NoSuchUpload', 'the multipart upload was aborted');
     if (err?.status === 203 || err?.code === 'CallbackFailed') {
-      checkpoints.clear(item.file);
+      checkpoints.clear(file);
+      item.checkpoint = null;
       return { stored: true, callbackError: `${err.code || 'CallbackFailed'}: ${err.message}`, url: objectUrl(t, item.key) };
     }
     throw err;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
   }
-  checkpoints.clear(item.file);
+  checkpoints.clear(file);
   item.checkpoint = null;
-  const raw = result.data ?? item.putCallback;
-  item.putCallback = undefined;
+  return stsResult(item, t, result.data, result.etag);
+}
+
+function stsResult(item, t, raw, etag) {
   const data = raw && typeof raw === 'object' && !(raw instanceof Uint8Array) ? raw : null;
-  return { stored: true, callback: data, etag: result.etag, url: data?.url || objectUrl(t, item.key) };
+  return { stored: true, callback: data, etag, url: data?.url || objectUrl(t, item.key) };
+}
+
+// sendParts sends the parts cp does not have yet, cfg.parallel at a time,
+// each a File slice PUT to a presigned UploadPart URL with its Content-MD5.
+// The checkpoint is saved after every part. The first failure stops the
+// others and is thrown (the queue decides whether to retry).
+async function sendParts(item, cp, signal) {
+  const total = partCount(cp);
+  const have = new Set(cp.doneParts.map((p) => p.number));
+  const todo = [];
+  for (let n = 1; n <= total; n++) if (!have.has(n)) todo.push(n);
+  const inflight = new Map();
+  const show = () => {
+    let sent = partBytes(cp);
+    for (const b of inflight.values()) sent += b;
+    item.el.dataset.parts = `${cp.doneParts.length}/${total}`;
+    item.progress(sent);
+  };
+  show();
+  const stop = new AbortController();
+  const both = anySignal([signal, stop.signal]);
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length && !both.aborted) {
+      const n = todo[next++];
+      const start = (n - 1) * cp.partSize;
+      const blob = item.file.slice(start, start + partLength(cp, n), '');
+      const md5 = await contentMD5(blob);
+      const client = await stsClient(item, both);
+      const headers = md5 ? { 'Content-MD5': md5 } : {};
+      const url = await client.signatureUrlV4('PUT', PART_URL_SECONDS, { headers, queries: { partNumber: String(n), uploadId: cp.uploadId } }, cp.name);
+      inflight.set(n, 0);
+      let res;
+      try {
+        res = await send({
+          method: 'PUT', url, headers, body: blob, signal: both,
+          onProgress: (loaded) => { inflight.set(n, Math.min(loaded, blob.size)); show(); },
+        });
+      } finally {
+        inflight.delete(n);
+      }
+      if (res.status !== 200) throw parseOssError(res.status, res.text, res.header('x-oss-request-id') || '');
+      const etag = res.header('ETag');
+      if (!etag) throw new OssError(0, '', 'Please set the etag of expose-headers in OSS');
+      cp.doneParts.push({ number: n, etag });
+      checkpoints.save(item.file, cp);
+      show();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, cfg.parallel), todo.length) }, worker));
+  } catch (err) {
+    stop.abort();
+    throw err;
+  }
+  if (signal.aborted) throw abortError();
+  cp.doneParts.sort((a, b) => a.number - b.number);
 }
 
 function objectUrl(t, key) {
@@ -575,7 +713,8 @@ async function abortMultipart(item) {
   item.checkpoint = null;
   if (!cp?.uploadId || !item.client) return true;
   try {
-    await item.client.abortMultipartUpload(cp.name, cp.uploadId);
+    const client = await stsClient(item);
+    await client.abortMultipartUpload(cp.name, cp.uploadId);
     return true;
   } catch (err) {
     return err?.code === 'NoSuchUpload';
@@ -782,6 +921,7 @@ async function run(item) {
 async function stopped(item) {
   if (item.intent === 'pause') {
     item.intent = null;
+    item.progress(partBytes(item.checkpoint)); // the parts in flight were stopped: only whole parts count
     item.setPhase('paused', `Paused at ${Math.floor((item.loaded / (item.file.size || 1)) * 100)} %; the parts sent so far stay on the server until you resume or cancel.`);
     return;
   }
@@ -844,7 +984,7 @@ function cancel(item) {
 function pause(item) {
   if (item.mode !== 'sts' || !item.controller) return;
   item.intent = 'pause';
-  item.setPhase('canceling', 'Pausing after the parts in flight…');
+  item.setPhase('canceling', 'Pausing…');
   item.controller.abort();
 }
 
@@ -973,6 +1113,16 @@ function init() {
   document.getElementById('limits').textContent = describeLimits();
   document.getElementById('api-base').textContent = apiBase || window.location.origin;
   document.getElementById('profile-name').textContent = cfg.profile;
+
+  // ali-oss (680 KB) takes a moment of the main thread to start: load it
+  // when the page is idle and STS mode is chosen, not when an upload begins.
+  const preload = () => {
+    if (currentMode() !== 'sts') return;
+    const idle = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+    idle(() => loadAliOss().catch((err) => console.warn(err.message)));
+  };
+  document.getElementById('modes').addEventListener('change', preload);
+  preload();
 
   input.addEventListener('change', () => {
     addFiles([...input.files]);
