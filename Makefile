@@ -67,7 +67,7 @@ build-fc: $(FC_TARGETS)
 $(FC_TARGETS): fc-%: deps
 	@mkdir -p $(FC_DIR)/$*
 	$(FC_ENV) $(GO) build $(FC_FLAGS) -o $(FC_DIR)/$*/main ./functions/$*
-	$(GO) run ./internal/fczip $(FC_DIR)/$*.zip $(FC_DIR)/$*/main
+	$(GO) run ./cmd/fczip $(FC_DIR)/$*.zip $(FC_DIR)/$*/main
 
 check-s:
 	@command -v $(SDEVS) >/dev/null 2>&1 || { echo "Serverless Devs ('$(SDEVS)') is not installed: install it with 'npm install -g @serverless-devs/s' (needs Node.js and npm), add credentials with 's config add', then run 'make deploy' again" >&2; exit 1; }
@@ -85,11 +85,11 @@ lint: deps
 ## bench: every benchmark, BENCHCOUNT runs each; output in build/bench.txt (record it in docs/BENCHMARKS.md)
 bench: deps
 	@mkdir -p build
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./shared/... | tee build/bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./shared/... ./internal/... | tee build/bench.txt
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz: deps
-	@for pkg in $$($(GO) list ./shared/...); do \
+	@for pkg in $$($(GO) list ./shared/... ./internal/...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \

@@ -5,8 +5,8 @@ package functions_test
 //   - s.yaml, parsed with anchors and merge keys resolved, describes exactly
 //     the functions in this directory the way FC3's go1 runtime needs them
 //     (always runs);
-//   - the real binaries, run under a fake FC runtime (internal/fakefc)
-//     against the local OSS and STS emulators (shared/devstack), do the
+//   - the real binaries, run under a fake FC runtime (internal/testsupport/fakefc)
+//     against the local OSS and STS emulators (internal/localcloud/devstack), do the
 //     whole upload flow with official clients (skipped with -short);
 //   - BenchmarkColdStart measures process start → first answer.
 
@@ -38,9 +38,9 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 	"gopkg.in/yaml.v3"
 
-	"ossdirect/internal/fakefc"
+	"ossdirect/internal/localcloud/devstack"
+	"ossdirect/internal/testsupport/fakefc"
 	"ossdirect/shared/config"
-	"ossdirect/shared/devstack"
 )
 
 // maxBinary is the size budget of one function binary (FC downloads and

@@ -11,8 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/shared/config"
-	"ossdirect/shared/devstack"
 )
 
 // devCommand runs the local stack until SIGINT or SIGTERM. Once every

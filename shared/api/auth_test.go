@@ -14,8 +14,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/shared/config"
-	"ossdirect/shared/devstack"
 )
 
 const (

@@ -14,8 +14,8 @@ import (
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
+	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/shared/api"
-	"ossdirect/shared/devstack"
 )
 
 // countingKeyClient is the callback function's public-key client: it counts

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"ossdirect/shared/devstack"
+	"ossdirect/internal/localcloud/devstack"
 )
 
 func TestCORS(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
-	"ossdirect/shared/devstack"
+	"ossdirect/internal/localcloud/devstack"
 )
 
 // Every post-signature mode end to end: ask for a grant (V4 or V1, GET

@@ -21,7 +21,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
-	"ossdirect/shared/devstack"
+	"ossdirect/internal/localcloud/devstack"
 )
 
 // testProfiles are the profiles most tests run against: a callback

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/shared/api"
 	"ossdirect/shared/auth"
 	"ossdirect/shared/config"
-	"ossdirect/shared/devstack"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"

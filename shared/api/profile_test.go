@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"ossdirect/shared/devstack"
+	"ossdirect/internal/localcloud/devstack"
 )
 
 // Every request rule, for each signing function: a clear 4xx JSON error

@@ -15,7 +15,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
-	"ossdirect/shared/devstack"
+	"ossdirect/internal/localcloud/devstack"
 )
 
 // seedProfiles is a deployment for the samples' clients: one "default"

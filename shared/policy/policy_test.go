@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"ossdirect/internal/golden"
+	"ossdirect/internal/testsupport/golden"
 	"ossdirect/shared/policy"
 )
 

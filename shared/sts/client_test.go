@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"ossdirect/internal/localcloud/stsemu"
 	"ossdirect/shared/sts"
-	"ossdirect/shared/stsemu"
 )
 
 func TestCredentialsSuccess(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"ossdirect/internal/localcloud/stsemu"
 	"ossdirect/shared/sts"
-	"ossdirect/shared/stsemu"
 )
 
 const (

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"ossdirect/internal/golden"
+	"ossdirect/internal/testsupport/golden"
 	"ossdirect/shared/upload"
 )
 

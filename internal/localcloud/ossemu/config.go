@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"ossdirect/shared/ossemu/notify"
+	"ossdirect/internal/localcloud/ossemu/notify"
 )
 
 // DefaultMaxObjectSize is the largest object PutObject and PostObject accept

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"ossdirect/shared/stsemu"
+	"ossdirect/internal/localcloud/stsemu"
 	"ossdirect/shared/upload"
 )
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"ossdirect/shared/stsemu"
+	"ossdirect/internal/localcloud/stsemu"
 )
 
 // The OSS emulator's side: credentials issued by any process sharing the

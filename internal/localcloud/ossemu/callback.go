@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"ossdirect/shared/ossemu/notify"
+	"ossdirect/internal/localcloud/ossemu/notify"
 )
 
 // callbackParams returns the callback and callback-var parameters of a

@@ -13,7 +13,7 @@ import (
 	sts "github.com/alibabacloud-go/sts-20150401/v2/client"
 	"github.com/alibabacloud-go/tea/tea"
 
-	"ossdirect/shared/stsemu"
+	"ossdirect/internal/localcloud/stsemu"
 )
 
 // TestRPCSignatureKnownAnswers pins StringToSignRPC and SignRPC to vectors

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"ossdirect/shared/stsemu"
+	"ossdirect/internal/localcloud/stsemu"
 )
 
 // FuzzParsePolicy: ParsePolicy never panics; every error wraps one of its

@@ -20,8 +20,8 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
+	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/shared/callback"
-	"ossdirect/shared/devstack"
 	"ossdirect/shared/upload"
 )
 

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"ossdirect/internal/fakefc"
+	"ossdirect/internal/testsupport/fakefc"
 )
 
 // echo mirrors testdata/echo's Echo.
@@ -447,7 +447,7 @@ func TestColdStart(t *testing.T) {
 // every iteration and reports the mean time from process start to the
 // first /next poll and to the first response.
 //
-//	go test -run '^$' -bench ColdStart -benchtime 20x ./internal/fakefc/
+//	go test -run '^$' -bench ColdStart -benchtime 20x ./internal/testsupport/fakefc/
 func BenchmarkColdStart(b *testing.B) {
 	bin := buildEcho(b)
 	payload := coldStartPayload(b)

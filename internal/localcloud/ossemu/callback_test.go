@@ -18,8 +18,8 @@ import (
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
+	"ossdirect/internal/localcloud/ossemu/notify"
 	"ossdirect/shared/callback"
-	"ossdirect/shared/ossemu/notify"
 	"ossdirect/shared/policy"
 )
 

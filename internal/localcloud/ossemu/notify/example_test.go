@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"ossdirect/shared/ossemu/notify"
+	"ossdirect/internal/localcloud/ossemu/notify"
 )
 
 func ExampleRender() {

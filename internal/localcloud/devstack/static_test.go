@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"ossdirect/shared/devstack"
+	"ossdirect/internal/localcloud/devstack"
 )
 
 func startWebStack(t *testing.T, webDir string, logs io.Writer) *devstack.Stack {

@@ -36,9 +36,9 @@ import (
 	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
 
-	"ossdirect/shared/ossemu"
-	"ossdirect/shared/ossemu/notify"
-	"ossdirect/shared/stsemu"
+	"ossdirect/internal/localcloud/ossemu"
+	"ossdirect/internal/localcloud/ossemu/notify"
+	"ossdirect/internal/localcloud/stsemu"
 )
 
 // The development identity: fixed, documented, and never valid in the

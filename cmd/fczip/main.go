@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	go run ./internal/fczip <zip> <file>...
+//	go run ./cmd/fczip <zip> <file>...
 //
 // Each file is stored under its base name, Deflate-compressed, with a fixed
 // timestamp (1980-01-01 00:00:00 UTC, the zip epoch), in argument order, so

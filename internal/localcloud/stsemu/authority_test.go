@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"ossdirect/shared/stsemu"
+	"ossdirect/internal/localcloud/stsemu"
 )
 
 var issueTime = time.Date(2024, 3, 5, 12, 0, 0, 0, time.UTC)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"ossdirect/shared/devstack"
+	"ossdirect/internal/localcloud/devstack"
 )
 
 // The hook's guarantee is a floor on time, which no machine can beat: a

@@ -19,7 +19,7 @@ import (
 	util "github.com/alibabacloud-go/tea-utils/v2/service"
 	"github.com/alibabacloud-go/tea/tea"
 
-	"ossdirect/shared/stsemu"
+	"ossdirect/internal/localcloud/stsemu"
 	"ossdirect/shared/upload"
 )
 
