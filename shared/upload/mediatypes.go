@@ -1,5 +1,12 @@
 package upload
 
+import "slices"
+
+// The mini-program helper carries a copy of this table (CONTENT_TYPES in
+// templates/miniprogram/ossdirect.js), written by cmd/mptypes; regenerate
+// it after changing the table (cmd/mptypes' test fails until then).
+//go:generate go run ossdirect/cmd/mptypes ../../templates/miniprogram/ossdirect.js
+
 // builtinTypes is the extension table used to check a file name against a
 // content type. It is deliberately built in: mime.TypeByExtension reads the
 // host's /etc/mime.types and so differs between machines. The first type
@@ -79,4 +86,20 @@ func init() {
 			}
 		}
 	}
+}
+
+// MediaType is one entry of the built-in extension table: an extension
+// (lower case, no dot) and its content types, the canonical one first.
+type MediaType struct {
+	Ext   string
+	Types []string
+}
+
+// MediaTypes returns a copy of the built-in extension table, in table order.
+func MediaTypes() []MediaType {
+	out := make([]MediaType, len(builtinTypes))
+	for i, e := range builtinTypes {
+		out[i] = MediaType{Ext: e.ext, Types: slices.Clone(e.types)}
+	}
+	return out
 }

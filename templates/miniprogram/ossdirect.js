@@ -29,27 +29,60 @@
 
 var SIGNATURE_PATH = '/post-signature';
 
-// Canonical content type per extension: the same table the functions use
-// to check a file name against a content type (shared/upload/mediatypes.go).
+// Canonical content type per extension: the table the functions use to
+// check a file name against a content type (shared/upload/mediatypes.go),
+// copied by cmd/mptypes. Change the Go table, then run
+// `go generate ./shared/upload`; a Go test fails while this copy is stale.
+// BEGIN GENERATED CONTENT_TYPES: go generate ./shared/upload (cmd/mptypes) from shared/upload/mediatypes.go. DO NOT EDIT.
 var CONTENT_TYPES = {
-  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif',
-  webp: 'image/webp', avif: 'image/avif', heic: 'image/heic', heif: 'image/heif',
-  bmp: 'image/bmp', tif: 'image/tiff', tiff: 'image/tiff', svg: 'image/svg+xml',
-  mp3: 'audio/mpeg', m4a: 'audio/mp4', aac: 'audio/aac', wav: 'audio/wav',
-  ogg: 'audio/ogg', opus: 'audio/opus', flac: 'audio/flac',
-  mp4: 'video/mp4', mov: 'video/quicktime', webm: 'video/webm',
-  mkv: 'video/x-matroska', avi: 'video/x-msvideo',
-  pdf: 'application/pdf', txt: 'text/plain', csv: 'text/csv', md: 'text/markdown',
-  json: 'application/json', xml: 'application/xml',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  bmp: 'image/bmp',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  ico: 'image/vnd.microsoft.icon',
+  svg: 'image/svg+xml',
+  mp3: 'audio/mpeg',
+  m4a: 'audio/mp4',
+  aac: 'audio/aac',
+  wav: 'audio/wav',
+  ogg: 'audio/ogg',
+  opus: 'audio/opus',
+  flac: 'audio/flac',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+  mkv: 'video/x-matroska',
+  avi: 'video/x-msvideo',
+  pdf: 'application/pdf',
+  txt: 'text/plain',
+  csv: 'text/csv',
+  md: 'text/markdown',
+  json: 'application/json',
+  xml: 'application/xml',
   doc: 'application/msword',
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   xls: 'application/vnd.ms-excel',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   ppt: 'application/vnd.ms-powerpoint',
   pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-  zip: 'application/zip', gz: 'application/gzip', tar: 'application/x-tar',
-  '7z': 'application/x-7z-compressed'
+  zip: 'application/zip',
+  gz: 'application/gzip',
+  tar: 'application/x-tar',
+  '7z': 'application/x-7z-compressed',
+  html: 'text/html',
+  htm: 'text/html',
+  js: 'text/javascript',
+  css: 'text/css',
+  bin: 'application/octet-stream'
 };
+// END GENERATED CONTENT_TYPES
 
 // Plain-language hints per error kind. Override any of them per call with
 // options.hints (e.g. to translate them).

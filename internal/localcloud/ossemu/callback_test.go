@@ -139,11 +139,12 @@ func TestCallbackPutObjectSDK(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		trust bool
-	}{{"verified", true}, {"key url not allow-listed", false}} {
+		key   string
+	}{{"verified", true, "cb/verified.txt"}, {"key url not allow-listed", false, "cb/key-url-not-allow-listed.txt"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h, app := callbackHarness(t, tc.trust)
-			key := "cb/" + strings.ReplaceAll(tc.name, " ", "-") + ".txt"
+			key := tc.key
 			data := []byte("callback me")
 			res, err := h.root().PutObject(ctx, &oss.PutObjectRequest{
 				Bucket: oss.Ptr(testBucket), Key: oss.Ptr(key), Body: bytes.NewReader(data), ContentType: oss.Ptr("text/plain"),
@@ -236,21 +237,22 @@ func TestCallbackFailures(t *testing.T) {
 	dead.Close()
 	tests := []struct {
 		name   string
+		key    string // each case its own: the cases share one bucket
 		param  string
 		status int
 		code   string
 		msg    string
 	}{
-		{name: "app answers 404", param: callbackParam(t, app.ts.URL+"/missing", "a=b", ""), status: 203, code: "CallbackFailed", msg: "Error status : 404."},
-		{name: "unreachable", param: callbackParam(t, deadURL+"/cb", "a=b", ""), status: 203, code: "CallbackFailed"},
-		{name: "not base64", param: "%%%", status: 400, code: "InvalidArgument"},
-		{name: "no callbackUrl", param: base64.StdEncoding.EncodeToString([]byte(`{"callbackBody":"a"}`)), status: 400, code: "InvalidArgument"},
-		{name: "empty body", param: callbackParam(t, app.ts.URL, "", ""), status: 400, code: "InvalidArgument", msg: "callbackBody"},
+		{name: "app answers 404", key: "cbf/app-404", param: callbackParam(t, app.ts.URL+"/missing", "a=b", ""), status: 203, code: "CallbackFailed", msg: "Error status : 404."},
+		{name: "unreachable", key: "cbf/unreachable", param: callbackParam(t, deadURL+"/cb", "a=b", ""), status: 203, code: "CallbackFailed"},
+		{name: "not base64", key: "cbf/not-base64", param: "%%%", status: 400, code: "InvalidArgument"},
+		{name: "no callbackUrl", key: "cbf/no-url", param: base64.StdEncoding.EncodeToString([]byte(`{"callbackBody":"a"}`)), status: 400, code: "InvalidArgument"},
+		{name: "empty body", key: "cbf/empty-body", param: callbackParam(t, app.ts.URL, "", ""), status: 400, code: "InvalidArgument", msg: "callbackBody"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			key := "cbf/" + strings.ReplaceAll(tc.name, " ", "-")
+			key := tc.key
 			req := h.signedRequest(http.MethodPut, key, []byte("data"), http.Header{"X-Oss-Callback": {tc.param}}, false, rootCreds, time.Now())
 			resp, body := do(t, req)
 			e := wantError(t, resp, body, tc.status, tc.code)

@@ -382,7 +382,9 @@ func TestRejections(t *testing.T) {
 			}},
 		{name: "post to an object path", status: 405, code: "MethodNotAllowed",
 			req: func(t *testing.T, h *harness) *http.Request {
-				return signedPut(h, t, existingKey, nil, false, rootCreds, time.Now())
+				req := signedPut(h, t, existingKey, nil, false, rootCreds, time.Now())
+				req.Method = http.MethodPost // a signed PUT's URL, POSTed: PostObject goes to the bucket
+				return req
 			}},
 
 		// Presigned URLs.
@@ -445,11 +447,7 @@ func TestRejections(t *testing.T) {
 			h := newHarness(t, tc.opts...)
 			h.seed(existingKey, existingData)
 			before := h.files(testBucket)
-			req := tc.req(t, h)
-			if tc.name == "post to an object path" {
-				req.Method = http.MethodPost
-			}
-			resp, body := do(t, req)
+			resp, body := do(t, tc.req(t, h))
 			e := wantError(t, resp, body, tc.status, tc.code)
 			if tc.ec != "" && (e.EC != tc.ec || resp.Header.Get("x-oss-ec") != tc.ec) {
 				t.Errorf("EC = %q (header %q), want %q", e.EC, resp.Header.Get("x-oss-ec"), tc.ec)

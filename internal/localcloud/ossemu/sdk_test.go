@@ -214,10 +214,11 @@ func TestSDKMultipartUploader(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		v1   bool
-	}{{"v4", false}, {"v1", true}} {
+		key  string
+	}{{"v4", false, "big/v4.bin"}, {"v1", true, "big/v1.bin"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			key := "big/" + tc.name + ".bin"
+			key := tc.key
 			c := h.client(tc.v1, rootAK, rootSK, "")
 			u := c.NewUploader(func(o *oss.UploaderOptions) { o.PartSize = 6 << 20; o.ParallelNum = 2 })
 			res, err := u.UploadFrom(context.Background(), &oss.PutObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr(key)}, bytes.NewReader(data))
@@ -387,16 +388,17 @@ func TestSDKPresign(t *testing.T) {
 		ak    string
 		sk    string
 		token string
+		key   string // under the STS token's prefix; the spaces must be encoded in the URL
 	}{
-		{"v4 root", false, rootAK, rootSK, ""},
-		{"v1 root", true, rootAK, rootSK, ""},
-		{"v4 sts", false, stsAK, stsSK, stsToken},
-		{"v1 sts", true, stsAK, stsSK, stsToken},
+		{"v4 root", false, rootAK, rootSK, "", stsPrefix + "presigned v4 root.png"},
+		{"v1 root", true, rootAK, rootSK, "", stsPrefix + "presigned v1 root.png"},
+		{"v4 sts", false, stsAK, stsSK, stsToken, stsPrefix + "presigned v4 sts.png"},
+		{"v1 sts", true, stsAK, stsSK, stsToken, stsPrefix + "presigned v1 sts.png"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c := h.client(tc.v1, tc.ak, tc.sk, tc.token)
-			key := stsPrefix + "presigned " + tc.name + ".png"
+			key := tc.key
 			ctx := context.Background()
 			put, err := c.Presign(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr(key),
 				ContentType: oss.Ptr("image/png"), ForbidOverwrite: oss.Ptr("true"), Metadata: map[string]string{"sub": "alice"}},
