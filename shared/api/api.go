@@ -25,6 +25,7 @@ import (
 
 	"ossdirect/shared/auth"
 	"ossdirect/shared/callback"
+	"ossdirect/shared/requestid"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
@@ -191,12 +192,9 @@ func (h *Handlers) Mux() *http.ServeMux {
 	return mux
 }
 
-type ctxKey int
-
-const requestIDKey ctxKey = iota
-
+// requestID is the id of the request being served (see wrap).
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
+	id, _ := requestid.FromContext(ctx)
 	return id
 }
 
@@ -231,11 +229,14 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (h *Handlers) wrap(next http.Handler, cors bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := h.now()
-		id := r.Header.Get("X-Fc-Request-Id")
-		if id == "" || len(id) > 64 {
+		// In FC, fcrun put FC's invocation id into the context; elsewhere
+		// (plain HTTP, the local stack) the id is invented here. Request
+		// headers are never trusted for it.
+		id, ok := requestid.FromContext(r.Context())
+		if !ok || len(id) > 64 {
 			id = newRequestID()
+			r = r.WithContext(requestid.NewContext(r.Context(), id))
 		}
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		w.Header().Set("X-Request-Id", id)
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {

@@ -18,6 +18,7 @@ import (
 	"ossdirect/shared/auth"
 	"ossdirect/shared/config"
 	"ossdirect/shared/fcrun"
+	"ossdirect/shared/requestid"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/sts"
 )
@@ -107,7 +108,9 @@ func Run(name string, lookup func(string) (string, bool), readFile func(string) 
 		slog.New(slog.NewJSONHandler(stderr, nil)).Error("invalid configuration: fix the environment variables named below", "function", name, "err", err)
 		return 1
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// Every line logged with a request's context carries its request id
+	// (FC's invocation id in FC).
+	log := slog.New(requestid.LogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
 	h, opts, err := Build(name, cfg, sts.DefaultChain(), log)
 	if err != nil {
 		log.Error("cannot start", "function", name, "err", err)

@@ -42,14 +42,25 @@
 //     keys, fc3's event template canonical ones). FC joins repeated headers
 //     with ","; each header is kept as the one value FC sent, Cookie
 //     included ("a=1; b=2" stays one value, which Request.Cookies parses).
-//   - The body is base64-decoded when isBase64Encoded is true.
+//   - The body is base64-decoded when isBase64Encoded is true. It is not
+//     copied out of the event: [Handler] decodes the event once, leaving
+//     the body in place, and the request's Body unescapes and decodes it as
+//     the handler reads, behind the MaxBody cap. A body within the cap is
+//     checked (bad base64 is ErrMalformedEvent) and measured in passing,
+//     without being held; one certainly over the cap is not decoded at all
+//     (the handler meets http.MaxBytesError when it reads past the cap).
 //   - Host comes from the Host header, else requestContext.domainName;
 //     RemoteAddr is requestContext.http.sourceIp with port 0 (so
 //     net.SplitHostPort works); RequestURI is set as a server would.
 //   - The request context is the invocation context: it carries the
 //     invocation deadline and fccontext.FromContext keeps working. It also
-//     carries the event ([EventFromContext], [RawEventFromContext]) and a
-//     snapshot of the per-invocation credentials ([CredentialsFromContext]).
+//     carries the event ([EventFromContext]; its Body is nil under
+//     [Handler], read the request body instead), the raw event
+//     ([RawEventFromContext]), a snapshot of the per-invocation credentials
+//     ([CredentialsFromContext]) and FC's request id for the invocation
+//     (requestid.FromContext): the runtime API's x-fc-request-id, the id of
+//     FC's own "FC Invoke Start RequestId:" log line, else the event's
+//     requestContext.requestId.
 //
 // # Recorded response → HTTPTriggerResponse ([Response])
 //

@@ -14,10 +14,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
+
+	"ossdirect/shared/requestid"
 )
 
 // Handler returns the FC event handler that Start registers with fc.Start
-// (exported for tests). It accepts the raw event bytes and dispatches:
+// (exported for tests). It takes the raw event bytes as []byte, which the
+// SDK passes as is (any other type makes the SDK decode, i.e. copy, the
+// whole event first), never modifies them, and dispatches:
 //
 //   - an object with "requestContext" (HTTP trigger) is converted with
 //     Request, served by h into a buffer and returned as an
@@ -28,23 +32,25 @@ import (
 //     SDK posts the JSON null) or the handler's error;
 //   - anything else is an error wrapping ErrMalformedEvent or
 //     ErrUnknownEvent.
-func Handler(h http.Handler, opts Options) func(context.Context, json.RawMessage) (any, error) {
+func Handler(h http.Handler, opts Options) func(context.Context, []byte) (any, error) {
 	log, maxBody := opts.logger(), opts.maxBody()
-	return func(ctx context.Context, raw json.RawMessage) (any, error) {
-		var top map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &top); err != nil {
+	return func(ctx context.Context, raw []byte) (any, error) {
+		// One pass over the event, which may be FC's maximum (a 32 MB body
+		// is a 43 MB event): the body stays a slice of raw (eventBody),
+		// everything else is small.
+		var env envelope
+		if err := json.Unmarshal(raw, &env); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
 		}
-		if top == nil {
+		if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 			return nil, errorf(ErrMalformedEvent, "event is JSON null")
 		}
-		_, isHTTP := top["requestContext"]
-		_, isOSS := top["events"]
+		isHTTP, isOSS := env.RequestContext != nil, env.Events != nil
 		switch {
 		case isHTTP && isOSS:
 			return nil, errorf(ErrUnknownEvent, "has both requestContext and events")
 		case isHTTP:
-			resp, err := serveEvent(invocationContext(ctx, raw), h, raw, log, maxBody)
+			resp, err := serveEvent(invocationContext(ctx, raw), h, &env, log, maxBody)
 			if err != nil {
 				return nil, err // an untyped nil, not a nil *HTTPTriggerResponse
 			}
@@ -57,12 +63,35 @@ func Handler(h http.Handler, opts Options) func(context.Context, json.RawMessage
 	}
 }
 
-func serveEvent(ctx context.Context, h http.Handler, raw json.RawMessage, log *slog.Logger, maxBody int64) (*events.HTTPTriggerResponse, error) {
-	var ev events.HTTPTriggerEvent
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return nil, fmt.Errorf("%w: HTTP trigger event: %w", ErrMalformedEvent, err)
+// envelope is one decoding of an event of either kind: the fields of
+// events.HTTPTriggerEvent, with the body kept in place (eventBody), and
+// whether "requestContext" (HTTP) or "events" (OSS) is present.
+type envelope struct {
+	Version         *string            `json:"version"`
+	RawPath         *string            `json:"rawPath"`
+	Body            eventBody          `json:"body"`
+	IsBase64Encoded *bool              `json:"isBase64Encoded"`
+	Headers         *map[string]string `json:"headers"`
+	QueryParameters *map[string]string `json:"queryParameters"`
+	RequestContext  json.RawMessage    `json:"requestContext"`
+	Events          json.RawMessage    `json:"events"`
+}
+
+func serveEvent(ctx context.Context, h http.Handler, env *envelope, log *slog.Logger, maxBody int64) (*events.HTTPTriggerResponse, error) {
+	ev := &events.HTTPTriggerEvent{
+		Version: env.Version, RawPath: env.RawPath, IsBase64Encoded: env.IsBase64Encoded,
+		Headers: env.Headers, QueryParameters: env.QueryParameters,
 	}
-	r, err := Request(ctx, &ev)
+	if err := json.Unmarshal(env.RequestContext, &ev.TriggerContext); err != nil {
+		return nil, fmt.Errorf("%w: HTTP trigger event: requestContext: %w", ErrMalformedEvent, err)
+	}
+	if _, ok := requestid.FromContext(ctx); !ok {
+		// No invocation id from the runtime: the trigger's own id.
+		if id := deref(ev.TriggerContext.RequestId); id != "" {
+			ctx = requestid.NewContext(ctx, id)
+		}
+	}
+	r, err := newRequest(ctx, ev, &env.Body, maxBody)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +129,7 @@ func serveRecovered(h http.Handler, w http.ResponseWriter, r *http.Request, log 
 	return false
 }
 
-func dispatchOSS(ctx context.Context, fn func(context.Context, *events.OssEvent) error, raw json.RawMessage, log *slog.Logger) (err error) {
+func dispatchOSS(ctx context.Context, fn func(context.Context, *events.OssEvent) error, raw []byte, log *slog.Logger) (err error) {
 	var probe struct {
 		Events json.RawMessage `json:"events"`
 	}

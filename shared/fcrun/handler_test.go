@@ -56,7 +56,7 @@ func echoHandler() http.Handler {
 	return mux
 }
 
-func invoke(t *testing.T, fn func(context.Context, json.RawMessage) (any, error), raw string) *events.HTTPTriggerResponse {
+func invoke(t *testing.T, fn func(context.Context, []byte) (any, error), raw string) *events.HTTPTriggerResponse {
 	t.Helper()
 	out, err := fn(fcContext(), json.RawMessage(raw))
 	if err != nil {

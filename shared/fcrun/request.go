@@ -1,9 +1,7 @@
 package fcrun
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
@@ -18,6 +16,8 @@ import (
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+
+	"ossdirect/shared/requestid"
 )
 
 type (
@@ -34,6 +34,18 @@ func Request(ctx context.Context, ev *events.HTTPTriggerEvent) (*http.Request, e
 	if ev == nil {
 		return nil, errorf(ErrMalformedEvent, "nil HTTP trigger event")
 	}
+	var body eventBody
+	if ev.Body != nil {
+		body = eventBody{set: true, raw: []byte(*ev.Body)}
+	}
+	return newRequest(ctx, ev, &body, -1)
+}
+
+// newRequest is Request with the body given apart from ev (whose Body is
+// ignored). The body is checked (base64) and measured in passing but not
+// decoded into memory: r.Body decodes it as it is read. A body certainly
+// over maxBody (> 0) is not checked at all.
+func newRequest(ctx context.Context, ev *events.HTTPTriggerEvent, body *eventBody, maxBody int64) (*http.Request, error) {
 	hc := ev.TriggerContext.Http
 	method := deref(hc.Method)
 	if method == "" {
@@ -66,15 +78,13 @@ func Request(ctx context.Context, ev *events.HTTPTriggerEvent) (*http.Request, e
 		return nil, errorf(ErrMalformedEvent, "bad path or query: %v", err)
 	}
 
-	var body []byte
-	if ev.Body != nil {
-		if ev.IsBase64Encoded != nil && *ev.IsBase64Encoded {
-			if body, err = base64.StdEncoding.DecodeString(*ev.Body); err != nil {
-				return nil, errorf(ErrMalformedEvent, "body: isBase64Encoded but %v", err)
-			}
-		} else {
-			body = []byte(*ev.Body)
+	b64 := ev.IsBase64Encoded != nil && *ev.IsBase64Encoded
+	size, sizeKnown, err := body.size(b64, maxBody)
+	if err != nil {
+		if b64 {
+			return nil, errorf(ErrMalformedEvent, "body: isBase64Encoded but %v", err)
 		}
+		return nil, errorf(ErrMalformedEvent, "body: %v", err)
 	}
 
 	header := make(http.Header)
@@ -97,8 +107,11 @@ func Request(ctx context.Context, ev *events.HTTPTriggerEvent) (*http.Request, e
 		host = deref(ev.TriggerContext.DomainName)
 	}
 	header.Del("Transfer-Encoding") // the body is complete
-	if _, ok := header["Content-Length"]; ok {
-		header.Set("Content-Length", strconv.Itoa(len(body)))
+	if !sizeKnown {
+		size = -1 // over the cap; like a chunked request
+		header.Del("Content-Length")
+	} else if _, ok := header["Content-Length"]; ok {
+		header.Set("Content-Length", strconv.FormatInt(size, 10))
 	}
 
 	proto := deref(hc.Protocol)
@@ -119,13 +132,13 @@ func Request(ctx context.Context, ev *events.HTTPTriggerEvent) (*http.Request, e
 		ProtoMinor:    minor,
 		Header:        header,
 		Body:          http.NoBody,
-		ContentLength: int64(len(body)),
+		ContentLength: size,
 		Host:          host,
 		RemoteAddr:    remote,
 		RequestURI:    requestURI,
 	}
-	if len(body) > 0 {
-		r.Body = io.NopCloser(bytes.NewReader(body))
+	if size != 0 {
+		r.Body = io.NopCloser(body.open(b64))
 	}
 	return r.WithContext(context.WithValue(ctx, eventKey{}, ev)), nil
 }
@@ -141,6 +154,7 @@ func encodeQuery(m map[string]string) string {
 }
 
 // EventFromContext returns the HTTP-trigger event a request was built from.
+// Under Handler its Body is nil: the body is only in the request's Body.
 func EventFromContext(ctx context.Context) (*events.HTTPTriggerEvent, bool) {
 	ev, ok := ctx.Value(eventKey{}).(*events.HTTPTriggerEvent)
 	return ev, ok
@@ -178,21 +192,23 @@ func CredentialsFromContext(ctx context.Context) (ak, secret, token string, ok b
 }
 
 // invocationContext adds the raw event and a snapshot of fccontext's
-// credentials and request id to ctx.
-func invocationContext(ctx context.Context, raw json.RawMessage) context.Context {
-	ctx = context.WithValue(ctx, rawEventKey{}, raw)
+// credentials and request id to ctx. The request id is FC's invocation id
+// (the runtime API's x-fc-request-id), the one FC's own invocation log
+// shows; requestid.FromContext reads it.
+func invocationContext(ctx context.Context, raw []byte) context.Context {
+	ctx = context.WithValue(ctx, rawEventKey{}, json.RawMessage(raw))
 	if fcc, ok := fccontext.FromContext(ctx); ok {
 		ctx = context.WithValue(ctx, credentialsKey{}, fcc.Credentials)
-		ctx = context.WithValue(ctx, requestIDKey{}, fcc.RequestID)
+		if fcc.RequestID != "" {
+			ctx = requestid.NewContext(ctx, fcc.RequestID)
+		}
 	}
 	return ctx
 }
 
-type requestIDKey struct{}
-
-// requestID returns the FC request id snapshotted by invocationContext.
+// requestID returns the request id invocationContext stored.
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
+	id, _ := requestid.FromContext(ctx)
 	return id
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -57,10 +58,11 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	release := make(chan struct{})
+	reached, release := make(chan struct{}), make(chan struct{})
 	mux := http.NewServeMux()
 	mux.Handle("/", echoHandler())
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, _ *http.Request) {
+		close(reached)
 		<-release
 		_, _ = w.Write([]byte("slow done"))
 	})
@@ -129,13 +131,27 @@ func TestServe(t *testing.T) {
 		resp.Body.Close()
 		slow <- string(b)
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(logs.String(), "fcrun: serving plain HTTP") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-reached:
+	case <-time.After(10 * time.Second):
+		t.Fatal("/slow never reached its handler")
 	}
-	time.Sleep(50 * time.Millisecond) // let /slow reach its handler
 	cancel()
-	time.Sleep(50 * time.Millisecond)
+	// Shutdown has begun once the listener refuses connections; serve
+	// must still be waiting for /slow then.
+	for {
+		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		runtime.Gosched()
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("serve returned %v with a request in flight", err)
+	default:
+	}
 	close(release)
 	if got := <-slow; got != "slow done" {
 		t.Errorf("in-flight request: %q", got)

@@ -221,7 +221,9 @@ func TestEndToEnd(t *testing.T) {
 	}{
 		{"OSS handler error", ossFixture(t, "fail"), "echo: refusing object fail", ""},
 		{"OSS handler panic", ossFixture(t, "panic"), "fcrun: handler panicked", ""},
-		{"garbage JSON", []byte(`{"requestContext": {`), "unexpected end of JSON input", "SyntaxError"},
+		// fcrun decodes the event itself (the SDK hands it the bytes), so the
+		// error is its ErrMalformedEvent, not the SDK's bare SyntaxError.
+		{"garbage JSON", []byte(`{"requestContext": {`), "fcrun: malformed event: unexpected end of JSON input", ""},
 		{"neither kind", []byte(`{"hello":"world"}`), "neither an HTTP trigger event nor an OSS event", ""},
 		{"HTTP event without method", []byte(`{"rawPath":"/","requestContext":{"http":{}}}`), "missing requestContext.http.method", ""},
 	}

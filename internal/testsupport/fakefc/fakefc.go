@@ -442,6 +442,9 @@ func (r *Runtime) WaitOutput(ctx context.Context, substr string) error {
 	}
 }
 
+// Pid returns the function process's id (e.g. to read /proc/<pid>/status).
+func (r *Runtime) Pid() int { return r.cmd.Process.Pid }
+
 // Output returns the process's captured stdout and stderr (the last 1 MiB).
 func (r *Runtime) Output() string { return r.out.String() }
 
