@@ -32,9 +32,9 @@ import (
 
 // Authenticator says who is asking (shared/auth implements it).
 type Authenticator interface {
+	// Authenticate returns the subject, or an error wrapping one of
+	// auth's sentinels, which the error table maps to 401 or 503.
 	Authenticate(r *http.Request) (auth.Subject, error)
-	// HTTPStatus maps an Authenticate error to a status (401, 503, …).
-	HTTPStatus(err error) int
 	// Challenge is the WWW-Authenticate value sent with 401s.
 	Challenge() string
 }

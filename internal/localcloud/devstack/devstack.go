@@ -31,7 +31,6 @@ import (
 
 	"ossdirect/shared/api"
 	"ossdirect/shared/auth"
-	"ossdirect/shared/config"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
@@ -64,7 +63,7 @@ type Config struct {
 	// Profiles is the upload profiles' JSON [DefaultProfiles].
 	Profiles string
 	// Auth is how the API authenticates callers [mode none].
-	Auth config.Auth
+	Auth auth.Config
 	// RatePerMinute and RateBurst are the API's per-subject limit [off].
 	RatePerMinute, RateBurst int
 	// WebDir is the folder served at / on the API listener (the upload page,
@@ -303,9 +302,10 @@ func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *s
 	}
 	authCfg := cfg.Auth
 	if authCfg.Mode == "" {
-		authCfg.Mode = config.AuthNone
+		authCfg.Mode = auth.ModeNone
 	}
-	authn, err := auth.New(auth.Config{Auth: authCfg, Logger: log.With("component", "auth")})
+	authCfg.Logger = log.With("component", "auth")
+	authn, err := auth.New(authCfg)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
