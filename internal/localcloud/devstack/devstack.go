@@ -31,6 +31,7 @@ import (
 
 	"ossdirect/shared/api"
 	"ossdirect/shared/auth"
+	"ossdirect/shared/fcrun"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
@@ -243,10 +244,12 @@ func Start(cfg Config) (*Stack, error) {
 		api.Handle("PUT /_test/bandwidth", bw)
 		log.Warn("test hooks on: PUT /_test/bandwidth limits the OSS emulator's upload bandwidth")
 	}
+	// fcrun.Recover is the one place ossdirect dev recovers panics in the
+	// API listener's handlers, answering them as the deployed functions do.
 	for _, x := range []struct {
 		l net.Listener
 		h http.Handler
-	}{{apiL, api}, {ossL, oss}, {stsL, stsSrv}} {
+	}{{apiL, fcrun.Recover(api, log.With("component", "api"))}, {ossL, oss}, {stsL, stsSrv}} {
 		srv := &http.Server{Handler: x.h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		s.servers = append(s.servers, srv)
 		go func(l net.Listener) {
