@@ -43,6 +43,7 @@ import (
 
 	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/internal/testsupport/fakefc"
+	"ossdirect/shared/auth"
 	"ossdirect/shared/config"
 )
 
@@ -829,7 +830,7 @@ func (h *harness) env(tb testing.TB, fn string) []string {
 		"OSS_ENDPOINT":                 h.stack.OSS,
 		"OSS_UPLOAD_HOST":              h.uploadHost,
 		"UPLOAD_PROFILES":              profilesJSON,
-		"AUTH_MODE":                    config.AuthNone,
+		"AUTH_MODE":                    string(auth.ModeNone),
 		"CALLBACK_URL":                 h.callbackURL,
 		"CALLBACK_PUBKEY_URL_PREFIXES": h.stack.KeyURLPrefix,
 		"RATE_LIMIT_PER_MINUTE":        "0",

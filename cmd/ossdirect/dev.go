@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"ossdirect/internal/localcloud/devstack"
-	"ossdirect/shared/config"
+	"ossdirect/shared/auth"
 )
 
 // devCommand runs the local stack until SIGINT or SIGTERM. Once every
@@ -37,7 +37,7 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&cfg.TestHooks, "test-hooks", false, "serve PUT /_test/bandwidth?bytesPerSecond=N, which slows the OSS emulator's uploads (for the end-to-end tests)")
 	var af authFlags
-	fs.StringVar(&af.mode, "auth", config.AuthNone, "how the functions authenticate callers: none, jwt or apikey")
+	fs.StringVar(&af.mode, "auth", string(auth.ModeNone), "how the functions authenticate callers: none, jwt or apikey")
 	fs.Var(&af.apiKeys, "api-key", "apikey: `SUBJECT:KEY`, a caller's API key and the subject it stands for (repeatable; keys at least 16 characters)")
 	fs.StringVar(&af.jwtSecret, "jwt-secret", "", "jwt: the HS256 `SECRET` tokens are signed with, at least 32 bytes")
 	fs.StringVar(&af.jwtIssuer, "jwt-issuer", "", "jwt: required iss claim (optional)")
@@ -105,28 +105,29 @@ type secretList []string
 func (l *secretList) String() string     { return "" }
 func (l *secretList) Set(s string) error { *l = append(*l, s); return nil }
 
-// config validates the flags into the stack's config.Auth.
-func (f *authFlags) config() (config.Auth, error) {
-	a := config.Auth{Mode: f.mode}
-	switch f.mode {
-	case config.AuthNone, config.AuthJWT, config.AuthAPIKey:
+// config validates the flags into the stack's auth.Config, with auth's
+// rules.
+func (f *authFlags) config() (auth.Config, error) {
+	a := auth.Config{Mode: auth.Mode(f.mode)}
+	switch a.Mode {
+	case auth.ModeNone, auth.ModeJWT, auth.ModeAPIKey:
 	default:
 		return a, fmt.Errorf("--auth %q: want none, jwt or apikey", f.mode)
 	}
 	// Settings for another mode are a sign of a mistake: refuse them
 	// rather than run with less protection than intended.
-	if f.mode != config.AuthAPIKey && len(f.apiKeys) > 0 {
+	if a.Mode != auth.ModeAPIKey && len(f.apiKeys) > 0 {
 		return a, fmt.Errorf("--api-key needs --auth apikey (--auth is %s)", f.mode)
 	}
-	if f.mode != config.AuthJWT {
+	if a.Mode != auth.ModeJWT {
 		for _, o := range []struct{ name, value string }{{"jwt-secret", f.jwtSecret}, {"jwt-issuer", f.jwtIssuer}, {"jwt-audience", f.jwtAudience}} {
 			if o.value != "" {
 				return a, fmt.Errorf("--%s needs --auth jwt (--auth is %s)", o.name, f.mode)
 			}
 		}
 	}
-	switch f.mode {
-	case config.AuthAPIKey:
+	switch a.Mode {
+	case auth.ModeAPIKey:
 		if len(f.apiKeys) == 0 {
 			return a, fmt.Errorf("--api-key is required with --auth apikey: give SUBJECT:KEY (repeatable)")
 		}
@@ -136,10 +137,10 @@ func (f *authFlags) config() (config.Auth, error) {
 			switch {
 			case !ok || subject == "" || key == "":
 				return a, fmt.Errorf("--api-key #%d: want SUBJECT:KEY", i+1)
-			case config.CheckAPIKeySubject(subject) != nil:
-				return a, fmt.Errorf("--api-key #%d: %v", i+1, config.CheckAPIKeySubject(subject))
-			case config.CheckAPIKey(key) != nil:
-				return a, fmt.Errorf("--api-key #%d (subject %q): %v", i+1, subject, config.CheckAPIKey(key))
+			case auth.CheckAPIKeySubject(subject) != nil:
+				return a, fmt.Errorf("--api-key #%d: %v", i+1, auth.CheckAPIKeySubject(subject))
+			case auth.CheckAPIKey(key) != nil:
+				return a, fmt.Errorf("--api-key #%d (subject %q): %v", i+1, subject, auth.CheckAPIKey(key))
 			case strings.IndexFunc(key, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
 				return a, fmt.Errorf("--api-key #%d (subject %q): the key must not contain spaces or control characters", i+1, subject)
 			}
@@ -148,12 +149,12 @@ func (f *authFlags) config() (config.Auth, error) {
 			}
 			a.APIKeys[key] = subject
 		}
-	case config.AuthJWT:
+	case auth.ModeJWT:
 		switch {
 		case f.jwtSecret == "":
-			return a, fmt.Errorf("--jwt-secret is required with --auth jwt: an HS256 secret of at least %d bytes", config.MinJWTSecretLen)
-		case len(f.jwtSecret) < config.MinJWTSecretLen:
-			return a, fmt.Errorf("--jwt-secret is too short: HS256 needs at least %d bytes", config.MinJWTSecretLen)
+			return a, fmt.Errorf("--jwt-secret is required with --auth jwt: an HS256 secret of at least %d bytes", auth.MinSecretLen)
+		case len(f.jwtSecret) < auth.MinSecretLen:
+			return a, fmt.Errorf("--jwt-secret is too short: HS256 needs at least %d bytes", auth.MinSecretLen)
 		}
 		a.JWTSecret, a.Issuer, a.Audience = f.jwtSecret, f.jwtIssuer, f.jwtAudience
 	}

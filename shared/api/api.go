@@ -8,7 +8,13 @@
 // compiles the request into an upload.Grant for the named profile, and
 // answers with exactly what the client must send to OSS. Every error goes
 // through one writer as JSON {code, message, requestId}; the request id is
-// also in the X-Request-Id header and in every log line.
+// also in the X-Request-Id header and in every log line. The writer's error
+// table (errors.go) names each error of the packages below that a client
+// may see; any other error is a 500 whose detail only the log gets.
+//
+// Handlers do not recover panics: the server in front of them does, once
+// per binary (shared/fcrun in the functions, fcrun.Recover in front of
+// ossdirect dev's API listener), answering 500 with the same body.
 package api
 
 import (
@@ -33,9 +39,9 @@ import (
 
 // Authenticator says who is asking (shared/auth implements it).
 type Authenticator interface {
+	// Authenticate returns the subject, or an error wrapping one of
+	// auth's sentinels, which the error table maps to 401 or 503.
 	Authenticate(r *http.Request) (auth.Subject, error)
-	// HTTPStatus maps an Authenticate error to a status (401, 503, …).
-	HTTPStatus(err error) int
 	// Challenge is the WWW-Authenticate value sent with 401s.
 	Challenge() string
 }
@@ -224,8 +230,12 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
-// wrap adds what every handler needs: a request id, panic recovery, an
-// access log line and, for browser-facing functions, CORS.
+// wrap adds what every handler needs: a request id (also set as the
+// X-Request-Id response header before the handler runs), an access log
+// line and, for browser-facing functions, CORS. It does not recover
+// panics: whoever serves the handlers does, once (shared/fcrun in the
+// functions, fcrun.Recover in front of ossdirect dev's listener), and
+// answers with the X-Request-Id set here.
 func (h *Handlers) wrap(next http.Handler, cors bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := h.now()
@@ -239,20 +249,19 @@ func (h *Handlers) wrap(next http.Handler, cors bool) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		rec := &statusRecorder{ResponseWriter: w}
+		returned := false
 		defer func() {
-			if p := recover(); p != nil {
-				h.log.Error("handler panic", "requestId", id, "panic", p)
-				if rec.status == 0 {
-					h.writeError(rec, r, errors.New("panic"))
-				}
+			attrs := []any{"requestId", id, "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "durationMs", h.now().Sub(start).Milliseconds()}
+			if !returned { // panicking: the server above answers 500
+				attrs = append(attrs, "panicked", true)
 			}
-			h.log.Info("request", "requestId", id, "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "durationMs", h.now().Sub(start).Milliseconds())
+			h.log.Info("request", attrs...)
 		}()
-		if cors && !h.cors(rec, r) {
-			return
+		if !cors || h.cors(rec, r) {
+			next.ServeHTTP(rec, r)
 		}
-		next.ServeHTTP(rec, r)
+		returned = true
 	})
 }
 

@@ -15,7 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"ossdirect/internal/localcloud/devstack"
-	"ossdirect/shared/config"
+	"ossdirect/shared/auth"
 )
 
 const (
@@ -101,7 +101,7 @@ func runAuthCases(t *testing.T, s *devstack.Stack, challenge string, tests []aut
 
 func TestAuthJWTHS256(t *testing.T) {
 	t.Parallel()
-	s := startStack(t, devstack.Config{Auth: config.Auth{Mode: config.AuthJWT, JWTSecret: testSecret, Issuer: testIssuer, Audience: testAudience}})
+	s := startStack(t, devstack.Config{Auth: auth.Config{Mode: auth.ModeJWT, JWTSecret: testSecret, Issuer: testIssuer, Audience: testAudience}})
 	bearer := func(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
 	runAuthCases(t, s, `Bearer realm="ossdirect"`, []authCase{
@@ -160,7 +160,7 @@ func TestAuthJWTWithJWKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := jwksServer(t, "k1", &key.PublicKey)
-	s := startStack(t, devstack.Config{Auth: config.Auth{Mode: config.AuthJWT, JWKSURL: srv.URL, Issuer: testIssuer, Audience: testAudience}})
+	s := startStack(t, devstack.Config{Auth: auth.Config{Mode: auth.ModeJWT, JWKSURL: srv.URL, Issuer: testIssuer, Audience: testAudience}})
 	bearer := func(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
 	runAuthCases(t, s, `Bearer realm="ossdirect"`, []authCase{
@@ -173,7 +173,7 @@ func TestAuthJWTWithJWKS(t *testing.T) {
 
 func TestAuthAPIKey(t *testing.T) {
 	t.Parallel()
-	s := startStack(t, devstack.Config{Auth: config.Auth{Mode: config.AuthAPIKey, APIKeys: map[string]string{
+	s := startStack(t, devstack.Config{Auth: auth.Config{Mode: auth.ModeAPIKey, APIKeys: map[string]string{
 		"key-for-dave-0123456789": "dave", "key-for-erin-0123456789": "erin",
 	}}})
 	runAuthCases(t, s, "ApiKey", []authCase{
@@ -187,7 +187,7 @@ func TestAuthAPIKey(t *testing.T) {
 
 func TestAuthNone(t *testing.T) {
 	t.Parallel()
-	s := startStack(t, devstack.Config{Auth: config.Auth{Mode: config.AuthNone}})
+	s := startStack(t, devstack.Config{Auth: auth.Config{Mode: auth.ModeNone}})
 	runAuthCases(t, s, "", []authCase{
 		{name: "no credentials", wantPrefix: "docs/anonymous/"},
 		{name: "credentials are ignored", header: []string{"Authorization", "Bearer whatever", "X-Api-Key", "whatever"}, wantPrefix: "docs/anonymous/"},

@@ -113,7 +113,11 @@ func (h *Handlers) checkObject(bucket, key, subject, profile string) (verifiedOb
 		return verifiedObject{}, &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "bucket: " + strconvQuote(bucket) + " is not this deployment's bucket"}
 	}
 	if err := upload.ValidateKey(key); err != nil {
-		return verifiedObject{}, invalid("object", "%v", errMessage(err))
+		var fe *upload.FieldError
+		if !errors.As(err, &fe) {
+			return verifiedObject{}, err
+		}
+		return verifiedObject{}, invalid("object", "%s", fe.Message())
 	}
 	for _, name := range h.cfg.Profiles.Names() {
 		if profile != "" && name != profile {
@@ -182,7 +186,7 @@ func (h *Handlers) HandleOSSEvent(ctx context.Context, ev *events.OssEvent) erro
 		key := *rec.Oss.Object.Key
 		obj, err := h.checkObject(*rec.Oss.Bucket.Name, key, "", "")
 		if err != nil {
-			h.log.Warn("OSS event skipped", "event", name, "bucket", *rec.Oss.Bucket.Name, "key", key, "reason", h.classify(err).Message)
+			h.log.Warn("OSS event skipped", "event", name, "bucket", *rec.Oss.Bucket.Name, "key", key, "reason", h.clientError(err).Message)
 			continue
 		}
 		var size int64

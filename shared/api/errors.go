@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
+	"ossdirect/shared/auth"
 	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
 )
@@ -28,7 +28,12 @@ const (
 	CodeNotConfigured      = "NotConfigured"
 )
 
-// Error is an error with the HTTP status and code the client gets.
+// Error is a refusal as the client sees it: the HTTP status, the code and
+// a message that names the field or setting at fault. Its message is safe
+// to show: it never holds a credential, a secret or an internal detail
+// (those go in Err, which only the log sees). Handlers return an *Error for
+// their own refusals; errors of the packages below are translated by
+// [Handlers.clientError].
 type Error struct {
 	Status     int
 	Code       string
@@ -51,74 +56,74 @@ type errorBody struct {
 	RequestID string `json:"requestId"`
 }
 
-// classify turns any error into an *Error: known errors of the packages
-// below keep their meaning, anything else becomes a 500 whose detail only
+// Retry-After of the temporary failures of the packages below.
+const (
+	retryAuthKeys    = 5 * time.Second // the JWKS could not be fetched
+	retrySTS         = time.Second     // default when STS names no delay
+	retryCredentials = time.Second     // signing credentials about to expire
+)
+
+// clientError is the error table: it turns any error into the *Error the
+// client sees. Each error of the packages below that a client may see is
+// named here with errors.Is or errors.As, and its message comes from the
+// error's own client-safe text (upload.FieldError.Message,
+// auth.Error.Message) or from a fixed text here; nothing is cut out of
+// error strings. Anything else is a 500 InternalError whose detail only
 // goes to the log.
-func (h *Handlers) classify(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	var fe *upload.FieldError
+//
+//	*Error                                    as is
+//	upload.ErrUnknownProfile (*FieldError)    404 NoSuchProfile
+//	upload.FieldError (ErrInvalidRequest)     400 InvalidArgument
+//	upload.ErrCredentialsExpired              503 ServiceUnavailable, Retry-After 1
+//	auth.ErrMissingCredentials, ErrInvalidCredentials, ErrExpired,
+//	  ErrWrongAudience, ErrWrongIssuer        401 Unauthorized (+ WWW-Authenticate)
+//	auth.ErrUnavailable                       503 ServiceUnavailable, Retry-After 5
+//	sts.ErrUnavailable                        503 ServiceUnavailable, Retry-After from STS
+//	sts.ErrMisconfigured                      500 InternalError, says the role is misconfigured
+//	anything else                             500 InternalError
+//
+// A token for another audience or from another issuer is 401 like the
+// other auth failures: it is an invalid token (RFC 6750 §3.1
+// "invalid_token"), not a lack of permission.
+func (h *Handlers) clientError(err error) *Error {
+	var (
+		e  *Error
+		fe *upload.FieldError
+		ae *auth.Error
+	)
 	switch {
-	case errors.Is(err, upload.ErrUnknownProfile):
-		reason := errMessage(err)
-		if errors.As(err, &fe) { // Lookup's error already names the field and the profiles
-			reason = fe.Reason
-		}
-		return &Error{Status: http.StatusNotFound, Code: CodeNoSuchProfile, Message: "profile: " + reason + "; allowed: " + strings.Join(h.cfg.Profiles.Names(), ", "), Err: err}
+	case errors.As(err, &e):
+		return e
+	case errors.Is(err, upload.ErrUnknownProfile) && errors.As(err, &fe):
+		return &Error{Status: http.StatusNotFound, Code: CodeNoSuchProfile, Message: fe.Message(), Err: err}
 	case errors.As(err, &fe):
-		msg := fe.Field + ": " + fe.Reason
-		if len(fe.Allowed) > 0 {
-			msg += "; allowed: " + strings.Join(fe.Allowed, ", ")
+		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidArgument, Message: fe.Message(), Err: err}
+	case errors.Is(err, upload.ErrCredentialsExpired):
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "signing credentials are about to expire; retry", RetryAfter: retryCredentials, Err: err}
+	case errors.Is(err, auth.ErrUnavailable):
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "authentication keys are unavailable; retry later", RetryAfter: retryAuthKeys, Err: err}
+	case errors.Is(err, auth.ErrMissingCredentials), errors.Is(err, auth.ErrInvalidCredentials),
+		errors.Is(err, auth.ErrExpired), errors.Is(err, auth.ErrWrongAudience), errors.Is(err, auth.ErrWrongIssuer):
+		msg := "authentication failed"
+		if errors.As(err, &ae) {
+			msg = ae.Message()
 		}
-		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidArgument, Message: msg, Err: err}
-	case errors.Is(err, upload.ErrInvalidRequest):
-		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidArgument, Message: errMessage(err), Err: err}
+		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: msg, Err: err}
 	case errors.Is(err, sts.ErrUnavailable):
 		retry := sts.RetryAfter(err)
 		if retry <= 0 {
-			retry = time.Second
+			retry = retrySTS
 		}
 		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "temporary credentials are unavailable; retry later", RetryAfter: retry, Err: err}
 	case errors.Is(err, sts.ErrMisconfigured):
 		return &Error{Status: http.StatusInternalServerError, Code: CodeInternalError, Message: "temporary credentials could not be issued: the deployment's STS role is misconfigured (details in the function log under this requestId)", Err: err}
-	case errors.Is(err, upload.ErrCredentialsExpired):
-		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "signing credentials are about to expire; retry", RetryAfter: time.Second, Err: err}
-	}
-	if status := h.cfg.Auth.HTTPStatus(err); status != http.StatusInternalServerError && status != http.StatusOK {
-		code := CodeUnauthorized
-		msg := errMessage(err)
-		switch status {
-		case http.StatusForbidden:
-			code = CodeForbidden
-		case http.StatusServiceUnavailable:
-			code, msg = CodeServiceUnavailable, "authentication keys are unavailable; retry later"
-		}
-		return &Error{Status: status, Code: code, Message: msg, RetryAfter: retryIf(status), Err: err}
 	}
 	return &Error{Status: http.StatusInternalServerError, Code: CodeInternalError, Message: "internal error", Err: err}
 }
 
-func retryIf(status int) time.Duration {
-	if status == http.StatusServiceUnavailable {
-		return 5 * time.Second
-	}
-	return 0
-}
-
-// errMessage strips the "package: " prefixes Go errors carry, for clients.
-func errMessage(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"upload: ", "auth: ", "api: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
-	return msg
-}
-
 // writeError is the one place errors reach the client.
 func (h *Handlers) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e := h.classify(err)
+	e := h.clientError(err)
 	id := requestID(r.Context())
 	log := h.log.With("requestId", id, "status", e.Status, "code", e.Code)
 	if e.Status >= 500 {

@@ -15,7 +15,6 @@ import (
 	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/shared/api"
 	"ossdirect/shared/auth"
-	"ossdirect/shared/config"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
@@ -48,7 +47,7 @@ func newHandlers(t *testing.T, cfg api.Config) *api.Handlers {
 		cfg.Profiles = ps
 	}
 	if cfg.Auth == nil {
-		a, err := auth.New(auth.Config{Auth: config.Auth{Mode: config.AuthNone}})
+		a, err := auth.New(auth.Config{Mode: auth.ModeNone})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +67,7 @@ func newHandlers(t *testing.T, cfg api.Config) *api.Handlers {
 // Retry-After; another subject has its own bucket.
 func TestRateLimitPerSubject(t *testing.T) {
 	t.Parallel()
-	s := startStack(t, devstack.Config{RatePerMinute: 1, RateBurst: 2, Auth: config.Auth{Mode: config.AuthAPIKey, APIKeys: map[string]string{
+	s := startStack(t, devstack.Config{RatePerMinute: 1, RateBurst: 2, Auth: auth.Config{Mode: auth.ModeAPIKey, APIKeys: map[string]string{
 		"key-for-alice-0123456789": "alice", "key-for-bob-0123456789": "bob",
 	}}})
 	alice := []string{"X-Api-Key", "key-for-alice-0123456789"}

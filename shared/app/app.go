@@ -31,7 +31,9 @@ func Build(name string, cfg *config.Config, chain sts.Signer, log *slog.Logger) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	authn, err := auth.New(auth.Config{Auth: cfg.Auth, Logger: log.With("component", "auth")})
+	authCfg := cfg.Auth
+	authCfg.Logger = log.With("component", "auth")
+	authn, err := auth.New(authCfg)
 	if err != nil {
 		return nil, fcrun.Options{}, err
 	}

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-
-	"ossdirect/shared/config"
 )
 
 // apiKey is one configured key, kept only as its SHA-256 digest.
@@ -70,7 +68,7 @@ func (a *Authenticator) authenticateAPIKey(r *http.Request) (Subject, error) {
 	if !ok {
 		return Subject{}, errorf(ErrInvalidCredentials, "API key not recognised")
 	}
-	return Subject{ID: sub, Mode: config.AuthAPIKey}, nil
+	return Subject{ID: sub, Mode: ModeAPIKey}, nil
 }
 
 // apiKeyFrom extracts the presented API key. Errors never repeat it.

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"ossdirect/shared/config"
 )
 
 const (
@@ -14,10 +12,10 @@ const (
 )
 
 func apiKeyAuth(t testing.TB) *Authenticator {
-	return newAuth(t, Config{Auth: config.Auth{Mode: config.AuthAPIKey, APIKeys: map[string]string{
+	return newAuth(t, Config{Mode: ModeAPIKey, APIKeys: map[string]string{
 		keyAlice: "alice",
 		keyBob:   "bob",
-	}}})
+	}})
 }
 
 func TestAuthenticateAPIKey(t *testing.T) {
@@ -57,8 +55,8 @@ func TestAuthenticateAPIKey(t *testing.T) {
 			t.Parallel()
 			got, err := a.Authenticate(tt.req)
 			checkResult(t, got, err, tt.wantErr, tt.wantSub, tt.wantMsg, keyAlice, keyBob, strings.TrimSpace(tt.req.Header.Get("X-Api-Key")))
-			if err == nil && got.Mode != config.AuthAPIKey {
-				t.Errorf("mode = %q, want %q", got.Mode, config.AuthAPIKey)
+			if err == nil && got.Mode != ModeAPIKey {
+				t.Errorf("mode = %q, want %q", got.Mode, ModeAPIKey)
 			}
 		})
 	}
@@ -73,7 +71,7 @@ func TestAPIKeyLookupVisitsEveryKey(t *testing.T) {
 	for i := range 20 {
 		m[strings.Repeat(string(rune('a'+i)), 16+i)] = string(rune('A' + i))
 	}
-	a := newAuth(t, Config{Auth: config.Auth{Mode: config.AuthAPIKey, APIKeys: m}})
+	a := newAuth(t, Config{Mode: ModeAPIKey, APIKeys: m})
 	for key, want := range m {
 		if got, ok := a.lookup(key); !ok || got != want {
 			t.Errorf("lookup(%q) = %q, %v; want %q", key, got, ok, want)

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"ossdirect/shared/config"
 )
 
 const (
@@ -34,8 +32,6 @@ const (
 	// jwksFetchTimeout bounds one JWKS fetch, whatever the HTTPClient's
 	// own timeouts.
 	jwksFetchTimeout = 5 * time.Second
-	// minSecretLen is config's rule for JWT_HS256_SECRET.
-	minSecretLen = config.MinJWTSecretLen
 )
 
 // doer sends an HTTP request; *http.Client implements it. It is the only
@@ -44,48 +40,19 @@ type doer = interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// Config configures an [Authenticator]. Only Auth is required.
-type Config struct {
-	// Auth holds the validated settings (mode, HS256 secret or JWKS URL,
-	// issuer, audience, API keys).
-	Auth config.Auth
-	// HTTPClient fetches the JWKS. Nil means a client with a 5s timeout
-	// that follows at most 3 redirects and only to the same host (never
-	// from https to http), and ignores proxy environment variables. A
-	// client given here is used as is, redirect policy included. Each fetch
-	// is also bounded to 5s by its context.
-	HTTPClient interface {
-		Do(*http.Request) (*http.Response, error)
-	}
-	// Now returns the current time for token validation and the JWKS
-	// cache. Nil means time.Now.
-	Now func() time.Time
-	// Logger receives the mode "none" warning and JWKS fetch results. Nil
-	// discards them. Nothing secret is ever logged.
-	Logger *slog.Logger
-	// JWKSRefresh is how long a fetched JWKS is used before it is fetched
-	// again. Zero means DefaultJWKSRefresh (10m); negative is an error.
-	// Fetches are never closer than MinJWKSFetchInterval (30s).
-	JWKSRefresh time.Duration
-	// Leeway is the clock leeway allowed on exp, nbf and iat. Zero means
-	// DefaultLeeway (30s); negative is an error.
-	Leeway time.Duration
-}
-
 // Subject is who is asking.
 type Subject struct {
 	// ID is the token's sub claim (jwt), the API key's subject (apikey) or
 	// AnonymousID (none). It is never empty.
 	ID string
-	// Mode is the auth mode that produced ID: config.AuthNone,
-	// config.AuthJWT or config.AuthAPIKey.
-	Mode string
+	// Mode is the mode that produced ID.
+	Mode Mode
 }
 
 // Authenticator turns an *http.Request into a [Subject]. It is safe for
 // concurrent use.
 type Authenticator struct {
-	mode string
+	mode Mode
 
 	// jwt
 	parser   *jwt.Parser
@@ -101,7 +68,7 @@ type Authenticator struct {
 	keys []apiKey
 }
 
-// New checks cfg and returns an Authenticator for cfg.Auth.Mode. Mode "none"
+// New checks cfg and returns an Authenticator for cfg.Mode. Mode "none"
 // logs a warning that anyone may ask for upload grants. New does not touch
 // the network: the JWKS is fetched when the first token needs it. Errors
 // wrap ErrConfig and never contain a secret.
@@ -114,23 +81,23 @@ func New(cfg Config) (*Authenticator, error) {
 	if now == nil {
 		now = time.Now
 	}
-	a := &Authenticator{mode: cfg.Auth.Mode, now: now}
+	a := &Authenticator{mode: cfg.Mode, now: now}
 
-	switch cfg.Auth.Mode {
-	case config.AuthNone:
+	switch cfg.Mode {
+	case ModeNone:
 		log.Warn("auth: AUTH_MODE is none: anyone may ask for upload grants, all as subject " + AnonymousID)
-	case config.AuthJWT:
+	case ModeJWT:
 		if err := a.initJWT(cfg, log); err != nil {
 			return nil, err
 		}
-	case config.AuthAPIKey:
-		keys, err := newAPIKeys(cfg.Auth.APIKeys)
+	case ModeAPIKey:
+		keys, err := newAPIKeys(cfg.APIKeys)
 		if err != nil {
 			return nil, err
 		}
 		a.keys = keys
 	default:
-		return nil, errorf(ErrConfig, "mode %q: want %q, %q or %q", echo(cfg.Auth.Mode), config.AuthNone, config.AuthJWT, config.AuthAPIKey)
+		return nil, errorf(ErrConfig, "mode %q: want %q, %q or %q", echo(string(cfg.Mode)), ModeNone, ModeJWT, ModeAPIKey)
 	}
 	return a, nil
 }
@@ -151,13 +118,13 @@ func (a *Authenticator) initJWT(cfg Config, log *slog.Logger) error {
 		return errorf(ErrConfig, "Leeway %v is negative", a.leeway)
 	}
 
-	secret, jwksURL := cfg.Auth.JWTSecret, cfg.Auth.JWKSURL
+	secret, jwksURL := cfg.JWTSecret, cfg.JWKSURL
 	switch {
 	case secret != "" && jwksURL != "":
 		return errorf(ErrConfig, "jwt mode takes an HS256 secret or a JWKS URL, not both")
 	case secret != "":
-		if len(secret) < minSecretLen {
-			return errorf(ErrConfig, "HS256 secret is shorter than %d bytes", minSecretLen)
+		if len(secret) < MinSecretLen {
+			return errorf(ErrConfig, "HS256 secret is shorter than %d bytes", MinSecretLen)
 		}
 		a.secret = []byte(secret)
 		a.algs = []string{jwt.SigningMethodHS256.Alg()}
@@ -182,7 +149,7 @@ func (a *Authenticator) initJWT(cfg Config, log *slog.Logger) error {
 		return errorf(ErrConfig, "jwt mode needs an HS256 secret or a JWKS URL")
 	}
 
-	a.audience, a.issuer = cfg.Auth.Audience, cfg.Auth.Issuer
+	a.audience, a.issuer = cfg.Audience, cfg.Issuer
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(a.algs),
 		jwt.WithExpirationRequired(),
@@ -212,7 +179,7 @@ func (a *Authenticator) initJWT(cfg Config, log *slog.Logger) error {
 //     "Authorization: ApiKey <key>", not both.
 //   - Mode "none": every request is AnonymousID; headers are ignored.
 //
-// Errors wrap one of the package's sentinels; see [Authenticator.HTTPStatus].
+// Errors are [*Error] values wrapping one of the package's sentinels.
 // Authenticate may fetch the JWKS, bounded by r's context and a 5s
 // timeout.
 func (a *Authenticator) Authenticate(r *http.Request) (Subject, error) {
@@ -220,11 +187,11 @@ func (a *Authenticator) Authenticate(r *http.Request) (Subject, error) {
 		return Subject{}, errorf(ErrMissingCredentials, "no request")
 	}
 	switch a.mode {
-	case config.AuthNone:
-		return Subject{ID: AnonymousID, Mode: config.AuthNone}, nil
-	case config.AuthJWT:
+	case ModeNone:
+		return Subject{ID: AnonymousID, Mode: ModeNone}, nil
+	case ModeJWT:
 		return a.authenticateJWT(r)
-	case config.AuthAPIKey:
+	case ModeAPIKey:
 		return a.authenticateAPIKey(r)
 	}
 	return Subject{}, errorf(ErrConfig, "authenticator was not built by New")
@@ -235,9 +202,9 @@ func (a *Authenticator) Authenticate(r *http.Request) (Subject, error) {
 // in mode none (which never fails).
 func (a *Authenticator) Challenge() string {
 	switch a.mode {
-	case config.AuthJWT:
+	case ModeJWT:
 		return `Bearer realm="` + Realm + `"`
-	case config.AuthAPIKey:
+	case ModeAPIKey:
 		return "ApiKey"
 	}
 	return ""

@@ -1,6 +1,6 @@
 // Package auth says who is asking for an upload grant: it turns an
 // *http.Request into a [Subject] whose ID the upload profiles use as
-// {sub}. There are three modes, chosen by config.Auth.Mode (AUTH_MODE):
+// {sub}. There are three modes, chosen by [Config].Mode (AUTH_MODE):
 //
 //   - "jwt": "Authorization: Bearer <token>". Either HS256 with the shared
 //     secret (JWT_HS256_SECRET), or RS256, PS256, ES256 and ES384 with the
@@ -44,7 +44,7 @@
 //
 // A failed fetch is logged and the cached keys stay in use. With no keys
 // at all (never fetched, or the set has no usable key) every token fails
-// with [ErrUnavailable], which [Authenticator.HTTPStatus] maps to 503.
+// with [ErrUnavailable], which the HTTP layer answers with 503.
 //
 // # API keys
 //
@@ -55,20 +55,28 @@
 //
 // # Errors
 //
-// Every error wraps one sentinel ([ErrMissingCredentials],
+// Every error is an [*Error] wrapping one sentinel ([ErrMissingCredentials],
 // [ErrInvalidCredentials], [ErrExpired], [ErrWrongAudience],
-// [ErrWrongIssuer], [ErrUnavailable]), and its text says what is wrong
+// [ErrWrongIssuer], [ErrUnavailable]), and its reason says what is wrong
 // ("token expired at 2026-05-01T10:00:00Z …", `audience ["x"] not
 // accepted`) without ever repeating the token, the API key or the secret.
-// [Authenticator.HTTPStatus] gives the status to answer with and
-// [Authenticator.Challenge] the WWW-Authenticate value.
+// [Error.Message] is that text without the package prefix, for the client;
+// the HTTP layer picks the status from the sentinel (shared/api's error
+// table) and sends [Authenticator.Challenge] as WWW-Authenticate with 401s.
+//
+// # Settings
+//
+// The package owns its settings: the [Mode] values, [Config], and the
+// rules [MinSecretLen], [CheckAPIKey] and [CheckAPIKeySubject], which
+// shared/config applies to the environment variables and `ossdirect dev`
+// to its flags (each naming its own setting in errors).
 //
 // # What it deliberately does not do
 //
 //   - It does not decide what a subject may do (which profiles, how
 //     often); that is the caller's authorization layer.
-//   - It does not read the environment: the settings come in a validated
-//     config.Auth.
+//   - It does not read the environment: shared/config (or the CLI) fills
+//     in a [Config].
 //   - It does not write HTTP responses or log individual refusals; the
 //     caller's error writer does both.
 package auth

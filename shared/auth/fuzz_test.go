@@ -8,8 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"ossdirect/shared/config"
 )
 
 // FuzzAuthorization feeds arbitrary Authorization header values through
@@ -45,7 +43,7 @@ func FuzzAuthorization(f *testing.F) {
 
 		_, cred, _ := strings.Cut(trimOWS(v), " ")
 		cred = trimOWS(cred)
-		check := func(mode string, sub Subject, err error) {
+		check := func(mode Mode, sub Subject, err error) {
 			if err == nil {
 				if sub.ID == "" || !utf8.ValidString(sub.ID) {
 					t.Fatalf("%s: Authenticate(%q) = %+v: bad subject", mode, v, sub)
@@ -71,9 +69,9 @@ func FuzzAuthorization(f *testing.F) {
 		}
 		r := request("Authorization", v)
 		sub, err := jwtAuth.Authenticate(r)
-		check(config.AuthJWT, sub, err)
+		check(ModeJWT, sub, err)
 		sub, err = keyAuth.Authenticate(r)
-		check(config.AuthAPIKey, sub, err)
+		check(ModeAPIKey, sub, err)
 	})
 }
 

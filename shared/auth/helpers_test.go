@@ -21,8 +21,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"ossdirect/shared/config"
 )
 
 // t0 is the fake "now" every test starts at.
@@ -287,14 +285,14 @@ func newAuth(t testing.TB, cfg Config) *Authenticator {
 
 func hsAuth(t testing.TB, clk *clock) *Authenticator {
 	return newAuth(t, Config{
-		Auth: config.Auth{Mode: config.AuthJWT, JWTSecret: testSecret, Issuer: testIssuer, Audience: testAudience},
-		Now:  clk.Now,
+		Mode: ModeJWT, JWTSecret: testSecret, Issuer: testIssuer, Audience: testAudience,
+		Now: clk.Now,
 	})
 }
 
 func jwksAuth(t testing.TB, clk *clock, url string, log *slog.Logger) *Authenticator {
 	return newAuth(t, Config{
-		Auth:   config.Auth{Mode: config.AuthJWT, JWKSURL: url, Issuer: testIssuer, Audience: testAudience},
+		Mode: ModeJWT, JWKSURL: url, Issuer: testIssuer, Audience: testAudience,
 		Now:    clk.Now,
 		Logger: log,
 	})
@@ -334,11 +332,15 @@ func checkResult(t *testing.T, got Subject, err error, wantErr error, wantSub, w
 	if got != (Subject{}) {
 		t.Errorf("subject = %+v on error, want zero", got)
 	}
-	if wantMsg != "" && !strings.Contains(err.Error(), wantMsg) {
-		t.Errorf("error %q does not contain %q", err, wantMsg)
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v is not an *Error", err)
+	}
+	if wantMsg != "" && (!strings.Contains(err.Error(), wantMsg) || !strings.Contains(e.Message(), wantMsg)) {
+		t.Errorf("error %q (message %q) does not contain %q", err, e.Message(), wantMsg)
 	}
 	for _, s := range secrets {
-		if s != "" && strings.Contains(err.Error(), s) {
+		if s != "" && (strings.Contains(err.Error(), s) || strings.Contains(e.Message(), s)) {
 			t.Errorf("error %q repeats a secret", err)
 		}
 	}

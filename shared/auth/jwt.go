@@ -10,8 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"ossdirect/shared/config"
 )
 
 // authenticateJWT implements mode jwt.
@@ -53,7 +51,7 @@ func (a *Authenticator) authenticateJWT(r *http.Request) (Subject, error) {
 		// U+FFFD, so U+FFFD is how invalid input shows up here.
 		return Subject{}, errorf(ErrInvalidCredentials, "sub claim is not valid UTF-8")
 	}
-	return Subject{ID: sub, Mode: config.AuthJWT}, nil
+	return Subject{ID: sub, Mode: ModeJWT}, nil
 }
 
 // keyFor is the jwt.Keyfunc. t.Method is already one of a.algs.

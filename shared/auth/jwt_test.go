@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"ossdirect/shared/config"
 )
 
 func TestAuthenticateHS256(t *testing.T) {
@@ -101,8 +99,8 @@ func TestAuthenticateHS256(t *testing.T) {
 			t.Parallel()
 			got, err := a.Authenticate(tt.req)
 			checkResult(t, got, err, tt.wantErr, tt.wantSub, tt.wantMsg, testSecret, valid, bearerPart(tt.req))
-			if err == nil && got.Mode != config.AuthJWT {
-				t.Errorf("mode = %q, want %q", got.Mode, config.AuthJWT)
+			if err == nil && got.Mode != ModeJWT {
+				t.Errorf("mode = %q, want %q", got.Mode, ModeJWT)
 			}
 		})
 	}

@@ -14,14 +14,8 @@ import (
 	"log/slog"
 	"time"
 
+	"ossdirect/shared/auth"
 	"ossdirect/shared/upload"
-)
-
-// Auth modes.
-const (
-	AuthNone   = "none"
-	AuthJWT    = "jwt"
-	AuthAPIKey = "apikey"
 )
 
 // Config is the validated configuration shared by the four functions.
@@ -44,7 +38,10 @@ type Config struct {
 	// default "default").
 	SeedProfile string
 
-	Auth Auth
+	// Auth says who may ask for grants (AUTH_MODE, JWT_HS256_SECRET,
+	// JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, API_KEYS). Only the settings
+	// are filled in; the caller adds a Logger and the like.
+	Auth auth.Config
 	STS  STS
 
 	// CallbackURL is where OSS sends upload callbacks (CALLBACK_URL); empty
@@ -67,21 +64,6 @@ type Config struct {
 	LogLevel slog.Level
 }
 
-// Auth says who may ask for grants.
-type Auth struct {
-	// Mode is AuthNone, AuthJWT or AuthAPIKey (AUTH_MODE, required).
-	Mode string
-	// JWTSecret is the HS256 shared secret (JWT_HS256_SECRET, ≥ 32 bytes).
-	JWTSecret string
-	// JWKSURL is the RS256/ES256 key set URL (JWT_JWKS_URL).
-	JWKSURL string
-	// Issuer and Audience, when set, must match the token's iss and aud
-	// (JWT_ISSUER, JWT_AUDIENCE).
-	Issuer, Audience string
-	// APIKeys maps each API key to its subject (API_KEYS).
-	APIKeys map[string]string
-}
-
 // STS configures AssumeRole for the sts-token function.
 type STS struct {
 	// RoleARN is the role to assume (STS_ROLE_ARN), acs:ram::<account>:role/<name>.
@@ -98,7 +80,7 @@ func (c *Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("bucket", c.Bucket), slog.String("region", c.Region),
 		slog.String("endpoint", c.Endpoint), slog.String("uploadHost", c.UploadHost),
-		slog.Any("profiles", c.Profiles.Names()), slog.String("authMode", c.Auth.Mode),
+		slog.Any("profiles", c.Profiles.Names()), slog.String("authMode", string(c.Auth.Mode)),
 		slog.Bool("jwtSecretSet", c.Auth.JWTSecret != ""), slog.String("jwksURL", c.Auth.JWKSURL),
 		slog.Int("apiKeys", len(c.Auth.APIKeys)), slog.String("stsRoleARN", c.STS.RoleARN),
 		slog.String("stsEndpoint", c.STS.Endpoint), slog.Duration("stsDuration", c.STS.Duration),

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"ossdirect/shared/auth"
 	"ossdirect/shared/callback"
 	"ossdirect/shared/upload"
 )
@@ -48,31 +49,6 @@ var Variables = []Variable{
 	{Name: "RATE_LIMIT_PER_MINUTE", Default: "60", Description: "grants per subject per minute per instance; 0 disables"},
 	{Name: "RATE_LIMIT_BURST", Default: "20", Description: "burst size of the per-subject rate limit"},
 	{Name: "LOG_LEVEL", Default: "info", Description: "debug, info, warn or error"},
-}
-
-// Minimums the auth settings must meet (shared with auth and the CLI).
-const (
-	// MinAPIKeyLen is the shortest API key accepted.
-	MinAPIKeyLen = 16
-	// MinJWTSecretLen is the shortest HS256 secret accepted, in bytes.
-	MinJWTSecretLen = 32
-)
-
-// CheckAPIKeySubject reports whether subject may stand for an API key: 1-128
-// characters without spaces, ':' or ',' (it becomes {sub} in object keys).
-func CheckAPIKeySubject(subject string) error {
-	if !subjectID.MatchString(subject) {
-		return errors.New("the subject must be 1-128 characters without spaces, ':' or ','")
-	}
-	return nil
-}
-
-// CheckAPIKey reports whether key is long enough; the error never contains it.
-func CheckAPIKey(key string) error {
-	if len(key) < MinAPIKeyLen {
-		return fmt.Errorf("key too short, want at least %d characters", MinAPIKeyLen)
-	}
-	return nil
 }
 
 // DefaultProfilesJSON is used when neither UPLOAD_PROFILES nor
@@ -146,9 +122,8 @@ func Load(lookup LookupFunc, readFile func(string) ([]byte, error)) (*Config, er
 }
 
 var (
-	regionID  = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
-	roleARN   = regexp.MustCompile(`^acs:ram::[0-9]{1,32}:role/[A-Za-z0-9.@_-]{1,64}$`)
-	subjectID = regexp.MustCompile(`^[^\s:,]{1,128}$`)
+	regionID = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+	roleARN  = regexp.MustCompile(`^acs:ram::[0-9]{1,32}:role/[A-Za-z0-9.@_-]{1,64}$`)
 )
 
 type loader struct {
@@ -236,9 +211,11 @@ func (l *loader) profiles(readFile func(string) ([]byte, error)) upload.Profiles
 	return ps
 }
 
-func (l *loader) auth() Auth {
-	a := Auth{
-		Mode:      strings.ToLower(l.get("AUTH_MODE")),
+// auth reads the auth settings and checks them with auth's rules; every
+// error names the variable and none repeats a secret.
+func (l *loader) auth() auth.Config {
+	a := auth.Config{
+		Mode:      auth.Mode(strings.ToLower(l.get("AUTH_MODE"))),
 		JWTSecret: l.get("JWT_HS256_SECRET"),
 		Issuer:    l.get("JWT_ISSUER"),
 		Audience:  l.get("JWT_AUDIENCE"),
@@ -248,22 +225,22 @@ func (l *loader) auth() Auth {
 	switch a.Mode {
 	case "":
 		l.fail("AUTH_MODE", "required: none, jwt or apikey (none lets anyone ask for a grant)")
-	case AuthNone:
-	case AuthJWT:
+	case auth.ModeNone:
+	case auth.ModeJWT:
 		switch {
 		case a.JWTSecret == "" && jwks == "":
 			l.fail("AUTH_MODE", "jwt needs JWT_HS256_SECRET or JWT_JWKS_URL")
 		case a.JWTSecret != "" && jwks != "":
 			l.fail("JWT_JWKS_URL", "set JWT_HS256_SECRET or JWT_JWKS_URL, not both")
-		case a.JWTSecret != "" && len(a.JWTSecret) < MinJWTSecretLen:
-			l.fail("JWT_HS256_SECRET", fmt.Sprintf("too short: HS256 needs at least %d bytes of secret", MinJWTSecretLen))
+		case a.JWTSecret != "" && len(a.JWTSecret) < auth.MinSecretLen:
+			l.fail("JWT_HS256_SECRET", fmt.Sprintf("too short: HS256 needs at least %d bytes of secret", auth.MinSecretLen))
 		case jwks != "":
 			a.JWKSURL = l.url("JWT_JWKS_URL", "", true)
 			if u, err := url.Parse(a.JWKSURL); err == nil && a.JWKSURL != "" && u.Scheme != "https" && !isLoopback(u.Hostname()) {
 				l.fail("JWT_JWKS_URL", "must be https:// (http:// only on loopback)")
 			}
 		}
-	case AuthAPIKey:
+	case auth.ModeAPIKey:
 		if keys == "" {
 			l.fail("API_KEYS", "required when AUTH_MODE is apikey: subject:key pairs separated by commas")
 		}
@@ -272,14 +249,14 @@ func (l *loader) auth() Auth {
 		l.fail("AUTH_MODE", fmt.Sprintf("%q: want none, jwt or apikey", a.Mode))
 	}
 	// Settings for another mode are a sign of a misconfiguration.
-	if a.Mode != AuthJWT {
+	if a.Mode != auth.ModeJWT {
 		for _, n := range []string{"JWT_HS256_SECRET", "JWT_JWKS_URL"} {
 			if l.get(n) != "" {
 				l.fail(n, fmt.Sprintf("is set but AUTH_MODE is %q, not jwt", a.Mode))
 			}
 		}
 	}
-	if a.Mode != AuthAPIKey && keys != "" {
+	if a.Mode != auth.ModeAPIKey && keys != "" {
 		l.fail("API_KEYS", fmt.Sprintf("is set but AUTH_MODE is %q, not apikey", a.Mode))
 	}
 	return a
@@ -292,10 +269,10 @@ func (l *loader) apiKeys(v string) map[string]string {
 		switch {
 		case !ok || subject == "" || key == "":
 			l.fail("API_KEYS", fmt.Sprintf("entry %d: want subject:key", i+1))
-		case CheckAPIKeySubject(subject) != nil:
-			l.fail("API_KEYS", fmt.Sprintf("entry %d: %v", i+1, CheckAPIKeySubject(subject)))
-		case CheckAPIKey(key) != nil:
-			l.fail("API_KEYS", fmt.Sprintf("entry %d (subject %q): %v", i+1, subject, CheckAPIKey(key)))
+		case auth.CheckAPIKeySubject(subject) != nil:
+			l.fail("API_KEYS", fmt.Sprintf("entry %d: %v", i+1, auth.CheckAPIKeySubject(subject)))
+		case auth.CheckAPIKey(key) != nil:
+			l.fail("API_KEYS", fmt.Sprintf("entry %d (subject %q): %v", i+1, subject, auth.CheckAPIKey(key)))
 		default:
 			if _, dup := keys[key]; dup {
 				l.fail("API_KEYS", fmt.Sprintf("entry %d (subject %q): key already used by another entry", i+1, subject))

@@ -80,9 +80,17 @@
 // [ErrMalformedEvent] or [ErrUnknownEvent]; the SDK posts it to the
 // runtime API's /error endpoint. A panic in the http.Handler is recovered,
 // logged with its stack and answered with a 500 JSON body
-// {"code":"InternalError",...}; the process keeps serving. A panic in
+// {"code":"InternalError","message":"internal error","requestId":…}, the
+// body every ossdirect function answers errors with; the process keeps
+// serving. The request id is the X-Request-Id the handler had already set
+// (shared/api sets it first thing), else FC's; the handler's other headers
+// (CORS) are kept unless it had started its response. A panic in
 // [Options.Events] becomes an error wrapping [ErrPanic], so FC's async
 // retry policy applies.
+//
+// This is the one place the function binaries recover panics: shared/api
+// does not, and [Recover] (plain-HTTP mode, and `ossdirect dev` in front of
+// its API listener) shares the same code and answer.
 //
 // Request bodies are capped at [Options.MaxBody] in both modes (FC's own
 // limit for synchronous calls is 32 MB).

@@ -2,6 +2,7 @@ package fcrun
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -150,29 +151,60 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, opts Options) e
 // plainHandler wraps h for the plain-HTTP server: body cap and the same
 // panic answer as in FC mode.
 func plainHandler(h http.Handler, opts Options) http.Handler {
-	log, maxBody := opts.logger(), opts.maxBody()
+	maxBody := opts.maxBody()
+	rh := Recover(h, opts.logger())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if maxBody > 0 {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
-		tw := &trackingWriter{ResponseWriter: w}
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			logPanic(r.Context(), log, v, r)
-			if tw.committed {
-				// The status line is gone: abort the connection like net/http.
-				panic(http.ErrAbortHandler)
-			}
-			writeInternalError(w)
-		}()
-		h.ServeHTTP(tw, r)
+		rh.ServeHTTP(w, r)
 	})
+}
+
+// Recover serves h and answers a panic in it the way the functions do:
+// the panic is logged with its stack (http.ErrAbortHandler is not
+// logged) and, when nothing was sent yet, the answer is a 500
+// {"code":"InternalError","message":"internal error","requestId":…}
+// (see [Handler]); once the status line is out, the connection is aborted
+// like net/http does. The server keeps serving. Start uses it in plain-HTTP
+// mode; `ossdirect dev` puts it in front of its API listener, so a panic
+// there is answered as in FC. A nil log means slog.Default().
+func Recover(h http.Handler, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tw := &trackingWriter{ResponseWriter: w}
+		v, stack := recovered(func() { h.ServeHTTP(tw, r) })
+		if stack == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		id := answerID(r.Context(), r, w.Header())
+		logPanic(r.Context(), log, v, stack, r, id)
+		if tw.committed {
+			// The status line is gone: abort the connection like net/http.
+			panic(http.ErrAbortHandler)
+		}
+		writeInternalError(w, id)
+	})
+}
+
+// recovered calls serve and recovers a panic in it: the value and the
+// stack at the panic, or a nil stack when serve returned normally. It holds
+// the only recover of the function binaries: [Handler] (FC mode), [Recover]
+// (plain-HTTP mode, ossdirect dev) and the OSS event dispatch all go
+// through it, and nothing above or below them recovers.
+func recovered(serve func()) (v any, stack []byte) {
+	defer func() {
+		if v = recover(); v != nil {
+			stack = debug.Stack()
+		}
+	}()
+	serve()
+	return nil, nil
 }
 
 // trackingWriter notes whether the response was committed, so a panic
@@ -203,21 +235,60 @@ func (t *trackingWriter) Flush() {
 // Unwrap lets http.ResponseController reach the server's writer.
 func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
-const internalErrorBody = `{"code":"InternalError","message":"internal server error"}`
+// internalErrorMessage is the panic answer's message, the same as the
+// API's own InternalError answer.
+const internalErrorMessage = "internal error"
 
-func writeInternalError(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusInternalServerError)
-	_, _ = w.Write([]byte(internalErrorBody))
+// answerID is the request id a panic answer names: the X-Request-Id the
+// handler had already set on its response (the id it logs under), else the
+// FC invocation's request id, else the X-Fc-Request-Id request header (FC
+// custom runtimes), else "".
+func answerID(ctx context.Context, r *http.Request, sent http.Header) string {
+	if id := sent.Get("X-Request-Id"); id != "" {
+		return id
+	}
+	if id := requestID(ctx); id != "" {
+		return id
+	}
+	if r != nil {
+		return r.Header.Get("X-Fc-Request-Id")
+	}
+	return ""
 }
 
-func logPanic(ctx context.Context, log *slog.Logger, v any, r *http.Request) {
-	attrs := []any{"panic", v, "stack", string(debug.Stack())}
+// writeInternalError answers a request whose handler panicked before it
+// sent anything: 500 with the JSON error body every function answers with.
+// The headers the handler had set (its X-Request-Id, CORS) are kept, except
+// those that described the body it meant to send.
+func writeInternalError(w http.ResponseWriter, id string) {
+	h := w.Header()
+	for _, k := range []string{"Content-Length", "Content-Encoding", "Content-Range", "Etag", "Last-Modified"} {
+		h.Del(k)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	if id != "" {
+		h.Set("X-Request-Id", id)
+	}
+	body, _ := json.Marshal(struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		RequestID string `json:"requestId"`
+	}{"InternalError", internalErrorMessage, id})
+	w.WriteHeader(http.StatusInternalServerError)
+	_, _ = w.Write(body)
+}
+
+func logPanic(ctx context.Context, log *slog.Logger, v any, stack []byte, r *http.Request, id string) {
+	attrs := []any{"panic", v, "stack", string(stack)}
 	if r != nil {
 		attrs = append(attrs, "method", r.Method, "path", r.URL.Path)
 	}
-	if id := requestID(ctx); id != "" {
+	if id != "" {
 		attrs = append(attrs, "requestId", id)
+	}
+	if fcID := requestID(ctx); fcID != "" && fcID != id {
+		attrs = append(attrs, "fcRequestId", fcID)
 	}
 	log.ErrorContext(ctx, "fcrun: handler panicked", attrs...)
 }

@@ -25,8 +25,10 @@ import (
 //
 //   - an object with "requestContext" (HTTP trigger) is converted with
 //     Request, served by h into a buffer and returned as an
-//     *events.HTTPTriggerResponse (see Response); a panic in h becomes a
-//     500 response;
+//     *events.HTTPTriggerResponse (see Response); a panic in h is logged
+//     and answered with 500 {"code":"InternalError","message":"internal
+//     error","requestId":…}, the id being the X-Request-Id h had set, else
+//     the invocation's; the instance keeps serving;
 //   - an object with "events" (OSS trigger) is decoded into an
 //     events.OssEvent and passed to opts.Events; the result is nil (the
 //     SDK posts the JSON null) or the handler's error;
@@ -99,12 +101,8 @@ func serveEvent(ctx context.Context, h http.Handler, env *envelope, log *slog.Lo
 	if maxBody > 0 {
 		r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
 	}
-	if panicked := serveRecovered(h, rec, r, log); panicked {
-		return &events.HTTPTriggerResponse{
-			StatusCode: http.StatusInternalServerError,
-			Headers:    map[string]string{"Content-Type": "application/json"},
-			Body:       internalErrorBody,
-		}, nil
+	if v, stack := recovered(func() { h.ServeHTTP(rec, r) }); stack != nil {
+		return panicResponse(ctx, log, v, stack, rec, r), nil
 	}
 	resp := rec.result()
 	if n := len(rec.sent.Values("Set-Cookie")); n > 1 {
@@ -114,19 +112,22 @@ func serveEvent(ctx context.Context, h http.Handler, env *envelope, log *slog.Lo
 	return resp, nil
 }
 
-// serveRecovered runs h and reports whether it panicked (the panic is
-// logged). http.ErrAbortHandler counts as a panic but is not logged.
-func serveRecovered(h http.Handler, w http.ResponseWriter, r *http.Request, log *slog.Logger) (panicked bool) {
-	defer func() {
-		if v := recover(); v != nil {
-			panicked = true
-			if v != http.ErrAbortHandler {
-				logPanic(r.Context(), log, v, r)
-			}
-		}
-	}()
-	h.ServeHTTP(w, r)
-	return false
+// panicResponse is the answer to an invocation whose handler panicked
+// with v: a 500 JSON error (see writeInternalError) naming the request id.
+// The panic is logged, except http.ErrAbortHandler. What the handler had
+// written is discarded; its headers are kept only if it had not started
+// its response.
+func panicResponse(ctx context.Context, log *slog.Logger, v any, stack []byte, rec *recorder, r *http.Request) *events.HTTPTriggerResponse {
+	id := answerID(ctx, r, rec.header)
+	if v != http.ErrAbortHandler {
+		logPanic(ctx, log, v, stack, r, id)
+	}
+	out := newRecorder(r.Method)
+	if rec.sent == nil {
+		out.header = rec.header
+	}
+	writeInternalError(out, id)
+	return out.result()
 }
 
 func dispatchOSS(ctx context.Context, fn func(context.Context, *events.OssEvent) error, raw []byte, log *slog.Logger) (err error) {
@@ -146,13 +147,11 @@ func dispatchOSS(ctx context.Context, fn func(context.Context, *events.OssEvent)
 	if fn == nil {
 		return ErrNoEventsHandler
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			logPanic(ctx, log, v, nil)
-			err = errorf(ErrPanic, "OSS event handler: %v", v)
-		}
-	}()
-	return fn(ctx, &ev)
+	if v, stack := recovered(func() { err = fn(ctx, &ev) }); stack != nil {
+		logPanic(ctx, log, v, stack, nil, requestID(ctx))
+		return errorf(ErrPanic, "OSS event handler: %v", v)
+	}
+	return err
 }
 
 // recorder buffers a response the way net/http would send it: headers are

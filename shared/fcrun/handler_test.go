@@ -190,9 +190,9 @@ func TestHandlerPanic(t *testing.T) {
 	if resp.StatusCode != http.StatusInternalServerError || resp.Headers["Content-Type"] != "application/json" {
 		t.Fatalf("panic response %+v", resp)
 	}
-	var body struct{ Code, Message string }
-	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil || body.Code != "InternalError" {
-		t.Errorf("panic body %q (%v)", resp.Body, err)
+	var body struct{ Code, Message, RequestID string }
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil || body.Code != "InternalError" || body.RequestID != "fc-req-1" || resp.Headers["X-Request-Id"] != "fc-req-1" {
+		t.Errorf("panic response %+v (%v)", resp, err)
 	}
 	for _, want := range []string{`"msg":"fcrun: handler panicked"`, `"panic":"boom"`, `"requestId":"fc-req-1"`, `"path":"/panic"`, `"stack":"goroutine`} {
 		if !strings.Contains(logs.String(), want) {
@@ -203,6 +203,45 @@ func TestHandlerPanic(t *testing.T) {
 	e := decodeEcho(t, invoke(t, fn, string(readFixture(t, "http-lower.json"))))
 	if e.Path != "/example" {
 		t.Errorf("after panic: %+v", e)
+	}
+}
+
+// A handler that announced its own request id (as shared/api does) and
+// CORS headers before panicking keeps them, so a browser can read the 500
+// and the id matches the handler's logs.
+func TestHandlerPanicKeepsRequestID(t *testing.T) {
+	t.Parallel()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "api-id-1")
+		w.Header().Set("Access-Control-Allow-Origin", "https://app.example")
+		w.Header().Set("Content-Length", "99")
+		if r.URL.Path == "/panic" {
+			panic("boom")
+		}
+		w.Header().Del("Content-Length")
+		_, _ = w.Write([]byte("ok"))
+	})
+	log, logs := testLogger()
+	fn := Handler(h, Options{Logger: log})
+	ev := minimalEvent()
+	ev.RawPath = ptr("/panic")
+	raw, _ := json.Marshal(ev)
+	resp := invoke(t, fn, string(raw))
+	want := events.HTTPTriggerResponse{StatusCode: 500, Headers: map[string]string{
+		"Content-Type": "application/json", "Cache-Control": "no-store", "X-Request-Id": "api-id-1",
+		"Access-Control-Allow-Origin": "https://app.example",
+	}, Body: `{"code":"InternalError","message":"internal error","requestId":"api-id-1"}`}
+	if !reflect.DeepEqual(*resp, want) {
+		t.Errorf("panic response\n got %+v\nwant %+v", *resp, want)
+	}
+	for _, want := range []string{`"requestId":"api-id-1"`, `"fcRequestId":"fc-req-1"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, logs)
+		}
+	}
+	raw, _ = json.Marshal(minimalEvent())
+	if resp := invoke(t, fn, string(raw)); resp.StatusCode != 200 || resp.Body != "ok" {
+		t.Errorf("after panic: %+v", resp)
 	}
 }
 
@@ -355,7 +394,8 @@ func TestHandlerResponses(t *testing.T) {
 			"Set-Cookie": "a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT",
 		}}},
 		{"invalid status panics into 500", "GET", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(42) },
-			events.HTTPTriggerResponse{StatusCode: 500, Headers: map[string]string{"Content-Type": "application/json"}, Body: internalErrorBody}},
+			events.HTTPTriggerResponse{StatusCode: 500, Headers: map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store", "X-Request-Id": "fc-req-1"},
+				Body: `{"code":"InternalError","message":"internal error","requestId":"fc-req-1"}`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

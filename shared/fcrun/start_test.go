@@ -91,14 +91,16 @@ func TestServe(t *testing.T) {
 		t.Errorf("plain request seen as %+v", e)
 	}
 
-	resp, err = client.Get(base + "/panic")
+	req, _ := http.NewRequest("GET", base+"/panic", nil)
+	req.Header.Set("X-Fc-Request-Id", "custom-runtime-id")
+	resp, err = client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 500 || string(body) != internalErrorBody {
-		t.Errorf("panic: %d %s", resp.StatusCode, body)
+	if resp.StatusCode != 500 || string(body) != `{"code":"InternalError","message":"internal error","requestId":"custom-runtime-id"}` || resp.Header.Get("X-Request-Id") != "custom-runtime-id" {
+		t.Errorf("panic: %d %v %s", resp.StatusCode, resp.Header, body)
 	}
 	// A panic after the status line was sent aborts the connection: the
 	// chunked body ends without its terminator.

@@ -89,8 +89,13 @@ type FieldError struct {
 
 // Error returns e.g.
 // `upload: contentType: "text/html" not allowed; allowed: image/png, image/jpeg`.
-func (e *FieldError) Error() string {
-	s := "upload: " + e.Field + ": " + e.Reason
+func (e *FieldError) Error() string { return "upload: " + e.Message() }
+
+// Message is what the client may be told: the error without the package
+// prefix, naming the field, e.g.
+// `contentType: "text/html" not allowed; allowed: image/png, image/jpeg`.
+func (e *FieldError) Message() string {
+	s := e.Field + ": " + e.Reason
 	if len(e.Allowed) > 0 {
 		s += "; allowed: " + strings.Join(e.Allowed, ", ")
 	}

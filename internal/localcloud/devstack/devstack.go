@@ -31,7 +31,7 @@ import (
 
 	"ossdirect/shared/api"
 	"ossdirect/shared/auth"
-	"ossdirect/shared/config"
+	"ossdirect/shared/fcrun"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
@@ -64,7 +64,7 @@ type Config struct {
 	// Profiles is the upload profiles' JSON [DefaultProfiles].
 	Profiles string
 	// Auth is how the API authenticates callers [mode none].
-	Auth config.Auth
+	Auth auth.Config
 	// RatePerMinute and RateBurst are the API's per-subject limit [off].
 	RatePerMinute, RateBurst int
 	// WebDir is the folder served at / on the API listener (the upload page,
@@ -244,10 +244,12 @@ func Start(cfg Config) (*Stack, error) {
 		api.Handle("PUT /_test/bandwidth", bw)
 		log.Warn("test hooks on: PUT /_test/bandwidth limits the OSS emulator's upload bandwidth")
 	}
+	// fcrun.Recover is the one place ossdirect dev recovers panics in the
+	// API listener's handlers, answering them as the deployed functions do.
 	for _, x := range []struct {
 		l net.Listener
 		h http.Handler
-	}{{apiL, api}, {ossL, oss}, {stsL, stsSrv}} {
+	}{{apiL, fcrun.Recover(api, log.With("component", "api"))}, {ossL, oss}, {stsL, stsSrv}} {
 		srv := &http.Server{Handler: x.h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		s.servers = append(s.servers, srv)
 		go func(l net.Listener) {
@@ -303,9 +305,10 @@ func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *s
 	}
 	authCfg := cfg.Auth
 	if authCfg.Mode == "" {
-		authCfg.Mode = config.AuthNone
+		authCfg.Mode = auth.ModeNone
 	}
-	authn, err := auth.New(auth.Config{Auth: authCfg, Logger: log.With("component", "auth")})
+	authCfg.Logger = log.With("component", "auth")
+	authn, err := auth.New(authCfg)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
