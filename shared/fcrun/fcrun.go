@@ -1,6 +1,8 @@
 package fcrun
 
 import (
+	"ossdirect/shared/requestid"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -148,14 +150,20 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, opts Options) e
 	return nil
 }
 
-// plainHandler wraps h for the plain-HTTP server: body cap and the same
-// panic answer as in FC mode.
+// plainHandler wraps h for the plain-HTTP server: body cap, the same panic
+// answer as in FC mode, and FC's request id. Behind FC's custom runtime
+// (the one way this mode is reached on FC) the platform itself sets
+// X-Fc-Request-Id on every request, so it is the invocation's id; a
+// value that is not a short token is ignored.
 func plainHandler(h http.Handler, opts Options) http.Handler {
 	maxBody := opts.maxBody()
 	rh := Recover(h, opts.logger())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if maxBody > 0 {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		if id := r.Header.Get("X-Fc-Request-Id"); id != "" && len(id) <= 128 && isToken(id) {
+			r = r.WithContext(requestid.NewContext(r.Context(), id))
 		}
 		rh.ServeHTTP(w, r)
 	})
@@ -241,19 +249,13 @@ const internalErrorMessage = "internal error"
 
 // answerID is the request id a panic answer names: the X-Request-Id the
 // handler had already set on its response (the id it logs under), else the
-// FC invocation's request id, else the X-Fc-Request-Id request header (FC
-// custom runtimes), else "".
-func answerID(ctx context.Context, r *http.Request, sent http.Header) string {
+// FC invocation's request id, else "". A client-sent X-Fc-Request-Id is
+// never trusted.
+func answerID(ctx context.Context, _ *http.Request, sent http.Header) string {
 	if id := sent.Get("X-Request-Id"); id != "" {
 		return id
 	}
-	if id := requestID(ctx); id != "" {
-		return id
-	}
-	if r != nil {
-		return r.Header.Get("X-Fc-Request-Id")
-	}
-	return ""
+	return requestID(ctx)
 }
 
 // writeInternalError answers a request whose handler panicked before it
