@@ -1,8 +1,6 @@
 package fcrun
 
 import (
-	"ossdirect/shared/requestid"
-
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +16,8 @@ import (
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
+
+	"ossdirect/shared/requestid"
 )
 
 // Environment variable names Start looks up through Options.Lookup.
