@@ -62,7 +62,7 @@ func buildEcho(tb testing.TB) string {
 
 func ossFixture(t *testing.T, key string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "fcrun", "testdata", "oss-created.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fcrun", "testdata", "oss-created.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func keyTree(t *testing.T, doc []byte) []string {
 // the documented event (fcrun's hand-written fixture of the FC doc example).
 func TestHTTPEventShape(t *testing.T) {
 	t.Parallel()
-	fixture, err := os.ReadFile(filepath.Join("..", "..", "shared", "fcrun", "testdata", "http-lower.json"))
+	fixture, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fcrun", "testdata", "http-lower.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
