@@ -49,7 +49,8 @@
 //   - The request context is the invocation context: it carries the
 //     invocation deadline and fccontext.FromContext keeps working. It also
 //     carries the event ([EventFromContext], [RawEventFromContext]) and a
-//     snapshot of the per-invocation credentials ([CredentialsFromContext]).
+//     snapshot of the per-invocation credentials, stored with
+//     shared/credentials.NewContext for credentials.Invocation.
 //
 // # Recorded response → HTTPTriggerResponse ([Response])
 //

@@ -18,12 +18,13 @@ import (
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+
+	"ossdirect/shared/credentials"
 )
 
 type (
-	eventKey       struct{}
-	rawEventKey    struct{}
-	credentialsKey struct{}
+	eventKey    struct{}
+	rawEventKey struct{}
 )
 
 // Request converts an FC3 HTTP-trigger event into a server-side
@@ -153,36 +154,19 @@ func RawEventFromContext(ctx context.Context) (json.RawMessage, bool) {
 	return raw, ok
 }
 
-// CredentialsFromContext returns the per-invocation temporary credentials
-// FC passed with the invocation (x-fc-access-key-id, x-fc-access-key-secret,
-// x-fc-security-token, exposed by fccontext). ok is false outside FC
-// (plain-HTTP mode) or when FC sent no key pair; callers then fall back to
-// the environment's credentials.
-//
-// Handler snapshots the credentials once per invocation, because
-// fccontext.FromContext writes to the shared FcContext and is not safe for
-// concurrent use; a bare SDK context is read through fccontext.
-func CredentialsFromContext(ctx context.Context) (ak, secret, token string, ok bool) {
-	c, found := ctx.Value(credentialsKey{}).(fccontext.Credentials)
-	if !found {
-		fcc, has := fccontext.FromContext(ctx)
-		if !has {
-			return "", "", "", false
-		}
-		c = fcc.Credentials
-	}
-	if c.AccessKeyId == "" || c.AccessKeySecret == "" {
-		return "", "", "", false
-	}
-	return c.AccessKeyId, c.AccessKeySecret, c.SecurityToken, true
-}
-
 // invocationContext adds the raw event and a snapshot of fccontext's
-// credentials and request id to ctx.
+// credentials and request id to ctx. The credentials FC passed with the
+// invocation (x-fc-access-key-id, x-fc-access-key-secret,
+// x-fc-security-token) are stored with credentials.NewContext, where
+// credentials.Invocation finds them; they are snapshotted once per
+// invocation because fccontext.FromContext writes to the shared FcContext
+// and is not safe for concurrent use.
 func invocationContext(ctx context.Context, raw json.RawMessage) context.Context {
 	ctx = context.WithValue(ctx, rawEventKey{}, raw)
 	if fcc, ok := fccontext.FromContext(ctx); ok {
-		ctx = context.WithValue(ctx, credentialsKey{}, fcc.Credentials)
+		if c := fcc.Credentials; c.AccessKeyId != "" && c.AccessKeySecret != "" {
+			ctx = credentials.NewContext(ctx, credentials.Value{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+		}
 		ctx = context.WithValue(ctx, requestIDKey{}, fcc.RequestID)
 	}
 	return ctx
