@@ -72,7 +72,7 @@ func signPost(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: --date %q: want yyyymmddTHHMMSSZ, e.g. 20231203T121212Z", cmd, *date)
 		}
-		r := strings.TrimPrefix(*region, "oss-")
+		r := signing.RegionID(*region)
 		out["signature"] = signing.PostSignatureV4(*sk, t, r, policy)
 		if *doExplain && *ak != "" {
 			fmt.Fprintf(stderr, "x-oss-credential: %s\n", signing.V4Credential(*ak, t, r, "oss"))

@@ -31,9 +31,9 @@ import (
 
 	"ossdirect/shared/auth"
 	"ossdirect/shared/callback"
+	"ossdirect/shared/credentials"
 	"ossdirect/shared/requestid"
 	"ossdirect/shared/signing"
-	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
 )
 
@@ -46,21 +46,14 @@ type Authenticator interface {
 	Challenge() string
 }
 
-// CredentialSource yields the credentials post-signature and presigned-url
-// sign with, and when they expire (zero: unknown). In FC these are the
-// function role's temporary credentials.
-type CredentialSource interface {
-	Credentials(ctx context.Context) (signing.Credentials, time.Time, error)
-}
-
 // TokenSource issues STS credentials limited by a session policy
 // (shared/sts implements it).
 type TokenSource interface {
-	Credentials(ctx context.Context, subject, profile string, sessionPolicy []byte) (sts.Credentials, error)
+	Credentials(ctx context.Context, subject, profile string, sessionPolicy []byte) (credentials.Value, error)
 }
 
 // Config configures the handlers. Bucket, Region, UploadHost, Profiles,
-// Auth and Signer are required.
+// Auth and Credentials are required.
 type Config struct {
 	Bucket string
 	Region string
@@ -73,7 +66,10 @@ type Config struct {
 	Endpoint string
 	Profiles upload.Profiles
 	Auth     Authenticator
-	Signer   CredentialSource
+	// Credentials are what post-signature and presigned-url sign with,
+	// asked once per request; their Expiry (zero: unknown) caps grants. In
+	// FC the function role's temporary credentials.
+	Credentials credentials.Provider
 	// STS issues credentials for sts-token; nil answers 501 NotConfigured.
 	STS TokenSource
 	// CallbackURL is where OSS posts upload callbacks for profiles with
@@ -113,7 +109,7 @@ func New(cfg Config) (*Handlers, error) {
 	var missing []string
 	for name, empty := range map[string]bool{
 		"Bucket": cfg.Bucket == "", "Region": cfg.Region == "", "UploadHost": cfg.UploadHost == "",
-		"Profiles": len(cfg.Profiles) == 0, "Auth": cfg.Auth == nil, "Signer": cfg.Signer == nil,
+		"Profiles": len(cfg.Profiles) == 0, "Auth": cfg.Auth == nil, "Credentials": cfg.Credentials == nil,
 	} {
 		if empty {
 			missing = append(missing, name)
@@ -124,7 +120,7 @@ func New(cfg Config) (*Handlers, error) {
 		return nil, errors.New("api: config needs " + strings.Join(missing, ", "))
 	}
 	cfg.UploadHost = strings.TrimSuffix(cfg.UploadHost, "/")
-	cfg.Region = strings.TrimPrefix(cfg.Region, "oss-")
+	cfg.Region = signing.RegionID(cfg.Region)
 	if cfg.SeedProfile == "" {
 		cfg.SeedProfile = "default"
 	}
@@ -140,62 +136,6 @@ func New(cfg Config) (*Handlers, error) {
 	}
 	h.keys = &callback.KeyCache{Client: cfg.KeyClient, Now: h.now}
 	return h, nil
-}
-
-// Function names, also the local stack's route names.
-const (
-	PostSignature = "post-signature"
-	PresignedURL  = "presigned-url"
-	STSToken      = "sts-token"
-	CallbackFn    = "callback"
-)
-
-// Seed-sample routes.
-const (
-	SeedPostPath      = "/get_post_signature_for_oss_upload"
-	SeedSTSPath       = "/get_sts_token_for_oss_upload"
-	SeedPresignedPath = "/get_presigned_url_for_oss_upload"
-)
-
-// Function returns the handler of one function, for its own FC HTTP
-// trigger: it answers at any path, and at its seed-sample path in the
-// samples' response shape.
-func (h *Handlers) Function(name string) (http.Handler, error) {
-	var main, seed http.HandlerFunc
-	var seedPath string
-	switch name {
-	case PostSignature:
-		main, seed, seedPath = h.postSignature, h.seedPost, SeedPostPath
-	case PresignedURL:
-		main, seed, seedPath = h.presignedURL, h.seedPresigned, SeedPresignedPath
-	case STSToken:
-		main, seed, seedPath = h.stsToken, h.seedSTS, SeedSTSPath
-	case CallbackFn:
-		return h.wrap(http.HandlerFunc(h.callback), false), nil
-	default:
-		return nil, errors.New("api: unknown function " + name)
-	}
-	return h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, seedPath) {
-			seed(w, r)
-			return
-		}
-		main(w, r)
-	}), true), nil
-}
-
-// Mux mounts every function at /<name> and the seed-sample routes, as the
-// local stack serves them.
-func (h *Handlers) Mux() *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.Handle("/"+PostSignature, h.wrap(http.HandlerFunc(h.postSignature), true))
-	mux.Handle("/"+PresignedURL, h.wrap(http.HandlerFunc(h.presignedURL), true))
-	mux.Handle("/"+STSToken, h.wrap(http.HandlerFunc(h.stsToken), true))
-	mux.Handle("/"+CallbackFn, h.wrap(http.HandlerFunc(h.callback), false))
-	mux.Handle(SeedPostPath, h.wrap(http.HandlerFunc(h.seedPost), true))
-	mux.Handle(SeedSTSPath, h.wrap(http.HandlerFunc(h.seedSTS), true))
-	mux.Handle(SeedPresignedPath, h.wrap(http.HandlerFunc(h.seedPresigned), true))
-	return mux
 }
 
 // requestID is the id of the request being served (see wrap).
@@ -287,13 +227,4 @@ func (h *Handlers) cors(w http.ResponseWriter, r *http.Request) bool {
 	w.Header().Set("Access-Control-Max-Age", "600")
 	w.WriteHeader(http.StatusNoContent)
 	return false
-}
-
-// StaticCredentials is a CredentialSource of fixed credentials that do not
-// expire (a RAM user's key, or the local stack's root identity).
-type StaticCredentials signing.Credentials
-
-// Credentials returns c.
-func (c StaticCredentials) Credentials(context.Context) (signing.Credentials, time.Time, error) {
-	return signing.Credentials(c), time.Time{}, nil
 }

@@ -103,7 +103,8 @@ func (h *Handlers) objectURL(key string) string {
 
 // signingCredentials fetches the credentials grants are signed with.
 func (h *Handlers) signingCredentials(r *http.Request) (signing.Credentials, time.Time, error) {
-	c, exp, err := h.cfg.Signer.Credentials(r.Context())
+	v, err := h.cfg.Credentials.Retrieve(r.Context())
+	c, exp := signing.Credentials{AccessKeyID: v.AccessKeyID, AccessKeySecret: v.AccessKeySecret, SecurityToken: v.SecurityToken}, v.Expiry
 	if err != nil {
 		return c, exp, &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "signing credentials are unavailable; retry later", RetryAfter: 2 * time.Second, Err: err}
 	}
@@ -293,7 +294,7 @@ func (h *Handlers) issueSTS(w http.ResponseWriter, r *http.Request, seed bool) (
 	}
 	resp := &stsResponse{
 		AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken,
-		Expiration: c.Expiration.UTC().Format(time.RFC3339), Bucket: h.cfg.Bucket, Region: h.cfg.Region,
+		Expiration: c.Expiry.UTC().Format(time.RFC3339), Bucket: h.cfg.Bucket, Region: h.cfg.Region,
 		Endpoint: h.cfg.Endpoint, Prefix: g.Dir,
 	}
 	if g.CallbackParam != "" {

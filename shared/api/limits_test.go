@@ -15,7 +15,7 @@ import (
 	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/shared/api"
 	"ossdirect/shared/auth"
-	"ossdirect/shared/signing"
+	"ossdirect/shared/credentials"
 	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
 )
@@ -53,8 +53,8 @@ func newHandlers(t *testing.T, cfg api.Config) *api.Handlers {
 		}
 		cfg.Auth = a
 	}
-	if cfg.Signer == nil {
-		cfg.Signer = api.StaticCredentials(signing.Credentials{AccessKeyID: devstack.DevAccessKeyID, AccessKeySecret: devstack.DevAccessKeySecret})
+	if cfg.Credentials == nil {
+		cfg.Credentials = credentials.NewStatic(devstack.DevAccessKeyID, devstack.DevAccessKeySecret, "")
 	}
 	h, err := api.New(cfg)
 	if err != nil {
@@ -64,31 +64,41 @@ func newHandlers(t *testing.T, cfg api.Config) *api.Handlers {
 }
 
 // The per-subject token bucket: RateBurst grants at once, then 429 with
-// Retry-After; another subject has its own bucket.
+// Retry-After; another subject has its own bucket. Each function has its
+// own buckets, as each is its own FC function: the local stack assembles
+// each one separately (app.Build), like FC.
 func TestRateLimitPerSubject(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, devstack.Config{RatePerMinute: 1, RateBurst: 2, Auth: auth.Config{Mode: auth.ModeAPIKey, APIKeys: map[string]string{
 		"key-for-alice-0123456789": "alice", "key-for-bob-0123456789": "bob",
 	}}})
 	alice := []string{"X-Api-Key", "key-for-alice-0123456789"}
-	// The seed route and the main routes share the subject's bucket.
-	for i, path := range []string{"/post-signature?profile=docs&filename=a.txt", "/sts-token?profile=docs"} {
+	// The seed route and the main route of a function share the subject's bucket.
+	for i, path := range []string{"/post-signature?profile=docs&filename=a.txt", "/get_post_signature_for_oss_upload?profile=client"} {
 		if r := call(t, http.MethodGet, s.API+path, "", alice...); r.status != http.StatusOK {
 			t.Fatalf("request %d: %d %s, want 200", i+1, r.status, r.body)
 		}
 	}
-	for _, path := range []string{"/presigned-url?profile=docs&filename=a.txt", "/get_post_signature_for_oss_upload?profile=client"} {
+	for _, path := range []string{"/post-signature?profile=docs&filename=a.txt", "/get_post_signature_for_oss_upload?profile=client"} {
 		r := call(t, http.MethodGet, s.API+path, "", alice...)
 		wantError(t, r, http.StatusTooManyRequests, "TooManyRequests", "retry later")
 		if n, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || n < 1 || n > 60 {
 			t.Errorf("Retry-After %q, want 1…60 seconds", r.header.Get("Retry-After"))
 		}
 	}
+	// Another function has its own bucket, which the seed route shares too.
+	for i, path := range []string{"/sts-token?profile=docs", "/get_sts_token_for_oss_upload?profile=docs"} {
+		if r := call(t, http.MethodGet, s.API+path, "", alice...); r.status != http.StatusOK {
+			t.Fatalf("sts-token request %d: %d %s, want 200", i+1, r.status, r.body)
+		}
+	}
+	r := call(t, http.MethodGet, s.API+"/sts-token?profile=docs", "", alice...)
+	wantError(t, r, http.StatusTooManyRequests, "TooManyRequests", "retry later")
 	if r := call(t, http.MethodGet, s.API+"/post-signature?profile=docs&filename=a.txt", "", "X-Api-Key", "key-for-bob-0123456789"); r.status != http.StatusOK {
 		t.Fatalf("another subject: %d %s, want 200", r.status, r.body)
 	}
 	// An unknown caller is refused as such, not rate-limited.
-	r := call(t, http.MethodGet, s.API+"/post-signature?profile=docs&filename=a.txt", "", "X-Api-Key", "wrong-key-000000000000")
+	r = call(t, http.MethodGet, s.API+"/post-signature?profile=docs&filename=a.txt", "", "X-Api-Key", "wrong-key-000000000000")
 	wantError(t, r, http.StatusUnauthorized, "Unauthorized")
 }
 
@@ -100,11 +110,11 @@ type fakeSTS struct {
 	got []string // subject, profile, session policy per call
 }
 
-func (f *fakeSTS) Credentials(_ context.Context, subject, profile string, policy []byte) (sts.Credentials, error) {
+func (f *fakeSTS) Credentials(_ context.Context, subject, profile string, policy []byte) (credentials.Value, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.got = append(f.got, subject, profile, string(policy))
-	return sts.Credentials{}, f.err
+	return credentials.Value{}, f.err
 }
 
 func TestSTSUnavailable(t *testing.T) {
@@ -171,13 +181,13 @@ func TestSTSFailuresOtherThanOutage(t *testing.T) {
 // unavailable.
 type failingSigner struct{}
 
-func (failingSigner) Credentials(context.Context) (signing.Credentials, time.Time, error) {
-	return signing.Credentials{}, time.Time{}, errors.New("credentials endpoint down")
+func (failingSigner) Retrieve(context.Context) (credentials.Value, error) {
+	return credentials.Value{}, errors.New("credentials endpoint down")
 }
 
 func TestSigningCredentialsUnavailable(t *testing.T) {
 	t.Parallel()
-	srv := serveHandlers(t, api.Config{Signer: failingSigner{}})
+	srv := serveHandlers(t, api.Config{Credentials: failingSigner{}})
 	for _, path := range []string{"/post-signature?profile=docs&filename=a.txt", "/presigned-url?profile=docs&filename=a.txt", "/get_post_signature_for_oss_upload?profile=client"} {
 		t.Run(path, func(t *testing.T) {
 			t.Parallel()

@@ -58,10 +58,7 @@ const panicOrigin = "https://app.example"
 func TestPanicInFunction(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	h, err := newHandlers(t, api.Config{Auth: panickingAuth{}, CORSOrigins: []string{panicOrigin}}).Function(api.PostSignature)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHandlers(t, api.Config{Auth: panickingAuth{}, CORSOrigins: []string{panicOrigin}}).Handler(api.PostSignature)
 	fn := fcrun.Handler(h, fcrun.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	invoke := func(header map[string]string) *events.HTTPTriggerResponse {
 		t.Helper()
@@ -103,7 +100,7 @@ func TestPanicInDevMux(t *testing.T) {
 	h := newHandlers(t, api.Config{Auth: panickingAuth{}, CORSOrigins: []string{panicOrigin}})
 	srv := httptest.NewServer(fcrun.Recover(h.Mux(), slog.New(slog.NewJSONHandler(&logs, nil))))
 	t.Cleanup(srv.Close)
-	url := srv.URL + "/" + api.PostSignature + "?profile=docs&contentType=text/plain&size=100"
+	url := srv.URL + api.PostSignature.Path() + "?profile=docs&contentType=text/plain&size=100"
 
 	r := call(t, "GET", url, "", "Origin", panicOrigin, "X-Panic", "1")
 	e := wantError(t, r, http.StatusInternalServerError, api.CodeInternalError)

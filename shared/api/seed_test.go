@@ -169,7 +169,7 @@ func checkSeedPost(t *testing.T, s *devstack.Stack, g seedPostAnswer) {
 // the callback function, which verifies it and answers the client.
 func TestSeedWebClientWithCallback(t *testing.T) {
 	t.Parallel()
-	s := startStack(t, devstack.Config{Profiles: devstack.DefaultProfiles}) // callback on
+	s := startStack(t, devstack.Config{Profiles: devstack.DefaultProfiles()}) // callback on
 	var g seedPostAnswer
 	call(t, http.MethodGet, s.API+"/get_post_signature_for_oss_upload", "").decode(t, &g)
 	if g.Callback == "" {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ossdirect/shared/auth"
+	"ossdirect/shared/credentials"
 	"ossdirect/shared/upload"
 )
 
@@ -62,6 +63,13 @@ type Config struct {
 	RateBurst     int
 	// LogLevel is LOG_LEVEL (debug, info, warn, error; default info).
 	LogLevel slog.Level
+
+	// Credentials are what the functions sign with (grants and the STS
+	// AssumeRole call). Load leaves it nil: it does not come from a
+	// variable. app.Run sets the FC chain (the invocation's credentials,
+	// else credentials-go's default chain); the local stack a static root
+	// identity.
+	Credentials credentials.Provider
 }
 
 // STS configures AssumeRole for the sts-token function.

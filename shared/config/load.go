@@ -13,6 +13,7 @@ import (
 
 	"ossdirect/shared/auth"
 	"ossdirect/shared/callback"
+	"ossdirect/shared/signing"
 	"ossdirect/shared/upload"
 )
 
@@ -73,7 +74,7 @@ func Load(lookup LookupFunc, readFile func(string) ([]byte, error)) (*Config, er
 	case !upload.ValidBucketName(c.Bucket):
 		l.fail("OSS_BUCKET", fmt.Sprintf("%q is not a bucket name: 3-63 lower-case letters, digits and hyphens, not starting or ending with a hyphen", c.Bucket))
 	}
-	c.Region = strings.TrimPrefix(l.get("OSS_REGION"), "oss-")
+	c.Region = signing.RegionID(l.get("OSS_REGION"))
 	switch {
 	case c.Region == "":
 		l.fail("OSS_REGION", "required: the region id, e.g. cn-hangzhou")

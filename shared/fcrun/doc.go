@@ -57,10 +57,10 @@
 //     carries the event ([EventFromContext]; its Body is nil under
 //     [Handler], read the request body instead), the raw event
 //     ([RawEventFromContext]), a snapshot of the per-invocation credentials
-//     ([CredentialsFromContext]) and FC's request id for the invocation
-//     (requestid.FromContext): the runtime API's x-fc-request-id, the id of
-//     FC's own "FC Invoke Start RequestId:" log line, else the event's
-//     requestContext.requestId.
+//     (stored with shared/credentials.NewContext for credentials.Invocation)
+//     and FC's request id for the invocation (requestid.FromContext): the
+//     runtime API's x-fc-request-id, the id of FC's own "FC Invoke Start
+//     RequestId:" log line, else the event's requestContext.requestId.
 //
 // # Recorded response → HTTPTriggerResponse ([Response])
 //

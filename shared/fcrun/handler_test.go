@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
+
+	"ossdirect/shared/credentials"
 )
 
 // echoed is what echoHandler reports about the request it saw.
@@ -42,7 +44,8 @@ func echoHandler() http.Handler {
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
 			return
 		}
-		ak, _, _, _ := CredentialsFromContext(r.Context())
+		creds, _ := credentials.FromContext(r.Context())
+		ak := creds.AccessKeyID
 		_, hasEvent := EventFromContext(r.Context())
 		_, hasRaw := RawEventFromContext(r.Context())
 		_, deadline := r.Context().Deadline()
@@ -271,7 +274,8 @@ func TestHandlerOSS(t *testing.T) {
 	var gotRaw bool
 	fn := Handler(http.NotFoundHandler(), Options{Logger: discardLogger(), Events: func(ctx context.Context, ev *events.OssEvent) error {
 		got = ev
-		gotAK, _, _, _ = CredentialsFromContext(ctx)
+		creds, _ := credentials.FromContext(ctx)
+		gotAK = creds.AccessKeyID
 		_, gotRaw = RawEventFromContext(ctx)
 		return nil
 	}})

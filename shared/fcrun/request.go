@@ -17,13 +17,13 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 
+	"ossdirect/shared/credentials"
 	"ossdirect/shared/requestid"
 )
 
 type (
-	eventKey       struct{}
-	rawEventKey    struct{}
-	credentialsKey struct{}
+	eventKey    struct{}
+	rawEventKey struct{}
 )
 
 // Request converts an FC3 HTTP-trigger event into a server-side
@@ -167,38 +167,21 @@ func RawEventFromContext(ctx context.Context) (json.RawMessage, bool) {
 	return raw, ok
 }
 
-// CredentialsFromContext returns the per-invocation temporary credentials
-// FC passed with the invocation (x-fc-access-key-id, x-fc-access-key-secret,
-// x-fc-security-token, exposed by fccontext). ok is false outside FC
-// (plain-HTTP mode) or when FC sent no key pair; callers then fall back to
-// the environment's credentials.
-//
-// Handler snapshots the credentials once per invocation, because
-// fccontext.FromContext writes to the shared FcContext and is not safe for
-// concurrent use; a bare SDK context is read through fccontext.
-func CredentialsFromContext(ctx context.Context) (ak, secret, token string, ok bool) {
-	c, found := ctx.Value(credentialsKey{}).(fccontext.Credentials)
-	if !found {
-		fcc, has := fccontext.FromContext(ctx)
-		if !has {
-			return "", "", "", false
-		}
-		c = fcc.Credentials
-	}
-	if c.AccessKeyId == "" || c.AccessKeySecret == "" {
-		return "", "", "", false
-	}
-	return c.AccessKeyId, c.AccessKeySecret, c.SecurityToken, true
-}
-
 // invocationContext adds the raw event and a snapshot of fccontext's
-// credentials and request id to ctx. The request id is FC's invocation id
+// credentials and request id to ctx. The credentials FC passed with the
+// invocation (x-fc-access-key-id, x-fc-access-key-secret,
+// x-fc-security-token) are stored with credentials.NewContext, where
+// credentials.Invocation finds them; they are snapshotted once per
+// invocation because fccontext.FromContext writes to the shared FcContext
+// and is not safe for concurrent use. The request id is FC's invocation id
 // (the runtime API's x-fc-request-id), the one FC's own invocation log
 // shows; requestid.FromContext reads it.
 func invocationContext(ctx context.Context, raw []byte) context.Context {
 	ctx = context.WithValue(ctx, rawEventKey{}, json.RawMessage(raw))
 	if fcc, ok := fccontext.FromContext(ctx); ok {
-		ctx = context.WithValue(ctx, credentialsKey{}, fcc.Credentials)
+		if c := fcc.Credentials; c.AccessKeyId != "" && c.AccessKeySecret != "" {
+			ctx = credentials.NewContext(ctx, credentials.Value{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+		}
 		if fcc.RequestID != "" {
 			ctx = requestid.NewContext(ctx, fcc.RequestID)
 		}

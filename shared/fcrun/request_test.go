@@ -11,6 +11,8 @@ import (
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+
+	"ossdirect/shared/credentials"
 )
 
 func TestRequestFixtures(t *testing.T) {
@@ -271,24 +273,32 @@ func TestRequestEdgeCases(t *testing.T) {
 	}
 }
 
-func TestCredentialsFromContext(t *testing.T) {
+func TestInvocationCredentials(t *testing.T) {
 	t.Parallel()
-	ak, secret, token, ok := CredentialsFromContext(fcContext())
-	if !ok || ak != "STS.invoke-ak" || secret != "invoke-secret" || token != "invoke-token" {
-		t.Errorf("from fccontext: %q %q %q %v", ak, secret, token, ok)
+	got, ok := credentials.FromContext(invocationContext(fcContext(), []byte(`{}`)))
+	want := credentials.Value{AccessKeyID: "STS.invoke-ak", AccessKeySecret: "invoke-secret", SecurityToken: "invoke-token"}
+	if !ok || got != want {
+		t.Errorf("from fccontext: %v %v", got, ok)
 	}
-	if _, _, _, ok := CredentialsFromContext(context.Background()); ok {
+	if v, err := (credentials.Invocation{}).Retrieve(invocationContext(fcContext(), []byte(`{}`))); err != nil || v != want {
+		t.Errorf("credentials.Invocation: %v, %v", v, err)
+	}
+	if _, ok := credentials.FromContext(invocationContext(context.Background(), []byte(`{}`))); ok {
 		t.Error("plain context: ok = true")
 	}
 	noKey := fccontext.NewContext(context.Background(), &fccontext.FcContext{RequestID: "x"})
-	if ak, _, _, ok := CredentialsFromContext(noKey); ok || ak != "" {
+	if got, ok := credentials.FromContext(invocationContext(noKey, []byte(`{}`))); ok || got.AccessKeyID != "" {
 		t.Error("fccontext without credentials: ok = true")
 	}
-	// The snapshot taken by Handler wins and survives later mutation of the FcContext.
+	noSecret := fccontext.NewContext(context.Background(), &fccontext.FcContext{Credentials: fccontext.Credentials{AccessKeyId: "a"}})
+	if _, ok := credentials.FromContext(invocationContext(noSecret, []byte(`{}`))); ok {
+		t.Error("fccontext without a secret: ok = true")
+	}
+	// The snapshot taken by Handler survives later mutation of the FcContext.
 	fcc := &fccontext.FcContext{Credentials: fccontext.Credentials{AccessKeyId: "a", AccessKeySecret: "s"}}
 	ctx := invocationContext(fccontext.NewContext(context.Background(), fcc), []byte(`{}`))
 	fcc.Credentials.AccessKeyId = "changed"
-	if ak, _, token, ok := CredentialsFromContext(ctx); !ok || ak != "a" || token != "" {
-		t.Errorf("snapshot: %q %q %v", ak, token, ok)
+	if got, ok := credentials.FromContext(ctx); !ok || got.AccessKeyID != "a" || got.SecurityToken != "" {
+		t.Errorf("snapshot: %v %v", got, ok)
 	}
 }

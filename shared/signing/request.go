@@ -43,7 +43,7 @@ func (r *Request) header() http.Header {
 	return r.Header
 }
 
-func (r *Request) region() string { return strings.TrimPrefix(r.Region, "oss-") }
+func (r *Request) region() string { return RegionID(r.Region) }
 
 func (r *Request) product() string {
 	if r.Product == "" {

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"sync"
 	"time"
+
+	"ossdirect/shared/credentials"
 )
 
 // cacheKey identifies cached credentials: SHA-256 over the length-prefixed
@@ -38,7 +40,7 @@ type cache struct {
 
 type cacheEntry struct {
 	key   cacheKey
-	creds Credentials
+	creds credentials.Value
 }
 
 func newCache(maxEntries int, reuse time.Duration) *cache {
@@ -46,23 +48,23 @@ func newCache(maxEntries int, reuse time.Duration) *cache {
 }
 
 // fresh reports whether creds may still be handed out at now.
-func (c *cache) fresh(creds Credentials, now time.Time) bool {
-	return now.Before(creds.Expiration.Add(-c.reuse))
+func (c *cache) fresh(creds credentials.Value, now time.Time) bool {
+	return now.Before(creds.Expiry.Add(-c.reuse))
 }
 
 // get returns the fresh credentials for k and marks them used; stale ones
 // are dropped.
-func (c *cache) get(k cacheKey, now time.Time) (Credentials, bool) {
+func (c *cache) get(k cacheKey, now time.Time) (credentials.Value, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.entries[k]
 	if !ok {
-		return Credentials{}, false
+		return credentials.Value{}, false
 	}
 	e := el.Value.(*cacheEntry)
 	if !c.fresh(e.creds, now) {
 		c.remove(el)
-		return Credentials{}, false
+		return credentials.Value{}, false
 	}
 	c.lru.MoveToFront(el)
 	return e.creds, true
@@ -70,7 +72,7 @@ func (c *cache) get(k cacheKey, now time.Time) (Credentials, bool) {
 
 // put stores creds under k unless they are already stale. When the cache is
 // full it first drops every stale entry, then the least recently used one.
-func (c *cache) put(k cacheKey, creds Credentials, now time.Time) {
+func (c *cache) put(k cacheKey, creds credentials.Value, now time.Time) {
 	if !c.fresh(creds, now) {
 		return
 	}

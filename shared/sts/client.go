@@ -21,6 +21,8 @@ import (
 	util "github.com/alibabacloud-go/tea-utils/v2/service"
 	"github.com/alibabacloud-go/tea/tea"
 	"golang.org/x/sync/singleflight"
+
+	"ossdirect/shared/credentials"
 )
 
 // Defaults and limits of Config.
@@ -42,27 +44,6 @@ const (
 // are a few kilobytes.
 const maxResponseBytes = 1 << 20
 
-// Credentials are temporary credentials issued by AssumeRole.
-type Credentials struct {
-	AccessKeyID     string
-	AccessKeySecret string
-	SecurityToken   string
-	// Expiration is when the credentials stop working, as STS reports it.
-	Expiration time.Time
-}
-
-// String returns the access key ID and expiration only, so that printing
-// Credentials by accident does not leak the secret or the token.
-func (c Credentials) String() string {
-	return fmt.Sprintf("{AccessKeyID:%s AccessKeySecret:[redacted] SecurityToken:[redacted] Expiration:%s}",
-		c.AccessKeyID, c.Expiration.Format(time.RFC3339))
-}
-
-// LogValue logs the access key ID and expiration only.
-func (c Credentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("access_key_id", c.AccessKeyID), slog.Time("expiration", c.Expiration))
-}
-
 // Config configures a Client. Zero values mean the documented defaults.
 type Config struct {
 	// RoleARN is the role to assume, "acs:ram::<account id>:role/<name>".
@@ -76,9 +57,12 @@ type Config struct {
 	// Duration is the credentials' lifetime, whole seconds from
 	// MinDuration (15m) to MaxDuration (1h). Zero means 15m.
 	Duration time.Duration
-	// Signer supplies the credentials the AssumeRole call is signed with;
-	// DefaultChain() in Function Compute. Required.
-	Signer Signer
+	// Credentials are what the AssumeRole call is signed with, asked once
+	// per call; in Function Compute the function role's (see
+	// shared/credentials). A provider error wrapping ErrUnavailable,
+	// context.Canceled or context.DeadlineExceeded is reported as transient,
+	// any other as ErrMisconfigured. Required.
+	Credentials credentials.Provider
 	// Timeout bounds each STS call, connecting and reading included
 	// (connecting alone gets a fifth of it). Zero means 5s.
 	Timeout time.Duration
@@ -102,7 +86,7 @@ type Client struct {
 	host            string // host[:port], used verbatim as the SDK's Endpoint
 	protocol        string // "http" or "https"
 	durationSeconds int64
-	signer          Signer
+	signer          credentials.Provider
 	timeout         time.Duration
 	connectTimeout  time.Duration
 	now             func() time.Time
@@ -133,8 +117,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Duration < MinDuration || cfg.Duration > MaxDuration || cfg.Duration%time.Second != 0 {
 		bad("Duration %v is not whole seconds from %v to %v", cfg.Duration, MinDuration, MaxDuration)
 	}
-	if cfg.Signer == nil {
-		bad("Signer is required")
+	if cfg.Credentials == nil {
+		bad("Credentials is required")
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
@@ -181,7 +165,7 @@ func New(cfg Config) (*Client, error) {
 		host:            host,
 		protocol:        protocol,
 		durationSeconds: int64(cfg.Duration / time.Second),
-		signer:          cfg.Signer,
+		signer:          cfg.Credentials,
 		timeout:         cfg.Timeout,
 		connectTimeout:  connect,
 		now:             cfg.Now,
@@ -243,18 +227,18 @@ func parseEndpoint(endpoint string) (host, protocol string, err error) {
 //
 // Errors match ErrInvalidArgument, ErrUnavailable (with a RetryAfter, see
 // [Error]) or ErrMisconfigured.
-func (c *Client) Credentials(ctx context.Context, subject, profile string, sessionPolicy []byte) (Credentials, error) {
+func (c *Client) Credentials(ctx context.Context, subject, profile string, sessionPolicy []byte) (credentials.Value, error) {
 	if subject == "" {
-		return Credentials{}, fmt.Errorf("%w: empty subject", ErrInvalidArgument)
+		return credentials.Value{}, fmt.Errorf("%w: empty subject", ErrInvalidArgument)
 	}
 	if len(sessionPolicy) == 0 {
-		return Credentials{}, fmt.Errorf("%w: empty session policy", ErrInvalidArgument)
+		return credentials.Value{}, fmt.Errorf("%w: empty session policy", ErrInvalidArgument)
 	}
 	if !json.Valid(sessionPolicy) {
-		return Credentials{}, fmt.Errorf("%w: session policy is not JSON", ErrInvalidArgument)
+		return credentials.Value{}, fmt.Errorf("%w: session policy is not JSON", ErrInvalidArgument)
 	}
 	if err := ctx.Err(); err != nil {
-		return Credentials{}, gaveUp(err)
+		return credentials.Value{}, gaveUp(err)
 	}
 	key := newCacheKey(subject, profile, sessionPolicy)
 	if creds, ok := c.cache.get(key, c.now()); ok {
@@ -276,11 +260,11 @@ func (c *Client) Credentials(ctx context.Context, subject, profile string, sessi
 	select {
 	case res := <-ch:
 		if res.Err != nil {
-			return Credentials{}, res.Err
+			return credentials.Value{}, res.Err
 		}
-		return res.Val.(Credentials), nil
+		return res.Val.(credentials.Value), nil
 	case <-ctx.Done():
-		return Credentials{}, gaveUp(ctx.Err())
+		return credentials.Value{}, gaveUp(ctx.Err())
 	}
 }
 
@@ -291,13 +275,14 @@ func gaveUp(err error) error {
 }
 
 // assumeRole makes one AssumeRole call through the official SDK.
-func (c *Client) assumeRole(ctx context.Context, subject string, policy []byte) (Credentials, error) {
+func (c *Client) assumeRole(ctx context.Context, subject string, policy []byte) (credentials.Value, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	session := RoleSessionName(subject)
 	log := c.log.With(slog.String("role_arn", c.roleARN), slog.String("session", session))
 
-	ak, secret, token, err := c.signer.Credentials(ctx)
+	signer, err := c.signer.Retrieve(ctx)
+	ak, secret, token := signer.AccessKeyID, signer.AccessKeySecret, signer.SecurityToken
 	if err == nil && (ak == "" || secret == "") {
 		err = errors.New("signer returned an empty access key")
 	}
@@ -307,7 +292,7 @@ func (c *Client) assumeRole(ctx context.Context, subject string, policy []byte) 
 			e = unavailable(e.Message, nil)
 		}
 		c.logFailure(ctx, log, e)
-		return Credentials{}, e
+		return credentials.Value{}, e
 	}
 
 	readTimeout := c.timeout - c.connectTimeout
@@ -329,7 +314,7 @@ func (c *Client) assumeRole(ctx context.Context, subject string, policy []byte) 
 		e := classify(err, answer{}, secret, token)
 		e.Kind, e.RetryAfter = ErrMisconfigured, 0
 		c.logFailure(ctx, log, e)
-		return Credentials{}, e
+		return credentials.Value{}, e
 	}
 	req := &stsapi.AssumeRoleRequest{
 		RoleArn:         tea.String(c.roleARN),
@@ -346,21 +331,22 @@ func (c *Client) assumeRole(ctx context.Context, subject string, policy []byte) 
 	if err != nil {
 		e := classify(err, doer.answer, secret, token)
 		c.logFailure(ctx, log, e)
-		return Credentials{}, e
+		return credentials.Value{}, e
 	}
 	creds, requestID, err := parseResponse(resp)
 	if err != nil {
 		e := unavailable(err.Error(), nil)
 		e.RequestID = requestID
 		c.logFailure(ctx, log, e)
-		return Credentials{}, e
+		return credentials.Value{}, e
 	}
 	log.LogAttrs(ctx, slog.LevelDebug, "sts: assumed role", slog.String("request_id", requestID),
 		slog.Any("credentials", creds))
 	return creds, nil
 }
 
-// errIsTransient reports whether a Signer error is worth retrying.
+// errIsTransient reports whether a credentials provider's error is worth
+// retrying.
 func errIsTransient(err error) bool {
 	return errors.Is(err, ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
@@ -376,28 +362,28 @@ func (c *Client) logFailure(ctx context.Context, log *slog.Logger, e *Error) {
 }
 
 // parseResponse extracts the credentials from a successful answer.
-func parseResponse(resp *stsapi.AssumeRoleResponse) (Credentials, string, error) {
+func parseResponse(resp *stsapi.AssumeRoleResponse) (credentials.Value, string, error) {
 	if resp == nil || resp.Body == nil {
-		return Credentials{}, "", errors.New("malformed AssumeRole response: no body")
+		return credentials.Value{}, "", errors.New("malformed AssumeRole response: no body")
 	}
 	requestID := tea.StringValue(resp.Body.RequestId)
 	cr := resp.Body.Credentials
 	if cr == nil {
-		return Credentials{}, requestID, errors.New("malformed AssumeRole response: no Credentials")
+		return credentials.Value{}, requestID, errors.New("malformed AssumeRole response: no Credentials")
 	}
-	creds := Credentials{
+	creds := credentials.Value{
 		AccessKeyID:     tea.StringValue(cr.AccessKeyId),
 		AccessKeySecret: tea.StringValue(cr.AccessKeySecret),
 		SecurityToken:   tea.StringValue(cr.SecurityToken),
 	}
 	if creds.AccessKeyID == "" || creds.AccessKeySecret == "" || creds.SecurityToken == "" {
-		return Credentials{}, requestID, errors.New("malformed AssumeRole response: incomplete Credentials")
+		return credentials.Value{}, requestID, errors.New("malformed AssumeRole response: incomplete Credentials")
 	}
 	exp, err := time.Parse(time.RFC3339, tea.StringValue(cr.Expiration))
 	if err != nil {
-		return Credentials{}, requestID, fmt.Errorf("malformed AssumeRole response: Expiration %q", tea.StringValue(cr.Expiration))
+		return credentials.Value{}, requestID, fmt.Errorf("malformed AssumeRole response: Expiration %q", tea.StringValue(cr.Expiration))
 	}
-	creds.Expiration = exp.UTC()
+	creds.Expiry = exp.UTC()
 	return creds, requestID, nil
 }
 

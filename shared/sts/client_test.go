@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ossdirect/internal/localcloud/stsemu"
+	"ossdirect/shared/credentials"
 	"ossdirect/shared/sts"
 )
 
@@ -30,8 +31,8 @@ func TestCredentialsSuccess(t *testing.T) {
 	if !strings.HasPrefix(got.AccessKeyID, "STS.") || got.AccessKeySecret == "" || got.SecurityToken == "" {
 		t.Fatalf("incomplete credentials: %v", got)
 	}
-	if lo, hi := before.Add(20*time.Minute), after.Add(20*time.Minute); got.Expiration.Before(lo) || got.Expiration.After(hi) {
-		t.Errorf("Expiration = %v, want within [%v, %v]", got.Expiration, lo, hi)
+	if lo, hi := before.Add(20*time.Minute), after.Add(20*time.Minute); got.Expiry.Before(lo) || got.Expiry.After(hi) {
+		t.Errorf("Expiration = %v, want within [%v, %v]", got.Expiry, lo, hi)
 	}
 
 	id, err := e.auth.Lookup(got.AccessKeyID, got.SecurityToken, time.Time{})
@@ -47,8 +48,8 @@ func TestCredentialsSuccess(t *testing.T) {
 	if want := sts.RoleSessionName("alice@example.com"); id.SessionName != want {
 		t.Errorf("SessionName = %q, want %q", id.SessionName, want)
 	}
-	if !id.Expiration.Equal(got.Expiration) {
-		t.Errorf("token expiration %v, response expiration %v", id.Expiration, got.Expiration)
+	if !id.Expiration.Equal(got.Expiry) {
+		t.Errorf("token expiration %v, response expiration %v", id.Expiration, got.Expiry)
 	}
 	if !strings.Contains(logs.String(), got.AccessKeyID) {
 		t.Errorf("the debug log does not name the issued access key:\n%s", logs)
@@ -130,7 +131,7 @@ func TestCredentialsReuseWindow(t *testing.T) {
 			c := newClient(t, e, nil, func(cfg *sts.Config) {
 				cfg.Duration, cfg.Reuse, cfg.Now = duration, tc.reuse, clock.Now
 			})
-			get := func() sts.Credentials {
+			get := func() credentials.Value {
 				t.Helper()
 				creds, err := c.Credentials(context.Background(), "alice", "images", []byte(aliceUploads))
 				if err != nil {
@@ -150,7 +151,7 @@ func TestCredentialsReuseWindow(t *testing.T) {
 				t.Fatalf("inside the reuse window: calls = %d, refreshed = %v; want a new STS call",
 					e.calls.Load(), second.AccessKeyID != first.AccessKeyID)
 			}
-			if left := second.Expiration.Sub(clock.Now()); left < tc.left {
+			if left := second.Expiry.Sub(clock.Now()); left < tc.left {
 				t.Errorf("refreshed credentials have %v left, want at least %v", left, tc.left)
 			}
 			if got := get(); got != second || e.calls.Load() != 2 {
@@ -173,7 +174,7 @@ func TestCredentialsSingleflight(t *testing.T) {
 
 	const callers = 100
 	var started, done sync.WaitGroup
-	results := make([]sts.Credentials, callers)
+	results := make([]credentials.Value, callers)
 	errs := make([]error, callers)
 	started.Add(callers)
 	done.Add(callers)
@@ -212,7 +213,7 @@ func TestCredentialsDistinctSubjects(t *testing.T) {
 
 	subjects := []string{"alice@example.com", "alice_example.com", "bob"}
 	var wg sync.WaitGroup
-	got := make([]sts.Credentials, len(subjects))
+	got := make([]credentials.Value, len(subjects))
 	errs := make([]error, len(subjects))
 	for i, s := range subjects {
 		wg.Go(func() { got[i], errs[i] = c.Credentials(context.Background(), s, "images", []byte(aliceUploads)) })
@@ -289,7 +290,7 @@ func TestCredentialsUnavailable(t *testing.T) {
 			t.Parallel()
 			logs := &logBuffer{}
 			e := startEmu(t, nil, tc.wrap)
-			c := newClient(t, e, logs, func(cfg *sts.Config) { cfg.Signer = sts.Static(rootID, rootSecret, signerToken) })
+			c := newClient(t, e, logs, func(cfg *sts.Config) { cfg.Credentials = credentials.NewStatic(rootID, rootSecret, signerToken) })
 
 			_, err := c.Credentials(context.Background(), "alice", "images", []byte(aliceUploads))
 			if !errors.Is(err, sts.ErrUnavailable) {
@@ -324,7 +325,7 @@ func TestCredentialsUnreachable(t *testing.T) {
 	dead.Close()
 
 	logs := &logBuffer{}
-	c, err := sts.New(sts.Config{RoleARN: testRole, Endpoint: endpoint, Signer: sts.Static(rootID, rootSecret, signerToken),
+	c, err := sts.New(sts.Config{RoleARN: testRole, Endpoint: endpoint, Credentials: credentials.NewStatic(rootID, rootSecret, signerToken),
 		Logger: newTestLogger(logs)})
 	if err != nil {
 		t.Fatal(err)
@@ -408,12 +409,12 @@ func TestCredentialsMisconfigured(t *testing.T) {
 		},
 		{
 			name:     "SignatureDoesNotMatch from the emulator",
-			mutate:   func(cfg *sts.Config) { cfg.Signer = sts.Static(rootID, wrongSecret, "") },
+			mutate:   func(cfg *sts.Config) { cfg.Credentials = credentials.NewStatic(rootID, wrongSecret, "") },
 			wantCode: "SignatureDoesNotMatch",
 		},
 		{
 			name:     "InvalidAccessKeyId.NotFound from the emulator",
-			mutate:   func(cfg *sts.Config) { cfg.Signer = sts.Static("LTAI5tUnknownKey", wrongSecret, "") },
+			mutate:   func(cfg *sts.Config) { cfg.Credentials = credentials.NewStatic("LTAI5tUnknownKey", wrongSecret, "") },
 			wantCode: "InvalidAccessKeyId.NotFound",
 		},
 		{
@@ -422,7 +423,7 @@ func TestCredentialsMisconfigured(t *testing.T) {
 			name: "SignatureDoesNotMatch echoing secrets",
 			wrap: inject(400, nil, stsError("SignatureDoesNotMatch",
 				"Specified signature is not matched with our calculation. server string to sign is:POST&%2F&SecurityToken%3D"+signerToken+" key "+wrongSecret)),
-			mutate:   func(cfg *sts.Config) { cfg.Signer = sts.Static(rootID, wrongSecret, signerToken) },
+			mutate:   func(cfg *sts.Config) { cfg.Credentials = credentials.NewStatic(rootID, wrongSecret, signerToken) },
 			wantCode: "SignatureDoesNotMatch",
 		},
 	} {
@@ -464,21 +465,27 @@ func TestCredentialsSigner(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name    string
-		signer  sts.Signer
+		signer  credentials.Provider
 		wantErr error
 	}{
-		{"failing", signerFunc(func(context.Context) (string, string, string, error) {
-			return "", "", "", errors.New("no credentials configured")
+		{"failing", providerFunc(func(context.Context) (credentials.Value, error) {
+			return credentials.Value{}, errors.New("no credentials configured")
 		}), sts.ErrMisconfigured},
-		{"empty", sts.Static("", "", ""), sts.ErrMisconfigured},
-		{"transient", signerFunc(func(context.Context) (string, string, string, error) {
-			return "", "", "", errors.Join(sts.ErrUnavailable, errors.New("metadata service down"))
+		{"empty", credentials.NewStatic("", "", ""), sts.ErrMisconfigured},
+		{"empty value", providerFunc(func(context.Context) (credentials.Value, error) {
+			return credentials.Value{}, nil
+		}), sts.ErrMisconfigured},
+		{"transient", providerFunc(func(context.Context) (credentials.Value, error) {
+			return credentials.Value{}, errors.Join(sts.ErrUnavailable, errors.New("metadata service down"))
+		}), sts.ErrUnavailable},
+		{"canceled", providerFunc(func(ctx context.Context) (credentials.Value, error) {
+			return credentials.Value{}, fmt.Errorf("credentials: default chain: %w", context.Canceled)
 		}), sts.ErrUnavailable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := startEmu(t, nil, nil)
-			c := newClient(t, e, nil, func(cfg *sts.Config) { cfg.Signer = tc.signer })
+			c := newClient(t, e, nil, func(cfg *sts.Config) { cfg.Credentials = tc.signer })
 			_, err := c.Credentials(context.Background(), "alice", "images", []byte(aliceUploads))
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
@@ -495,11 +502,11 @@ func TestCredentialsSigner(t *testing.T) {
 		var asked int
 		var mu sync.Mutex
 		c := newClient(t, e, nil, func(cfg *sts.Config) {
-			cfg.Signer = signerFunc(func(context.Context) (string, string, string, error) {
+			cfg.Credentials = providerFunc(func(context.Context) (credentials.Value, error) {
 				mu.Lock()
 				defer mu.Unlock()
 				asked++
-				return rootID, rootSecret, "", nil
+				return credentials.Value{AccessKeyID: rootID, AccessKeySecret: rootSecret}, nil
 			})
 		})
 		for _, s := range []string{"alice", "bob", "alice"} {
@@ -513,9 +520,41 @@ func TestCredentialsSigner(t *testing.T) {
 	})
 }
 
-type signerFunc func(context.Context) (string, string, string, error)
+type providerFunc func(context.Context) (credentials.Value, error)
 
-func (f signerFunc) Credentials(ctx context.Context) (string, string, string, error) { return f(ctx) }
+func (f providerFunc) Retrieve(ctx context.Context) (credentials.Value, error) { return f(ctx) }
+
+// Not parallel: it sets environment variables. credentials-go's default
+// chain, as Function Compute's environment feeds it, signs AssumeRole.
+func TestDefaultChainSignsAssumeRole(t *testing.T) {
+	t.Setenv("HOME", t.TempDir()) // no ~/.aliyun/config.json, no ~/.alibabacloud/credentials
+	for k, v := range map[string]string{
+		"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+		"ALIBABA_CLOUD_CLI_PROFILE_DISABLED":  "true",
+		"ALIBABA_CLOUD_ECS_METADATA":          "",
+		"ALIBABA_CLOUD_OIDC_PROVIDER_ARN":     "",
+		"ALIBABA_CLOUD_OIDC_TOKEN_FILE":       "",
+		"ALIBABA_CLOUD_ROLE_ARN":              "",
+		"ALIBABA_CLOUD_CREDENTIALS_URI":       "",
+		"ALIBABA_CLOUD_CREDENTIALS_FILE":      "",
+		"ALIBABA_CLOUD_CONFIG_FILE":           "",
+		"ALIBABA_CLOUD_PROFILE":               "",
+		"ALIBABA_CLOUD_ACCESS_KEY_ID":         rootID,
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET":     rootSecret,
+		"ALIBABA_CLOUD_SECURITY_TOKEN":        "",
+	} {
+		t.Setenv(k, v)
+	}
+	e := startEmu(t, nil, nil)
+	c := newClient(t, e, nil, func(cfg *sts.Config) { cfg.Credentials = credentials.NewDefaultChain() })
+	got, err := c.Credentials(context.Background(), "alice", "images", []byte(aliceUploads))
+	if err != nil {
+		t.Fatalf("Credentials: %v", err)
+	}
+	if _, err := e.auth.Lookup(got.AccessKeyID, got.SecurityToken, time.Time{}); err != nil {
+		t.Errorf("issued credentials do not verify: %v", err)
+	}
+}
 
 func TestCredentialsInvalidArgument(t *testing.T) {
 	t.Parallel()
@@ -548,7 +587,7 @@ func TestCredentialsInvalidArgument(t *testing.T) {
 func TestNewConfig(t *testing.T) {
 	t.Parallel()
 	valid := func() sts.Config {
-		return sts.Config{RoleARN: testRole, Endpoint: "sts.cn-hangzhou.aliyuncs.com", Signer: sts.Static("id", "secret", "")}
+		return sts.Config{RoleARN: testRole, Endpoint: "sts.cn-hangzhou.aliyuncs.com", Credentials: credentials.NewStatic("id", "secret", "")}
 	}
 	for _, tc := range []struct {
 		name   string
@@ -575,7 +614,7 @@ func TestNewConfig(t *testing.T) {
 		{"duration too short", func(c *sts.Config) { c.Duration = 10 * time.Minute }, false},
 		{"duration too long", func(c *sts.Config) { c.Duration = 2 * time.Hour }, false},
 		{"duration fraction", func(c *sts.Config) { c.Duration = 20*time.Minute + time.Millisecond }, false},
-		{"no signer", func(c *sts.Config) { c.Signer = nil }, false},
+		{"no credentials", func(c *sts.Config) { c.Credentials = nil }, false},
 		{"negative timeout", func(c *sts.Config) { c.Timeout = -time.Second }, false},
 		{"reuse not below duration", func(c *sts.Config) { c.Reuse = 15 * time.Minute }, false},
 		{"negative reuse", func(c *sts.Config) { c.Reuse = -time.Minute }, false},

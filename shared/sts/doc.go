@@ -18,10 +18,11 @@
 //	     &DurationSeconds=<Config.Duration>&Policy=<session policy>
 //	     &AccessKeyId=...&SecurityToken=...&Signature=...   (RPC signature, HMAC-SHA1)
 //
-// The call is signed with credentials from a [Signer], asked afresh for every
-// call because they may rotate: in Function Compute they are the function
-// role's own temporary credentials, read by [DefaultChain] from the
-// environment FC sets. The SDK client is built per call for the same reason.
+// The call is signed with credentials from Config.Credentials, a
+// shared/credentials Provider asked afresh for every call because they may
+// rotate: in Function Compute they are the function role's own temporary
+// credentials, passed with each invocation or read from the environment FC
+// sets. The SDK client is built per call for the same reason.
 // Each call is bounded by Config.Timeout and is never retried here.
 //
 // # Caching
@@ -44,7 +45,7 @@
 //     long to wait; an HTTP layer answers 503 with a Retry-After header.
 //   - [ErrMisconfigured]: STS refused the role or the caller (NoPermission,
 //     EntityNotExist.Role, InvalidParameter*, signature or access key
-//     problems), or the Signer has no credentials. This is a deployment
+//     problems), or the credentials provider has none. This is a deployment
 //     problem: an HTTP layer answers 500 with a generic message and logs the
 //     error.
 //   - [ErrInvalidArgument]: a caller passed an empty subject or an unusable
@@ -59,6 +60,6 @@
 //
 // It does not retry, does not cache failures, does not validate the session
 // policy's grammar (STS does, answering InvalidParameter.PolicyGrammar) and
-// does not read the environment except through [DefaultChain], which the
-// main package chooses explicitly.
+// does not read the environment: where the signing credentials come from is
+// the caller's choice (shared/app.Run picks the FC chain).
 package sts

@@ -21,8 +21,8 @@ var (
 	ErrUnavailable = errors.New("sts: unavailable")
 	// ErrMisconfigured reports a deployment problem: an invalid Config, a
 	// role that cannot be assumed (NoPermission, EntityNotExist.Role,
-	// InvalidParameter*), a rejected signature or access key, or a Signer
-	// without credentials.
+	// InvalidParameter*), a rejected signature or access key, or a credentials
+	// provider without credentials.
 	ErrMisconfigured = errors.New("sts: misconfigured")
 	// ErrInvalidArgument reports a bad argument to Client.Credentials: an
 	// empty subject, or a session policy that is empty or not JSON.

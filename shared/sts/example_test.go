@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"ossdirect/shared/credentials"
 	"ossdirect/shared/sts"
 )
 
@@ -26,7 +27,9 @@ func ExampleClient_Credentials() {
 	client, err := sts.New(sts.Config{
 		RoleARN:  "acs:ram::1234567890123456:role/oss-uploader",
 		Endpoint: "sts.cn-hangzhou.aliyuncs.com",
-		Signer:   sts.DefaultChain(), // the function role's credentials, from FC's environment
+		// The function role's credentials: those FC passes with the
+		// invocation, else those in FC's environment.
+		Credentials: credentials.Chain{credentials.Invocation{}, credentials.NewDefaultChain()},
 	})
 	if err != nil {
 		panic(err) // fail at cold start

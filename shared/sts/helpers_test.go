@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"ossdirect/internal/localcloud/stsemu"
+	"ossdirect/shared/credentials"
 	"ossdirect/shared/sts"
 )
 
@@ -68,9 +69,9 @@ func startEmu(t *testing.T, now func() time.Time, wrap func(next http.Handler) h
 func newClient(t *testing.T, e *emu, logs *logBuffer, mutate func(*sts.Config)) *sts.Client {
 	t.Helper()
 	cfg := sts.Config{
-		RoleARN:  testRole,
-		Endpoint: e.srv.URL,
-		Signer:   sts.Static(rootID, rootSecret, ""),
+		RoleARN:     testRole,
+		Endpoint:    e.srv.URL,
+		Credentials: credentials.NewStatic(rootID, rootSecret, ""),
 	}
 	if logs != nil {
 		cfg.Logger = newTestLogger(logs)

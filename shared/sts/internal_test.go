@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/alibabacloud-go/tea/tea"
+
+	"ossdirect/shared/credentials"
 )
 
 func TestParseEndpoint(t *testing.T) {
@@ -41,8 +43,8 @@ func TestParseEndpoint(t *testing.T) {
 	}
 }
 
-func creds(id string, exp time.Time) Credentials {
-	return Credentials{AccessKeyID: id, AccessKeySecret: "s", SecurityToken: "t", Expiration: exp}
+func creds(id string, exp time.Time) credentials.Value {
+	return credentials.Value{AccessKeyID: id, AccessKeySecret: "s", SecurityToken: "t", Expiry: exp}
 }
 
 func TestCacheFreshness(t *testing.T) {

@@ -62,7 +62,7 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 	default:
 		return nil, fmt.Errorf("%w: version: %q not supported; allowed: v4, v1", ErrInvalidOption, version)
 	}
-	region = strings.TrimPrefix(region, "oss-")
+	region = signing.RegionID(region)
 	if err := g.checkCommon(creds, now); err != nil {
 		return nil, err
 	}

@@ -1,7 +1,10 @@
 // Package devstack assembles the local stack behind `ossdirect dev`: the OSS
 // emulator, the STS emulator and the API listener, on loopback, sharing one
 // root identity and one data folder. The CLI and the end-to-end tests start
-// the same stack through Start.
+// the same stack through Start. Each function on the API listener is
+// assembled by app.Build, as in FC, from a config.Config that points at the
+// emulators and signs with the root identity, and is mounted at its routes
+// from api's route table (api.Functions).
 //
 // It is a development tool: the default identity is public and never valid
 // in the cloud, and nothing here is meant for production.
@@ -30,10 +33,11 @@ import (
 	"time"
 
 	"ossdirect/shared/api"
+	"ossdirect/shared/app"
 	"ossdirect/shared/auth"
+	"ossdirect/shared/config"
+	"ossdirect/shared/credentials"
 	"ossdirect/shared/fcrun"
-	"ossdirect/shared/signing"
-	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
 
 	"ossdirect/internal/localcloud/ossemu"
@@ -61,7 +65,7 @@ type Config struct {
 	AccessKeyID, AccessKeySecret string
 	// CORSOrigins the OSS emulator and the API allow [the API's own origin].
 	CORSOrigins []string
-	// Profiles is the upload profiles' JSON [DefaultProfiles].
+	// Profiles is the upload profiles' JSON [DefaultProfiles()].
 	Profiles string
 	// Auth is how the API authenticates callers [mode none].
 	Auth auth.Config
@@ -78,10 +82,26 @@ type Config struct {
 	Logger    *slog.Logger // nil discards
 }
 
-// DefaultProfiles is the local stack's profile: any content type up to
-// 100 MiB under the caller's dated directory, server-chosen names, and an
-// upload callback to the local callback function, so the whole flow runs.
-const DefaultProfiles = `{"default": {"prefix": "uploads/{sub}/{yyyy}/{mm}/", "naming": "uuid", "maxSize": 104857600, "expires": "10m", "callback": true}}`
+// DefaultProfiles returns the local stack's profiles as JSON: the
+// functions' own default (config.DefaultProfilesJSON: any content type up
+// to 100 MiB under the caller's dated directory, server-chosen names) with
+// an upload callback to the local callback function, so the whole flow
+// runs. (In the cloud a callback needs CALLBACK_URL, so the functions'
+// default has none.)
+func DefaultProfiles() string {
+	var profiles map[string]map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(config.DefaultProfilesJSON), &profiles); err != nil {
+		panic("devstack: config.DefaultProfilesJSON: " + err.Error())
+	}
+	for _, p := range profiles {
+		p["callback"] = json.RawMessage("true")
+	}
+	b, err := json.Marshal(profiles)
+	if err != nil {
+		panic("devstack: default profiles: " + err.Error())
+	}
+	return string(b)
+}
 
 // DevRoleARN is the role the local sts-token function assumes (stsemu
 // accepts any well-formed role).
@@ -198,7 +218,7 @@ func Start(cfg Config) (*Stack, error) {
 		Dir:         dir,
 		Buckets:     []string{cfg.Bucket},
 		Region:      cfg.Region,
-		Credentials: credentials{root: ossemu.StaticCredentials{cfg.AccessKeyID: cfg.AccessKeySecret}, sts: authority},
+		Credentials: trusted{root: ossemu.StaticCredentials{cfg.AccessKeyID: cfg.AccessKeySecret}, sts: authority},
 		CORSOrigins: origins,
 		Callbacks:   sender,
 		Logger:      log.With("component", "ossemu"),
@@ -291,13 +311,15 @@ func (s *Stack) closeWeb() {
 //go:embed status.html
 var statusHTML string
 
-// functions builds the four functions' handlers against the emulators: the
-// root identity signs, stsemu issues STS credentials, and the callback
-// function trusts the OSS emulator's public key (and only it).
-func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *slog.Logger) (*api.Handlers, error) {
+// functions assembles the four functions against the emulators, each with
+// app.Build as in FC, from one config.Config: the root identity signs
+// (a static credentials provider), stsemu issues STS credentials, and the
+// callback function trusts the OSS emulator's public key (and only it).
+// It returns them mounted at their routes (api.Function.Routes).
+func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *slog.Logger) (*http.ServeMux, error) {
 	profilesJSON := cfg.Profiles
 	if profilesJSON == "" {
-		profilesJSON = DefaultProfiles
+		profilesJSON = DefaultProfiles()
 	}
 	profiles, err := upload.ParseProfiles([]byte(profilesJSON))
 	if err != nil {
@@ -307,35 +329,39 @@ func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *s
 	if authCfg.Mode == "" {
 		authCfg.Mode = auth.ModeNone
 	}
-	authCfg.Logger = log.With("component", "auth")
-	authn, err := auth.New(authCfg)
-	if err != nil {
-		return nil, fmt.Errorf("devstack: %w", err)
+	fcfg := &config.Config{
+		Bucket:                 s.Bucket,
+		Region:                 s.Region,
+		Endpoint:               s.OSS,
+		UploadHost:             s.OSS + "/" + s.Bucket,
+		Profiles:               profiles,
+		Auth:                   authCfg,
+		STS:                    config.STS{RoleARN: DevRoleARN, Endpoint: s.STS},
+		CallbackURL:            s.API + api.CallbackFn.Path(),
+		CallbackKeyURLPrefixes: []string{keyPrefix},
+		CORSOrigins:            origins,
+		RatePerMinute:          cfg.RatePerMinute,
+		RateBurst:              cfg.RateBurst,
+		Credentials:            credentials.NewStatic(cfg.AccessKeyID, cfg.AccessKeySecret, ""),
 	}
-	stsClient, err := sts.New(sts.Config{RoleARN: DevRoleARN, Endpoint: s.STS, Signer: sts.Static(cfg.AccessKeyID, cfg.AccessKeySecret, ""),
-		Logger: log.With("component", "sts")})
-	if err != nil {
-		return nil, fmt.Errorf("devstack: %w", err)
+	mux := http.NewServeMux()
+	for _, fn := range api.Functions() {
+		h, _, err := app.Build(fn, fcfg, log)
+		if err != nil {
+			return nil, fmt.Errorf("devstack: %s: %w", fn, err)
+		}
+		for _, route := range fn.Routes() {
+			mux.Handle(route, h)
+		}
 	}
-	return api.New(api.Config{
-		Bucket: s.Bucket, Region: s.Region, UploadHost: s.OSS + "/" + s.Bucket, Endpoint: s.OSS,
-		Profiles: profiles, Auth: authn,
-		Signer:         api.StaticCredentials(signing.Credentials{AccessKeyID: cfg.AccessKeyID, AccessKeySecret: cfg.AccessKeySecret}),
-		STS:            stsClient,
-		CallbackURL:    s.API + "/" + api.CallbackFn,
-		KeyURLPrefixes: []string{keyPrefix},
-		CORSOrigins:    origins,
-		RatePerMinute:  cfg.RatePerMinute, RateBurst: cfg.RateBurst,
-		Logger: log.With("component", "api"),
-	})
+	return mux, nil
 }
 
-func (s *Stack) apiHandler(functions *api.Handlers) (*http.ServeMux, error) {
+func (s *Stack) apiHandler(mux *http.ServeMux) (*http.ServeMux, error) {
 	page, err := template.New("status").Parse(statusHTML)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: status page: %w", err)
 	}
-	mux := functions.Mux()
 	status := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
@@ -359,14 +385,14 @@ func (s *Stack) apiHandler(functions *api.Handlers) (*http.ServeMux, error) {
 	return mux, nil
 }
 
-// credentials is what the OSS emulator trusts: the root identity, and the
+// trusted is what the OSS emulator trusts: the root identity, and the
 // temporary credentials the STS emulator issued (with their session policy).
-type credentials struct {
+type trusted struct {
 	root ossemu.StaticCredentials
 	sts  *stsemu.Authority
 }
 
-func (c credentials) Lookup(accessKeyID, securityToken string, now time.Time) (ossemu.Principal, error) {
+func (c trusted) Lookup(accessKeyID, securityToken string, now time.Time) (ossemu.Principal, error) {
 	if securityToken == "" {
 		return c.root.Lookup(accessKeyID, "", now)
 	}

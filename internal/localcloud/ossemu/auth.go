@@ -89,7 +89,7 @@ func v4QueryMessage(err error) string {
 
 // checkScope checks a V4 credential scope's region and product.
 func (s *Server) checkScope(region, product string) error {
-	if strings.TrimPrefix(region, "oss-") != s.cfg.Region {
+	if signing.RegionID(region) != s.cfg.Region {
 		return invalidArgument(fmt.Sprintf("Invalid signing region in Authorization header: %q, expected %q.", region, s.cfg.Region))
 	}
 	if product != "oss" {

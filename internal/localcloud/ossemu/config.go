@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ossdirect/internal/localcloud/ossemu/notify"
+	"ossdirect/shared/signing"
 )
 
 // DefaultMaxObjectSize is the largest object PutObject and PostObject accept
@@ -135,7 +136,7 @@ func (cfg Config) validate() (Config, error) {
 	if cfg.Credentials == nil {
 		return bad("Credentials is required")
 	}
-	cfg.Region = strings.TrimPrefix(cfg.Region, "oss-")
+	cfg.Region = signing.RegionID(cfg.Region)
 	if cfg.Region == "" {
 		cfg.Region = "cn-hangzhou"
 	}

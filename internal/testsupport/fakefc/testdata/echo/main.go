@@ -22,6 +22,7 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 
+	"ossdirect/shared/credentials"
 	"ossdirect/shared/fcrun"
 )
 
@@ -93,7 +94,8 @@ func echo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	ak, _, token, ok := fcrun.CredentialsFromContext(r.Context())
+	creds, ok := credentials.FromContext(r.Context())
+	ak, token := creds.AccessKeyID, creds.SecurityToken
 	e := Echo{
 		Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), RequestURI: r.RequestURI,
 		RawQuery: r.URL.RawQuery, Query: r.URL.Query(), Header: r.Header, Host: r.Host, RemoteAddr: r.RemoteAddr,
@@ -113,7 +115,8 @@ func echo(w http.ResponseWriter, r *http.Request) {
 
 func onOSS(logger *slog.Logger) func(context.Context, *events.OssEvent) error {
 	return func(ctx context.Context, ev *events.OssEvent) error {
-		ak, _, _, _ := fcrun.CredentialsFromContext(ctx)
+		creds, _ := credentials.FromContext(ctx)
+		ak := creds.AccessKeyID
 		for _, rec := range ev.Events {
 			if rec == nil || rec.Oss == nil || rec.Oss.Object == nil || rec.Oss.Object.Key == nil || rec.EventName == nil {
 				return errors.New("echo: incomplete OSS record")

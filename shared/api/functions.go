@@ -1,0 +1,107 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Function is one of the four ossdirect functions. Its only values are
+// PostSignature, PresignedURL, STSToken and CallbackFn (listed by
+// Functions): the route table below is the one place a function's name,
+// handlers and routes are written down, and a function that is not in it
+// cannot be named. The zero Function is none of them; Handler refuses it.
+type Function struct{ r *route }
+
+// route is one row of the route table.
+type route struct {
+	name     string // the FC function's name and the local stack's path /<name>
+	seedPath string // the seed-sample route, "" for none
+	cors     bool   // browser-facing: CORS headers and preflights
+	main     func(*Handlers, http.ResponseWriter, *http.Request)
+	seed     func(*Handlers, http.ResponseWriter, *http.Request)
+}
+
+// The four functions: the route table.
+var (
+	PostSignature = Function{&route{name: "post-signature", seedPath: SeedPostPath, cors: true,
+		main: (*Handlers).postSignature, seed: (*Handlers).seedPost}}
+	PresignedURL = Function{&route{name: "presigned-url", seedPath: SeedPresignedPath, cors: true,
+		main: (*Handlers).presignedURL, seed: (*Handlers).seedPresigned}}
+	STSToken = Function{&route{name: "sts-token", seedPath: SeedSTSPath, cors: true,
+		main: (*Handlers).stsToken, seed: (*Handlers).seedSTS}}
+	CallbackFn = Function{&route{name: "callback", main: (*Handlers).callback}}
+)
+
+// Seed-sample routes.
+const (
+	SeedPostPath      = "/get_post_signature_for_oss_upload"
+	SeedSTSPath       = "/get_sts_token_for_oss_upload"
+	SeedPresignedPath = "/get_presigned_url_for_oss_upload"
+)
+
+// Functions returns every function, in the route table's order.
+func Functions() []Function { return []Function{PostSignature, PresignedURL, STSToken, CallbackFn} }
+
+// String returns the function's name, e.g. "post-signature" ("" for the
+// zero Function).
+func (f Function) String() string {
+	if f.r == nil {
+		return ""
+	}
+	return f.r.name
+}
+
+// Path is where f answers on a server that hosts every function (the
+// local stack): "/<name>" ("" for the zero Function).
+func (f Function) Path() string {
+	if f.r == nil {
+		return ""
+	}
+	return "/" + f.r.name
+}
+
+// Routes are the paths f answers at on a server that hosts every function
+// (the local stack): its Path and, for the signing functions, the
+// seed-sample path.
+func (f Function) Routes() []string {
+	switch {
+	case f.r == nil:
+		return nil
+	case f.r.seedPath == "":
+		return []string{f.Path()}
+	}
+	return []string{f.Path(), f.r.seedPath}
+}
+
+// Handler returns the handler of fn, for its own FC HTTP trigger: it
+// answers at any path, and at its seed-sample path (a path ending in it)
+// in the samples' response shape. It panics on the zero Function.
+func (h *Handlers) Handler(fn Function) http.Handler {
+	if fn.r == nil {
+		panic("api: Handler of the zero Function")
+	}
+	rt := fn.r
+	if rt.seed == nil {
+		return h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.main(h, w, r) }), rt.cors)
+	}
+	return h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, rt.seedPath) {
+			rt.seed(h, w, r)
+			return
+		}
+		rt.main(h, w, r)
+	}), rt.cors)
+}
+
+// Mux mounts every function at its Routes, as the local stack serves them,
+// all sharing h.
+func (h *Handlers) Mux() *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, fn := range Functions() {
+		handler := h.Handler(fn)
+		for _, p := range fn.Routes() {
+			mux.Handle(p, handler)
+		}
+	}
+	return mux
+}
