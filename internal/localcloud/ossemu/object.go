@@ -39,6 +39,11 @@ func checkUnsupported(get func(string) string) error {
 	if v := get("x-oss-storage-class"); v != "" && !strings.EqualFold(v, "Standard") {
 		return notImpl("x-oss-storage-class " + strconv.Quote(v))
 	}
+	if get("x-oss-copy-source") != "" {
+		// CopyObject: OSS would copy another object (and check oss:GetObject
+		// on it); storing the empty body instead would be a silent lie.
+		return notImpl("CopyObject (x-oss-copy-source)")
+	}
 	for _, name := range []string{"x-oss-server-side-encryption", "x-oss-server-side-encryption-key-id",
 		"x-oss-server-side-data-encryption", "x-oss-tagging"} {
 		if get(name) != "" {
