@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/md5"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -26,9 +28,13 @@ type uploadRequest struct {
 	ContentType      string `json:"contentType"`
 	Size             int64  `json:"size"`
 	SignatureVersion string `json:"signatureVersion"`
+	// MD5 is the file's Content-MD5 (base64 of the 16-byte digest), when
+	// the client declares it: presigned-url then signs it, so OSS refuses
+	// other bytes.
+	MD5 string `json:"md5"`
 }
 
-var requestFields = []string{"profile", "filename", "contentType", "size", "signatureVersion"}
+var requestFields = []string{"profile", "filename", "contentType", "size", "signatureVersion", "md5"}
 
 // parseRequest reads the request from the query (GET) or a JSON body
 // (POST). Unknown fields, oversized bodies and over-long strings are
@@ -49,7 +55,7 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 				return req, invalid(name, "given %d times", len(vs))
 			}
 		}
-		req.Profile, req.Filename, req.ContentType, req.SignatureVersion = q.Get("profile"), q.Get("filename"), q.Get("contentType"), q.Get("signatureVersion")
+		req.Profile, req.Filename, req.ContentType, req.SignatureVersion, req.MD5 = q.Get("profile"), q.Get("filename"), q.Get("contentType"), q.Get("signatureVersion"), q.Get("md5")
 		if s := q.Get("size"); s != "" {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n < 0 {
@@ -67,7 +73,7 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
 		if err := decodeStrict(dec, requestFields, map[string]any{
 			"profile": &req.Profile, "filename": &req.Filename, "contentType": &req.ContentType,
-			"size": &req.Size, "signatureVersion": &req.SignatureVersion,
+			"size": &req.Size, "signatureVersion": &req.SignatureVersion, "md5": &req.MD5,
 		}); err != nil {
 			return req, err
 		}
@@ -78,12 +84,17 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 		w.Header().Set("Allow", "GET, POST, OPTIONS")
 		return req, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Message: "method: " + r.Method + " not allowed; use GET or POST"}
 	}
-	for name, v := range map[string]string{"profile": req.Profile, "filename": req.Filename, "contentType": req.ContentType, "signatureVersion": req.SignatureVersion} {
+	for name, v := range map[string]string{"profile": req.Profile, "filename": req.Filename, "contentType": req.ContentType, "signatureVersion": req.SignatureVersion, "md5": req.MD5} {
 		if len(v) > maxStringField {
 			return req, invalid(name, "longer than %d bytes", maxStringField)
 		}
 		if !utf8.ValidString(v) {
 			return req, invalid(name, "not valid UTF-8")
+		}
+	}
+	if req.MD5 != "" {
+		if d, err := base64.StdEncoding.DecodeString(req.MD5); err != nil || len(d) != md5.Size {
+			return req, invalid("md5", "%q is not a Content-MD5 value (base64 of the 16-byte MD5 digest)", truncate(req.MD5))
 		}
 	}
 	switch strings.ToLower(req.SignatureVersion) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,7 +149,10 @@ func allow(p Principal, action string, rq *request) error {
 // "/<bucket>/<key>", whatever the addressing style.
 func (s *Server) signingRequest(rq *request) *signing.Request {
 	h := rq.r.Header.Clone()
-	h.Set("Host", rq.r.Host) // for V4 AdditionalHeaders=host
+	h.Set("Host", rq.r.Host)     // for V4 AdditionalHeaders=host
+	if rq.r.ContentLength >= 0 { // net/http moves it out of Header; V4 may sign it
+		h.Set("Content-Length", strconv.FormatInt(rq.r.ContentLength, 10))
+	}
 	return &signing.Request{
 		Method: rq.r.Method,
 		Bucket: rq.bucket,
