@@ -153,22 +153,6 @@ func TestGetObjectDetails(t *testing.T) {
 	}
 }
 
-// A PUT naming x-oss-copy-source is CopyObject on OSS; the emulator does
-// not implement it and says so, instead of storing an empty object.
-func TestCopySourceNotImplemented(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	h.seed("src.bin", []byte("source"))
-	req := h.signedRequest(http.MethodPut, "copy.bin", nil, http.Header{"X-Oss-Copy-Source": {"/" + testBucket + "/src.bin"}}, false, rootCreds, time.Now())
-	resp, body := do(t, req)
-	if resp.StatusCode != http.StatusNotImplemented || !strings.Contains(string(body), "<Code>NotImplemented</Code>") || !strings.Contains(string(body), "CopyObject") {
-		t.Fatalf("PUT with x-oss-copy-source: %d %s, want 501 NotImplemented naming CopyObject", resp.StatusCode, body)
-	}
-	if _, err := h.srv.store.Stat(testBucket, "copy.bin"); err == nil {
-		t.Fatal("copy.bin was stored")
-	}
-}
-
 // TestChunkedPut stores a body sent without Content-Length.
 func TestChunkedPut(t *testing.T) {
 	t.Parallel()
