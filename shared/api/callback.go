@@ -94,7 +94,12 @@ func (h *Handlers) verifyCallback(r *http.Request, body []byte) error {
 		return forbidden("callback: public key URL not allowed", err)
 	}
 	pem, err := h.keys.Get(r.Context(), keyURL)
-	if err != nil {
+	switch {
+	case errors.Is(err, callback.ErrKeyRefused):
+		// The allowed host has no key there: a forged callback naming a
+		// path of its choosing, not an outage (no retry, no ERROR log).
+		return forbidden("callback: public key not served at the given URL", err)
+	case err != nil:
 		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "callback: public key unavailable", Err: err}
 	}
 	if err := callback.VerifyPEM(in, pem, h.cfg.KeyURLPrefixes); err != nil {

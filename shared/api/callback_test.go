@@ -183,6 +183,35 @@ func TestCallbackVerification(t *testing.T) {
 			run: func(t *testing.T, app *callbackApp) response {
 				return forge(t, app, bogusSignature, s.KeyURL)
 			}},
+		{name: "forged: 100 callbacks naming letter-case variants of the allowed key URL", allowed: emulatorOnly, status: 403, fetches: 1,
+			mentions: []string{"signature does not verify"},
+			run: func(t *testing.T, app *callbackApp) response {
+				var last response
+				rest := strings.TrimPrefix(s.KeyURL, "http://")
+				variants := []string{"http://", "HTTP://", "hTtP://", "Http://"}
+				for i := range 100 {
+					u := variants[i%len(variants)] + rest
+					if i%8 >= 4 {
+						u = variants[i%len(variants)] + strings.ToUpper(rest[:strings.IndexByte(rest, '/')]) + rest[strings.IndexByte(rest, '/'):]
+					}
+					if last = forge(t, app, bogusSignature, u); last.status != 403 {
+						t.Fatalf("variant %s: status %d", u, last.status)
+					}
+				}
+				return last
+			}},
+		{name: "forged: allowed host, missing key path (refused, fetched once per interval)", allowed: emulatorOnly, status: 403, fetches: 1,
+			mentions: []string{"public key not served"},
+			run: func(t *testing.T, app *callbackApp) response {
+				missing := strings.TrimSuffix(s.KeyURLPrefix, "/") + "/no-such-key.pem"
+				var last response
+				for range 20 {
+					if last = forge(t, app, bogusSignature, missing); last.status != 403 || last.header.Get("Retry-After") != "" {
+						t.Fatalf("missing key: status %d, Retry-After %q: want 403 without", last.status, last.header.Get("Retry-After"))
+					}
+				}
+				return last
+			}},
 		{name: "not a POST", allowed: emulatorOnly, status: 405, fetches: 0,
 			mentions: []string{"method", "POST"},
 			run: func(t *testing.T, app *callbackApp) response {

@@ -3,6 +3,8 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -188,6 +190,76 @@ func TestPresignedURLUploadsEndToEnd(t *testing.T) {
 			wantStored(t, s, g.Key, tt.data)
 		})
 	}
+}
+
+// A presigned PUT is as strict as OSS can make it up front: a declared
+// size is signed as Content-Length (V4), a declared md5 as Content-MD5, so
+// a body of another size or other bytes is refused and nothing is stored.
+func TestPresignedURLSignsDeclaredSizeAndMD5(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, devstack.Config{})
+	body := []byte("exactly ten")[:10]
+	sum := md5.Sum(body)
+	digest := base64.StdEncoding.EncodeToString(sum[:])
+	grant := func(t *testing.T, req map[string]any) presignGrant {
+		t.Helper()
+		var g presignGrant
+		postJSON(t, s.API+"/presigned-url", req).decode(t, &g)
+		return g
+	}
+	t.Run("another size than declared is refused by the signature", func(t *testing.T) {
+		g := grant(t, map[string]any{"profile": "docs", "filename": "a.txt", "size": 10})
+		if g.ContentLength != 10 || !strings.Contains(g.URL, "x-oss-additional-headers=content-length") {
+			t.Fatalf("grant %+v: want contentLength 10 signed as an additional header", g)
+		}
+		if headerOf(g.Headers).Get("Content-Length") != "" {
+			t.Errorf("headers %v: Content-Length is for the client's HTTP stack, not the header list", g.Headers)
+		}
+		r := putObject(t, g.URL, g.Headers, bytes.Repeat([]byte("x"), 5000))
+		if r.status != http.StatusForbidden || !strings.Contains(string(r.body), "<Code>SignatureDoesNotMatch</Code>") {
+			t.Fatalf("PUT of 5000 bytes for size 10: %d %s, want 403 SignatureDoesNotMatch", r.status, r.body)
+		}
+		wantNotStored(t, s, g.Key)
+		if r := putObject(t, g.URL, g.Headers, body); r.status != http.StatusOK {
+			t.Fatalf("PUT of the declared 10 bytes: %d %s", r.status, r.body)
+		}
+		wantStored(t, s, g.Key, body)
+	})
+	t.Run("other bytes than the declared md5 are refused", func(t *testing.T) {
+		g := grant(t, map[string]any{"profile": "docs", "filename": "b.txt", "size": 10, "md5": digest})
+		if h := headerOf(g.Headers); h.Get("Content-MD5") != digest {
+			t.Fatalf("headers %v: want the declared Content-MD5 to send", g.Headers)
+		}
+		if r := putObject(t, g.URL, g.Headers, []byte("ten bytes!")); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "<Code>InvalidDigest</Code>") {
+			t.Fatalf("other bytes: %d %s, want 400 InvalidDigest", r.status, r.body)
+		}
+		for k := range g.Headers {
+			if strings.EqualFold(k, "Content-MD5") {
+				delete(g.Headers, k)
+			}
+		}
+		if r := putObject(t, g.URL, g.Headers, []byte("ten bytes!")); r.status != http.StatusForbidden {
+			t.Fatalf("without the signed Content-MD5: %d %s, want 403", r.status, r.body)
+		}
+		wantNotStored(t, s, g.Key)
+	})
+	t.Run("V1 cannot sign a size: the answer says so with no contentLength", func(t *testing.T) {
+		g := grant(t, map[string]any{"profile": "docs", "filename": "c.txt", "size": 10, "signatureVersion": "v1"})
+		if g.ContentLength != 0 {
+			t.Fatalf("V1 grant claims contentLength %d", g.ContentLength)
+		}
+	})
+	t.Run("a bad md5 is refused naming the field", func(t *testing.T) {
+		wantError(t, postJSON(t, s.API+"/presigned-url", map[string]any{"profile": "docs", "filename": "d.txt", "md5": "not-md5"}), 400, "InvalidArgument", "md5", "Content-MD5")
+	})
+}
+
+func headerOf(m map[string]string) http.Header {
+	h := http.Header{}
+	for k, v := range m {
+		h.Set(k, v)
+	}
+	return h
 }
 
 // sts-token end to end: the official SDK with the returned credentials

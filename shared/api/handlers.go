@@ -192,19 +192,22 @@ func (h *Handlers) postSignature(w http.ResponseWriter, r *http.Request) {
 
 // presignResponse is presigned-url's answer.
 type presignResponse struct {
-	URL        string            `json:"url"`
-	Method     string            `json:"method"`
-	Headers    map[string]string `json:"headers"`
-	Key        string            `json:"key"`
-	Expire     int64             `json:"expire"`
-	Expiration string            `json:"expiration"`
+	URL     string            `json:"url"`
+	Method  string            `json:"method"`
+	Headers map[string]string `json:"headers"`
+	Key     string            `json:"key"`
+	// ContentLength is the body size the signature covers (0: any size;
+	// V1 cannot sign it).
+	ContentLength int64  `json:"contentLength,omitempty"`
+	Expire        int64  `json:"expire"`
+	Expiration    string `json:"expiration"`
 }
 
 func (h *Handlers) presignedURL(w http.ResponseWriter, r *http.Request) {
 	s, err := h.prepare(w, r, grantOptions{mode: modeExact, withVars: true})
 	var resp *presignResponse
 	if err == nil {
-		resp, err = h.presign(s.grant, s.creds, s.req.SignatureVersion, s.now)
+		resp, err = h.presign(s.grant, s.creds, s.req, s.now)
 	}
 	if err != nil {
 		h.writeError(w, r, err)
@@ -213,8 +216,13 @@ func (h *Handlers) presignedURL(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// presign signs a PUT of g.Key with the headers the grant pins.
-func (h *Handlers) presign(g *upload.Grant, creds signing.Credentials, version string, now time.Time) (*presignResponse, error) {
+// presign signs a PUT of g.Key with the headers the grant pins. A declared
+// size is signed as Content-Length (a V4 additional header: OSS refuses a
+// body of any other size) and a declared md5 as Content-MD5 (V1 and V4: OSS
+// refuses other bytes). Content-Length is not in the returned headers —
+// browsers refuse to set it and every client sends it anyway — but in
+// contentLength.
+func (h *Handlers) presign(g *upload.Grant, creds signing.Credentials, req uploadRequest, now time.Time) (*presignResponse, error) {
 	if g.Key == "" {
 		return nil, invalid("filename", "required: this profile lets the client name the file, and a presigned URL is for one key")
 	}
@@ -226,18 +234,33 @@ func (h *Handlers) presign(g *upload.Grant, creds signing.Credentials, version s
 	for k, v := range headers {
 		hdr.Set(k, v)
 	}
+	if req.MD5 != "" {
+		hdr.Set("Content-MD5", req.MD5)
+	}
 	sr := &signing.Request{Method: http.MethodPut, Bucket: g.Bucket, Key: g.Key, Header: hdr, Region: h.cfg.Region}
 	var p *signing.Presigned
-	if version == upload.SignatureV1 {
+	var length int64
+	if req.SignatureVersion == upload.SignatureV1 {
 		p, err = signing.PresignV1(sr, creds, g.Expiration)
 	} else {
+		if req.Size > 0 {
+			length = req.Size
+			hdr.Set("Content-Length", strconv.FormatInt(length, 10))
+			sr.AdditionalHeaders = []string{"content-length"}
+		}
 		p, err = signing.PresignV4(sr, creds, now, g.Expiration.Sub(now))
 	}
 	if err != nil {
 		return nil, err
 	}
+	send := make(map[string]string, len(p.SignedHeaders))
+	for k, v := range p.SignedHeaders {
+		if !strings.EqualFold(k, "Content-Length") {
+			send[k] = v
+		}
+	}
 	return &presignResponse{
-		URL: h.objectURL(g.Key) + "?" + p.RawQuery, Method: http.MethodPut, Headers: p.SignedHeaders, Key: g.Key,
+		URL: h.objectURL(g.Key) + "?" + p.RawQuery, Method: http.MethodPut, Headers: send, Key: g.Key, ContentLength: length,
 		Expire: p.Expiration.Unix(), Expiration: p.Expiration.UTC().Format(time.RFC3339),
 	}, nil
 }

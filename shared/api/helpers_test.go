@@ -198,12 +198,14 @@ type postGrant struct {
 
 // presignGrant is presigned-url's answer.
 type presignGrant struct {
-	URL        string            `json:"url"`
-	Method     string            `json:"method"`
-	Headers    map[string]string `json:"headers"`
-	Key        string            `json:"key"`
-	Expire     int64             `json:"expire"`
-	Expiration string            `json:"expiration"`
+	URL     string            `json:"url"`
+	Method  string            `json:"method"`
+	Headers map[string]string `json:"headers"`
+	Key     string            `json:"key"`
+	// ContentLength is the size the URL is signed for, 0 if any.
+	ContentLength int64  `json:"contentLength"`
+	Expire        int64  `json:"expire"`
+	Expiration    string `json:"expiration"`
 }
 
 // stsGrant is sts-token's answer.

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/md5"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -26,9 +28,13 @@ type uploadRequest struct {
 	ContentType      string `json:"contentType"`
 	Size             int64  `json:"size"`
 	SignatureVersion string `json:"signatureVersion"`
+	// MD5 is the file's Content-MD5 (base64 of the 16-byte digest), when
+	// the client declares it: presigned-url then signs it, so OSS refuses
+	// other bytes.
+	MD5 string `json:"md5"`
 }
 
-var requestFields = []string{"profile", "filename", "contentType", "size", "signatureVersion"}
+var requestFields = []string{"profile", "filename", "contentType", "size", "signatureVersion", "md5"}
 
 // parseRequest reads the request from the query (GET) or a JSON body
 // (POST). Unknown fields, oversized bodies and over-long strings are
@@ -49,7 +55,7 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 				return req, invalid(name, "given %d times", len(vs))
 			}
 		}
-		req.Profile, req.Filename, req.ContentType, req.SignatureVersion = q.Get("profile"), q.Get("filename"), q.Get("contentType"), q.Get("signatureVersion")
+		req.Profile, req.Filename, req.ContentType, req.SignatureVersion, req.MD5 = q.Get("profile"), q.Get("filename"), q.Get("contentType"), q.Get("signatureVersion"), q.Get("md5")
 		if s := q.Get("size"); s != "" {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n < 0 {
@@ -65,24 +71,11 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 			}
 		}
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			var tooBig *http.MaxBytesError
-			var typeErr *json.UnmarshalTypeError
-			switch {
-			case errors.As(err, &tooBig):
-				return req, &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeRequestTooLarge, Message: "body: larger than 16 KiB"}
-			case errors.As(err, &typeErr):
-				return req, invalid(typeErr.Field, "wrong type: want %s", typeErr.Type)
-			case strings.HasPrefix(err.Error(), "json: unknown field "):
-				return req, invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field; allowed: %s", strings.Join(requestFields, ", "))
-			case errors.Is(err, io.EOF):
-				return req, invalid("body", "empty; send a JSON object")
-			}
-			return req, invalid("body", "not a JSON object: %s", truncate(err.Error()))
-		}
-		if dec.More() {
-			return req, invalid("body", "trailing data after the JSON object")
+		if err := decodeStrict(dec, requestFields, map[string]any{
+			"profile": &req.Profile, "filename": &req.Filename, "contentType": &req.ContentType,
+			"size": &req.Size, "signatureVersion": &req.SignatureVersion, "md5": &req.MD5,
+		}); err != nil {
+			return req, err
 		}
 		if req.Size < 0 {
 			return req, invalid("size", "must not be negative")
@@ -91,12 +84,17 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 		w.Header().Set("Allow", "GET, POST, OPTIONS")
 		return req, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Message: "method: " + r.Method + " not allowed; use GET or POST"}
 	}
-	for name, v := range map[string]string{"profile": req.Profile, "filename": req.Filename, "contentType": req.ContentType, "signatureVersion": req.SignatureVersion} {
+	for name, v := range map[string]string{"profile": req.Profile, "filename": req.Filename, "contentType": req.ContentType, "signatureVersion": req.SignatureVersion, "md5": req.MD5} {
 		if len(v) > maxStringField {
 			return req, invalid(name, "longer than %d bytes", maxStringField)
 		}
 		if !utf8.ValidString(v) {
 			return req, invalid(name, "not valid UTF-8")
+		}
+	}
+	if req.MD5 != "" {
+		if d, err := base64.StdEncoding.DecodeString(req.MD5); err != nil || len(d) != md5.Size {
+			return req, invalid("md5", "%q is not a Content-MD5 value (base64 of the 16-byte MD5 digest)", truncate(req.MD5))
 		}
 	}
 	switch strings.ToLower(req.SignatureVersion) {
@@ -106,6 +104,65 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 		return req, invalid("signatureVersion", "%q not supported; allowed: v4, v1", truncate(req.SignatureVersion))
 	}
 	return req, nil
+}
+
+// decodeStrict reads one JSON object whose members go to fields (name →
+// pointer; names lists them for error messages), read the way the query form is: names match exactly (no other
+// letter case, which encoding/json would accept), a name given twice is
+// refused (encoding/json would keep the last), and so is any other name,
+// each with an error naming the member. A gateway and the function cannot
+// read one request two ways.
+func decodeStrict(dec *json.Decoder, names []string, fields map[string]any) error {
+	fail := func(err error) error {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeRequestTooLarge, Message: "body: larger than 16 KiB"}
+		case errors.Is(err, io.EOF):
+			return invalid("body", "empty; send a JSON object")
+		}
+		return invalid("body", "not a JSON object: %s", truncate(err.Error()))
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return fail(err)
+	}
+	if tok != json.Delim('{') {
+		return invalid("body", "not a JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fail(err)
+		}
+		name, _ := tok.(string)
+		dst, known := fields[name]
+		if !known {
+			return invalid(name, "unknown field; allowed: %s", strings.Join(names, ", "))
+		}
+		if seen[name] {
+			return invalid(name, "given twice")
+		}
+		seen[name] = true
+		if err := dec.Decode(dst); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) {
+				return invalid(name, "wrong type: want %s", typeErr.Type)
+			}
+			return fail(err)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return fail(err)
+	}
+	if dec.More() {
+		return invalid("body", "trailing data after the JSON object")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return invalid("body", "trailing data after the JSON object")
+	}
+	return nil
 }
 
 // truncate keeps client-supplied text short in error messages.

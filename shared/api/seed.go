@@ -85,7 +85,7 @@ func (h *Handlers) seedPresigned(w http.ResponseWriter, r *http.Request) {
 	var resp *presignResponse
 	if err == nil {
 		s.grant.ForbidOverwrite, s.grant.Callback, s.grant.CallbackParam = false, false, ""
-		resp, err = h.presign(s.grant, s.creds, upload.SignatureV4, s.now)
+		resp, err = h.presign(s.grant, s.creds, uploadRequest{SignatureVersion: upload.SignatureV4}, s.now)
 	}
 	if err != nil {
 		h.writeError(w, r, err)

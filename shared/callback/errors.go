@@ -33,6 +33,14 @@ var (
 	// ErrSign reports that Sign could not produce a signature (nil key, key
 	// refused by crypto/rsa, undecodable path).
 	ErrSign = errors.New("callback: cannot sign")
+
+	// ErrKeyRefused: the public key host answered, and not with a key
+	// (3xx, 4xx, too large). Asking again soon will not help.
+	ErrKeyRefused = errors.New("callback: public key not served")
+
+	// ErrKeyUnavailable: the public key host did not answer usefully (a
+	// transport error, a timeout, 5xx); the callback may succeed later.
+	ErrKeyUnavailable = errors.New("callback: public key unavailable")
 )
 
 func errorf(sentinel error, format string, args ...any) error {

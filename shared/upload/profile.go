@@ -86,7 +86,23 @@ type Profile struct {
 	// SignatureVersion is SignatureV4 (default) or SignatureV1, the
 	// PostObject signature used when the caller does not choose one.
 	SignatureVersion string `json:"signatureVersion"`
+	// OnViolation is what the callback function does with an object that
+	// breaks this profile after the fact (a mode OSS could not hold to it
+	// up front): ViolationDelete (default), ViolationQuarantine or
+	// ViolationKeep.
+	OnViolation string `json:"onViolation"`
+	// Sniff makes the callback function also check the type detected from
+	// the object's first bytes, not only the Content-Type it was stored
+	// with (which the uploading client chose).
+	Sniff bool `json:"sniff"`
 }
+
+// What the callback function does with an object that breaks its profile.
+const (
+	ViolationDelete     = "delete"     // delete it (default)
+	ViolationQuarantine = "quarantine" // move it under the deployment's quarantine prefix
+	ViolationKeep       = "keep"       // keep it, flag it in the answer and the log
+)
 
 // profileJSON is the wire form; pointers mark settings whose absence
 // selects a default different from the zero value.
@@ -100,6 +116,8 @@ type profileJSON struct {
 	ForbidOverwrite  *bool    `json:"forbidOverwrite"`
 	Callback         bool     `json:"callback"`
 	SignatureVersion string   `json:"signatureVersion"`
+	OnViolation      string   `json:"onViolation"`
+	Sniff            bool     `json:"sniff"`
 }
 
 // Profiles maps profile names to profiles.
@@ -239,6 +257,11 @@ func decodeProfile(name string, raw []byte) (Profile, []error) {
 		ForbidOverwrite:  true,
 		Callback:         in.Callback,
 		SignatureVersion: strings.ToLower(in.SignatureVersion),
+		OnViolation:      in.OnViolation,
+		Sniff:            in.Sniff,
+	}
+	if p.OnViolation == "" {
+		p.OnViolation = ViolationDelete
 	}
 	if p.Naming == "" {
 		p.Naming = NamingUUID
@@ -272,6 +295,7 @@ func decodeProfile(name string, raw []byte) (Profile, []error) {
 var profileKeys = []string{
 	"prefix", "naming", "minSize", "maxSize", "contentTypes",
 	"expires", "forbidOverwrite", "callback", "signatureVersion",
+	"onViolation", "sniff",
 }
 
 // checkKeys reports the first key of the JSON object raw that is not in
@@ -325,6 +349,11 @@ func (p *Profile) compile() (*prefixTemplate, []error) {
 	tpl, err := parseTemplate(p.Prefix)
 	if err != nil {
 		fail("prefix", "%v", err)
+	}
+	switch p.OnViolation {
+	case "", ViolationDelete, ViolationQuarantine, ViolationKeep:
+	default:
+		fail("onViolation", "%s not supported; allowed: delete, quarantine, keep", quote(p.OnViolation))
 	}
 	if p.Naming != NamingUUID && p.Naming != NamingClient {
 		fail("naming", "%s not supported; allowed: uuid, client", quote(string(p.Naming)))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,30 +28,39 @@ const maxPostValidity = 7 * 24 * time.Hour
 // that its principal may perform action on the addressed object. Buckets
 // are private: an anonymous request is refused.
 func (s *Server) authorize(rq *request, action string) error {
+	p, err := s.authenticate(rq)
+	if err != nil {
+		return err
+	}
+	return allow(p, action, rq.resource())
+}
+
+// authenticate checks the request's signature and returns its principal.
+func (s *Server) authenticate(rq *request) (Principal, error) {
 	r := rq.r
 	authz := r.Header.Values("Authorization")
 	presigned, perr := signing.ParsePresignedQuery(rq.query)
 	var a *signing.Auth
 	switch {
 	case len(authz) > 0 && (presigned != nil || perr != nil):
-		return invalidArgument("Only one auth mechanism allowed; only the X-Oss-Signature/Signature query parameter or the Authorization header should be specified.")
+		return Principal{}, invalidArgument("Only one auth mechanism allowed; only the X-Oss-Signature/Signature query parameter or the Authorization header should be specified.")
 	case len(authz) > 1:
-		return invalidArgument("The Authorization header is repeated.")
+		return Principal{}, invalidArgument("The Authorization header is repeated.")
 	case len(authz) == 1:
 		var err error
 		if a, err = signing.ParseAuthorization(authz[0]); err != nil {
-			return newError(errInvalidArgument, err).withMessage("The Authorization header is invalid.")
+			return Principal{}, newError(errInvalidArgument, err).withMessage("The Authorization header is invalid.")
 		}
 	case perr != nil:
 		if !rq.query.Has("x-oss-signature-version") && !rq.query.Has("x-oss-credential") && !rq.query.Has("x-oss-signature") {
 			// V1 URL missing one of OSSAccessKeyId, Expires, Signature.
-			return newError(errAccessDenied, perr).withMessage("Request has neither all of OSSAccessKeyId, Expires and Signature in its query.")
+			return Principal{}, newError(errAccessDenied, perr).withMessage("Request has neither all of OSSAccessKeyId, Expires and Signature in its query.")
 		}
-		return newError(errInvalidArgument, perr).withMessage(v4QueryMessage(perr))
+		return Principal{}, newError(errInvalidArgument, perr).withMessage(v4QueryMessage(perr))
 	case presigned != nil:
 		a = presigned
 	default:
-		return newError(errAccessDenied, errors.New("anonymous request to a private bucket"))
+		return Principal{}, newError(errAccessDenied, errors.New("anonymous request to a private bucket"))
 	}
 
 	token := r.Header.Get("x-oss-security-token")
@@ -59,7 +69,7 @@ func (s *Server) authorize(rq *request, action string) error {
 	}
 	if a.Version == 4 {
 		if err := s.checkScope(a.Region, a.Product); err != nil {
-			return err
+			return Principal{}, err
 		}
 	} else if !a.Presigned {
 		date := r.Header.Get("Date")
@@ -67,17 +77,17 @@ func (s *Server) authorize(rq *request, action string) error {
 			date = r.Header.Get("x-oss-date")
 		}
 		if _, err := http.ParseTime(date); err != nil {
-			return newError(errMissingDate, err)
+			return Principal{}, newError(errMissingDate, err)
 		}
 	}
 	p, err := s.lookup(a.AccessKeyID, token, rq.now)
 	if err != nil {
-		return err
+		return Principal{}, err
 	}
 	if err := signing.Verify(s.signingRequest(rq), a, p.Secret, rq.now); err != nil {
-		return verifyError(err, a.AccessKeyID)
+		return Principal{}, verifyError(err, a.AccessKeyID)
 	}
-	return allow(p, action, rq)
+	return p, nil
 }
 
 // v4QueryMessage is the message for a malformed V4 presigned query.
@@ -137,9 +147,9 @@ func verifyError(err error, accessKeyID string) error {
 }
 
 // allow checks the principal's permission for action on the request's object.
-func allow(p Principal, action string, rq *request) error {
-	if p.Allowed != nil && !p.Allowed(action, rq.resource()) {
-		return newError(errAccessDeniedRAM, fmt.Errorf("%s on %s not allowed", action, rq.resource()))
+func allow(p Principal, action, resource string) error {
+	if p.Allowed != nil && !p.Allowed(action, resource) {
+		return newError(errAccessDeniedRAM, fmt.Errorf("%s on %s not allowed", action, resource))
 	}
 	return nil
 }
@@ -148,7 +158,10 @@ func allow(p Principal, action string, rq *request) error {
 // "/<bucket>/<key>", whatever the addressing style.
 func (s *Server) signingRequest(rq *request) *signing.Request {
 	h := rq.r.Header.Clone()
-	h.Set("Host", rq.r.Host) // for V4 AdditionalHeaders=host
+	h.Set("Host", rq.r.Host)     // for V4 AdditionalHeaders=host
+	if rq.r.ContentLength >= 0 { // net/http moves it out of Header; V4 may sign it
+		h.Set("Content-Length", strconv.FormatInt(rq.r.ContentLength, 10))
+	}
 	return &signing.Request{
 		Method: rq.r.Method,
 		Bucket: rq.bucket,

@@ -35,6 +35,12 @@
 //     a CNAME (its first path segment is not a valid bucket name, so it never
 //     shadows an object).
 //
+// CopyObject (PUT with x-oss-copy-source) copies within the emulator's
+// buckets with OSS's authorization rules: oss:PutObject on the target and
+// oss:GetObject on the source, so STS credentials confined to a prefix
+// cannot copy another user's object in; x-oss-metadata-directive COPY or
+// REPLACE; forbid-overwrite.
+//
 // Every response carries x-oss-request-id; every error comes from one table
 // (errors.go) through one writer.
 //
@@ -43,8 +49,9 @@
 // No service or bucket operations other than PostObject (no ListBuckets,
 // ListObjects, ListMultipartUploads, bucket creation or configuration), no
 // versioning, ACL, tagging, lifecycle, encryption, storage classes,
-// symlinks, AppendObject, CopyObject, image processing or
-// success_action_redirect. Requests that need them get 501 NotImplemented
+// symlinks, AppendObject, UploadPartCopy, conditional copies, image
+// processing or success_action_redirect. Requests that need them get 501
+// NotImplemented
 // rather than a silent success. Virtual-hosted addressing
 // (bucket.endpoint) is not supported.
 //

@@ -128,6 +128,9 @@ func (s *Server) uploadPart(rq *request) error {
 	if err := s.authorize(rq, actionPutObject); err != nil {
 		return err
 	}
+	if rq.r.Header.Get("x-oss-copy-source") != "" {
+		return newError(errNotImplemented, nil).withMessage("The OSS emulator does not implement UploadPartCopy (x-oss-copy-source).")
+	}
 	n, err := strconv.Atoi(rq.query.Get("partNumber"))
 	if err != nil || n < 1 || n > maxPartNumber {
 		return invalidArgument("Part number must be an integer between 1 and 10000, inclusive.")

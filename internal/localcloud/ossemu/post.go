@@ -112,7 +112,7 @@ func (s *Server) postObject(rq *request) error {
 	if err := checkObjectName(rq.key); err != nil {
 		return err
 	}
-	if err := allow(principal, actionPutObject, rq); err != nil {
+	if err := allow(principal, actionPutObject, rq.resource()); err != nil {
 		return err
 	}
 

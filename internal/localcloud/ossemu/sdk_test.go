@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"errors"
 	"hash/crc64"
 	"io"
 	"net/http"
@@ -464,4 +465,95 @@ func TestSDKStaticCredentials(t *testing.T) {
 	if se := sdkError(t, err); se.StatusCode != 403 || se.Code != "InvalidSecurityToken" {
 		t.Errorf("token with a static key: %d %s", se.StatusCode, se.Code)
 	}
+}
+
+// CopyObject with the official SDK: OSS's authorization rules (PutObject on
+// the target, GetObject on the source), the metadata directive, and
+// forbid-overwrite. UploadPartCopy is not implemented and says so.
+func TestSDKCopyObject(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	root := h.client(false, rootAK, rootSK, "")
+	sts := h.client(false, stsAK, stsSK, stsToken)
+	data := randomBytes(200_000)
+	if _, err := root.PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("src/a.png"), Body: bytes.NewReader(data),
+		ContentType: oss.Ptr("image/png"), Metadata: map[string]string{"owner": "alice"}}); err != nil {
+		t.Fatal(err)
+	}
+	copyTo := func(c *oss.Client, src, dst string, mod func(*oss.CopyObjectRequest)) error {
+		req := &oss.CopyObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr(dst), SourceKey: oss.Ptr(src)}
+		if mod != nil {
+			mod(req)
+		}
+		_, err := c.CopyObject(ctx, req)
+		return err
+	}
+	wantCode := func(t *testing.T, err error, status int, code string) {
+		t.Helper()
+		var se *oss.ServiceError
+		if !errors.As(err, &se) || se.StatusCode != status || se.Code != code {
+			t.Fatalf("got %v, want %d %s", err, status, code)
+		}
+	}
+
+	t.Run("root copies, keeping the source's metadata", func(t *testing.T) {
+		if err := copyTo(root, "src/a.png", "dst/a.png", nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := root.GetObject(ctx, &oss.GetObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("dst/a.png")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(got.Body)
+		got.Body.Close()
+		if !bytes.Equal(b, data) || oss.ToString(got.ContentType) != "image/png" || got.Metadata["Owner"] != "alice" && got.Metadata["owner"] != "alice" {
+			t.Fatalf("copy holds %d bytes, type %q, meta %v", len(b), oss.ToString(got.ContentType), got.Metadata)
+		}
+	})
+	t.Run("REPLACE takes the request's content type", func(t *testing.T) {
+		err := copyTo(root, "src/a.png", "dst/b.bin", func(r *oss.CopyObjectRequest) {
+			r.MetadataDirective = oss.Ptr("REPLACE")
+			r.ContentType = oss.Ptr("application/octet-stream")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, err := root.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("dst/b.bin")})
+		if err != nil || oss.ToString(head.ContentType) != "application/octet-stream" {
+			t.Fatalf("HEAD: %v, type %q", err, oss.ToString(head.ContentType))
+		}
+	})
+	t.Run("forbid-overwrite refuses an existing target", func(t *testing.T) {
+		wantCode(t, copyTo(root, "src/a.png", "dst/a.png", func(r *oss.CopyObjectRequest) { r.ForbidOverwrite = oss.Ptr("true") }), 409, "FileAlreadyExists")
+	})
+	t.Run("a missing source is NoSuchKey", func(t *testing.T) {
+		wantCode(t, copyTo(root, "src/missing.png", "dst/c.png", nil), 404, "NoSuchKey")
+	})
+	t.Run("STS may not read a source outside its policy", func(t *testing.T) {
+		wantCode(t, copyTo(sts, "src/a.png", stsPrefix+"stolen.png", nil), 403, "AccessDenied")
+		if ok, _ := h.srv.store.Exists(testBucket, stsPrefix+"stolen.png"); ok {
+			t.Fatal("the copy was stored")
+		}
+	})
+	t.Run("STS may not write a target outside its policy", func(t *testing.T) {
+		if _, err := root.PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr(stsPrefix + "mine.txt"), Body: strings.NewReader("mine")}); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, copyTo(sts, stsPrefix+"mine.txt", "elsewhere/mine.txt", nil), 403, "AccessDenied")
+	})
+	t.Run("STS copies inside its policy", func(t *testing.T) {
+		if err := copyTo(sts, stsPrefix+"mine.txt", stsPrefix+"copy.txt", nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("UploadPartCopy answers 501", func(t *testing.T) {
+		init, err := root.InitiateMultipartUpload(ctx, &oss.InitiateMultipartUploadRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("dst/parts.bin")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = root.UploadPartCopy(ctx, &oss.UploadPartCopyRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("dst/parts.bin"),
+			UploadId: init.UploadId, PartNumber: 1, SourceKey: oss.Ptr("src/a.png")})
+		wantCode(t, err, 501, "NotImplemented")
+	})
 }

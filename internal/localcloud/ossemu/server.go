@@ -245,6 +245,9 @@ func (s *Server) serve(rq *request) error {
 	case r.Method == http.MethodPut && (uploadID || partNumber):
 		rq.op = "UploadPart"
 		return s.uploadPart(rq)
+	case r.Method == http.MethodPut && !uploads && r.Header.Get("x-oss-copy-source") != "":
+		rq.op = "CopyObject"
+		return s.copyObject(rq)
 	case r.Method == http.MethodPut && !uploads:
 		rq.op = "PutObject"
 		return s.putObject(rq)

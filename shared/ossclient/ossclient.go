@@ -1,0 +1,111 @@
+// Package ossclient is the callback function's view of its bucket, through
+// the official OSS Go SDK v2 with the function's own credentials: HEAD an
+// object (the witness of an upload: its size, type, ETag and CRC-64 come
+// from OSS, never from the callback body), read its first bytes to sniff
+// its type, and delete or quarantine an object that breaks its profile.
+package ossclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	"github.com/gabriel-vasile/mimetype"
+
+	"ossdirect/shared/upload"
+)
+
+// ErrNotFound reports that the object does not exist.
+var ErrNotFound = errors.New("ossclient: no such object")
+
+// Config says where the bucket is and how to sign.
+type Config struct {
+	Bucket string
+	Region string // region id, e.g. cn-hangzhou
+	// Endpoint is the OSS endpoint URL, e.g. https://oss-cn-hangzhou-internal.aliyuncs.com,
+	// or a path-style base such as http://127.0.0.1:9000 (an IP host is
+	// addressed path-style, as the SDK does for IP endpoints).
+	Endpoint    string
+	Credentials credentials.CredentialsProvider
+}
+
+// Client reads and manages objects of one bucket.
+type Client struct {
+	c      *oss.Client
+	bucket string
+}
+
+// New returns a client for cfg.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(cfg.Endpoint)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("ossclient: endpoint %q is not a URL", cfg.Endpoint)
+	}
+	if cfg.Bucket == "" || cfg.Region == "" || cfg.Credentials == nil {
+		return nil, errors.New("ossclient: bucket, region and credentials are required")
+	}
+	c := oss.LoadDefaultConfig().WithRegion(cfg.Region).WithEndpoint(cfg.Endpoint).
+		WithCredentialsProvider(cfg.Credentials).WithRetryMaxAttempts(2)
+	if net.ParseIP(u.Hostname()) != nil || u.Hostname() == "localhost" {
+		c = c.WithUsePathStyle(true)
+	}
+	return &Client{c: oss.NewClient(c), bucket: cfg.Bucket}, nil
+}
+
+// Head returns what OSS says about key, or ErrNotFound.
+func (c *Client) Head(ctx context.Context, key string) (upload.Object, error) {
+	r, err := c.c.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: oss.Ptr(c.bucket), Key: oss.Ptr(key)})
+	if err != nil {
+		return upload.Object{}, mapErr(err)
+	}
+	return upload.Object{Key: key, Size: r.ContentLength, ContentType: oss.ToString(r.ContentType),
+		ETag: oss.ToString(r.ETag), CRC64: oss.ToString(r.HashCRC64)}, nil
+}
+
+// Sniff returns the media type detected from the first bytes of key
+// (gabriel-vasile/mimetype reads at most 3 KiB).
+func (c *Client) Sniff(ctx context.Context, key string) (string, error) {
+	const n = 3072
+	r, err := c.c.GetObject(ctx, &oss.GetObjectRequest{Bucket: oss.Ptr(c.bucket), Key: oss.Ptr(key), Range: oss.Ptr("bytes=0-" + strconv.Itoa(n-1))})
+	if err != nil {
+		return "", mapErr(err)
+	}
+	defer r.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(r.Body, n))
+	if err != nil {
+		return "", fmt.Errorf("ossclient: reading %s: %w", key, err)
+	}
+	return mimetype.Detect(b).String(), nil
+}
+
+// Delete removes key (a missing object is not an error).
+func (c *Client) Delete(ctx context.Context, key string) error {
+	_, err := c.c.DeleteObject(ctx, &oss.DeleteObjectRequest{Bucket: oss.Ptr(c.bucket), Key: oss.Ptr(key)})
+	return mapErr(err)
+}
+
+// Move copies key to dst (never over an existing object) and deletes key.
+func (c *Client) Move(ctx context.Context, key, dst string) error {
+	_, err := c.c.CopyObject(ctx, &oss.CopyObjectRequest{Bucket: oss.Ptr(c.bucket), Key: oss.Ptr(dst), SourceKey: oss.Ptr(key), ForbidOverwrite: oss.Ptr("true")})
+	if err != nil {
+		return mapErr(err)
+	}
+	return c.Delete(ctx, key)
+}
+
+func mapErr(err error) error {
+	var se *oss.ServiceError
+	if errors.As(err, &se) && (se.StatusCode == 404 || se.Code == "NoSuchKey") {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("ossclient: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package ossclient_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+
+	"ossdirect/internal/localcloud/devstack"
+	"ossdirect/shared/ossclient"
+)
+
+// The client against the local OSS emulator, which checks its signatures
+// like OSS does.
+func TestClientAgainstTheEmulator(t *testing.T) {
+	s, err := devstack.Start(devstack.Config{Addr: "127.0.0.1:0", OSSAddr: "127.0.0.1:0", STSAddr: "127.0.0.1:0", Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Close(ctx)
+	}()
+	creds := credentials.NewStaticCredentialsProvider(devstack.DevAccessKeyID, devstack.DevAccessKeySecret)
+	c, err := ossclient.New(ossclient.Config{Bucket: s.Bucket, Region: s.Region, Endpoint: s.OSS, Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := oss.NewClient(oss.LoadDefaultConfig().WithRegion(s.Region).WithEndpoint(s.OSS).WithCredentialsProvider(creds).WithUsePathStyle(true))
+	ctx := context.Background()
+	put := func(key, ct string, body []byte) {
+		t.Helper()
+		if _, err := root.PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(s.Bucket), Key: oss.Ptr(key), ContentType: oss.Ptr(ct), Body: bytes.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	html := []byte("<!DOCTYPE html><html><body><script>alert(1)</script></body></html>")
+	put("images/alice/evil.png", "image/png", html)
+
+	o, err := c.Head(ctx, "images/alice/evil.png")
+	if err != nil || o.Size != int64(len(html)) || o.ContentType != "image/png" || o.ETag == "" || o.CRC64 == "" {
+		t.Fatalf("Head = %+v, %v", o, err)
+	}
+	if got, err := c.Sniff(ctx, "images/alice/evil.png"); err != nil || !strings.HasPrefix(got, "text/html") {
+		t.Fatalf("Sniff = %q, %v: want text/html whatever the stored type says", got, err)
+	}
+	if _, err := c.Head(ctx, "images/alice/missing.png"); !errors.Is(err, ossclient.ErrNotFound) {
+		t.Fatalf("Head of a missing object: %v, want ErrNotFound", err)
+	}
+	if err := c.Move(ctx, "images/alice/evil.png", "quarantine/images/alice/evil.png"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Head(ctx, "images/alice/evil.png"); !errors.Is(err, ossclient.ErrNotFound) {
+		t.Fatalf("the moved object is still there: %v", err)
+	}
+	if q, err := c.Head(ctx, "quarantine/images/alice/evil.png"); err != nil || q.Size != int64(len(html)) {
+		t.Fatalf("quarantined copy: %+v, %v", q, err)
+	}
+	if err := c.Delete(ctx, "quarantine/images/alice/evil.png"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Head(ctx, "quarantine/images/alice/evil.png"); !errors.Is(err, ossclient.ErrNotFound) {
+		t.Fatalf("deleted object: %v", err)
+	}
+}
