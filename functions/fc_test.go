@@ -832,6 +832,7 @@ func (h *harness) env(tb testing.TB, fn string) []string {
 		"UPLOAD_PROFILES":              profilesJSON,
 		"AUTH_MODE":                    string(auth.ModeNone),
 		"CALLBACK_URL":                 h.callbackURL,
+		"GRANT_SECRET":                 "fc-test-grant-secret-0123456789abcdef",
 		"CALLBACK_PUBKEY_URL_PREFIXES": h.stack.KeyURLPrefix,
 		"RATE_LIMIT_PER_MINUTE":        "0",
 		"LOG_LEVEL":                    "info",

@@ -83,6 +83,18 @@ type Config struct {
 	KeyClient interface {
 		Do(*http.Request) (*http.Response, error)
 	}
+	// GrantSecrets sign every grant's binding (the current secret first,
+	// then previous ones still accepted); needed by profiles with callbacks.
+	GrantSecrets [][]byte
+	// GrantGrace is how long after a grant's expiry its callback is still
+	// honoured.
+	GrantGrace time.Duration
+	// Objects is the callback function's view of the bucket (HEAD, first
+	// bytes, delete, move, records), with the function's own credentials;
+	// nil makes the callback function answer 501 NotConfigured.
+	Objects ObjectStore
+	// QuarantinePrefix is where onViolation: quarantine moves objects.
+	QuarantinePrefix string
 	// CORSOrigins may call the handlers from browsers ("*": any).
 	CORSOrigins []string
 	// RatePerMinute and RateBurst set the per-subject token bucket; a zero

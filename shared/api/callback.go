@@ -3,12 +3,13 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 
@@ -19,22 +20,38 @@ import (
 const maxCallbackBody = 64 << 10
 
 // callbackResponse is what the callback function answers OSS with; OSS
-// passes it on to the uploading client as the upload's response body.
+// passes it on to the uploading client as the upload's response body. Every
+// value comes from OSS's own view of the object (HEAD, its first bytes),
+// never from the callback body.
 type callbackResponse struct {
-	Status   string `json:"Status"`
-	Key      string `json:"key"`
-	URL      string `json:"url"`
-	Size     int64  `json:"size"`
-	MimeType string `json:"mimeType"`
-	Width    *int   `json:"width"`
-	Height   *int   `json:"height"`
+	Status     string   `json:"Status"`
+	Key        string   `json:"key"`
+	URL        string   `json:"url"`
+	Size       int64    `json:"size"`
+	MimeType   string   `json:"mimeType"`
+	ETag       string   `json:"etag"`
+	CRC64      string   `json:"crc64"`
+	Width      *int     `json:"width"`
+	Height     *int     `json:"height"`
+	Violations []string `json:"violations,omitempty"` // kept although it breaks its profile (onViolation: keep)
+	Warnings   []string `json:"warnings,omitempty"`
 }
 
-// callback verifies an OSS upload callback: its RSA signature, with the
-// public key fetched only from an allow-listed URL, then that the object lies
-// in a profile's directory (the subject's own, when the callback names one).
+// callback verifies an OSS upload callback and the upload it reports:
+//  1. OSS's RSA signature, with the public key fetched only from an
+//     allow-listed URL;
+//  2. the grant binding in the body (upload.ParseBinding: an HMAC under
+//     GRANT_SECRET over the grant's id, subject, profile, key or prefix and
+//     expiry), so only uploads of grants this deployment issued, within
+//     GRANT_GRACE of their expiry, are honoured;
+//  3. that the object lies in this bucket, within the grant's key or
+//     prefix, and in its profile's directory;
+//  4. the object itself (HEAD, first bytes): it must exist, and its size,
+//     type, ETag and CRC-64 are what the answer and the log carry; a profile
+//     violation is handled per onViolation.
+//
 // OSS waits at most 5 s and never retries; a refusal reaches the uploading
-// client as 203 CallbackFailed while the object stays stored.
+// client as 203 CallbackFailed.
 func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
@@ -55,26 +72,45 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, invalid("body", "not URL-encoded callback variables"))
 		return
 	}
-	ev, err := h.checkObject(form.Get("bucket"), form.Get("object"), form.Get("subject"), form.Get("profile"))
+	b, err := upload.ParseBinding(form.Get, h.cfg.GrantSecrets, h.now(), h.cfg.GrantGrace)
+	if err != nil {
+		h.writeError(w, r, bindingError(err, h.cfg.GrantGrace))
+		return
+	}
+	ev, err := h.checkObject(form.Get("bucket"), form.Get("object"), b.Subject, b.Profile)
+	if err == nil && !b.Covers(ev.key) {
+		err = &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "object: " + strconvQuote(ev.key) + " is outside its grant's key or directory"}
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	size, _ := strconv.ParseInt(form.Get("size"), 10, 64)
-	resp := callbackResponse{Status: "OK", Key: ev.key, URL: h.objectURL(ev.key), Size: size, MimeType: form.Get("mimeType"),
-		Width: optInt(form.Get("width")), Height: optInt(form.Get("height"))}
-	h.log.Info("upload verified", "requestId", requestID(r.Context()), "source", "callback", "bucket", h.cfg.Bucket,
-		"key", ev.key, "profile", ev.profile, "size", size, "mimeType", resp.MimeType, "etag", form.Get("etag"),
-		"crc64", form.Get("crc64"), "ossRequestId", form.Get("reqId"))
-	writeJSON(w, http.StatusOK, resp)
+	p, _ := h.cfg.Profiles.Lookup(ev.profile)
+	seen, err := h.witness(r.Context(), p, ev.key)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.logWitnessed(r.Context(), "callback", p, seen, "grantId", b.ID, "subject", b.Subject, "ossRequestId", form.Get("reqId"))
+	if err := seen.refusal(p); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, callbackResponse{Status: "OK", Key: ev.key, URL: h.objectURL(ev.key), Size: seen.obj.Size,
+		MimeType: seen.obj.ContentType, ETag: seen.obj.ETag, CRC64: seen.obj.CRC64, Width: seen.width, Height: seen.height,
+		Violations: seen.violations, Warnings: seen.warnings})
 }
 
-func optInt(s string) *int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return nil
+// bindingError is the refusal of a callback whose grant binding fails.
+func bindingError(err error, grace time.Duration) error {
+	msg := "callback: not from a grant of this deployment (no grant binding)"
+	switch {
+	case errors.Is(err, upload.ErrBindingSignature):
+		msg = "callback: its grant binding does not verify"
+	case errors.Is(err, upload.ErrBindingExpired):
+		msg = "callback: its grant expired more than " + grace.String() + " before the upload ended"
 	}
-	return &n
+	return &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: msg, Err: err}
 }
 
 func (h *Handlers) verifyCallback(r *http.Request, body []byte) error {
@@ -172,16 +208,19 @@ func prefixPattern(template, subject string) *regexp.Regexp {
 }
 
 // HandleOSSEvent processes an OSS trigger event (ObjectCreated:*): each
-// record of this bucket inside a profile's directory is logged as a verified
-// upload; others are logged and skipped. Forwarding comes with the callback
-// issue.
+// record of this bucket inside a profile's directory is witnessed like a
+// callback's upload (HEAD, the profile's limits, onViolation) and logged;
+// others are logged and skipped. Events carry no grant binding: the
+// profile comes from the key's directory. An OSS failure is returned, so
+// FC's asynchronous retry takes over.
 func (h *Handlers) HandleOSSEvent(ctx context.Context, ev *events.OssEvent) error {
 	if ev == nil || len(ev.Events) == 0 {
 		return errors.New("api: OSS event without records")
 	}
+	var errs []error
 	for _, rec := range ev.Events {
 		if rec == nil || rec.Oss == nil || rec.Oss.Bucket == nil || rec.Oss.Object == nil || rec.Oss.Bucket.Name == nil || rec.Oss.Object.Key == nil {
-			h.log.Warn("OSS event record without bucket or key: skipped")
+			h.log.WarnContext(ctx, "OSS event record without bucket or key: skipped")
 			continue
 		}
 		name := ""
@@ -191,14 +230,21 @@ func (h *Handlers) HandleOSSEvent(ctx context.Context, ev *events.OssEvent) erro
 		key := *rec.Oss.Object.Key
 		obj, err := h.checkObject(*rec.Oss.Bucket.Name, key, "", "")
 		if err != nil {
-			h.log.Warn("OSS event skipped", "event", name, "bucket", *rec.Oss.Bucket.Name, "key", key, "reason", h.clientError(err).Message)
+			h.log.WarnContext(ctx, "OSS event skipped", "event", name, "bucket", *rec.Oss.Bucket.Name, "key", key, "reason", h.clientError(err).Message)
 			continue
 		}
-		var size int64
-		if rec.Oss.Object.Size != nil {
-			size = int64(*rec.Oss.Object.Size)
+		p, _ := h.cfg.Profiles.Lookup(obj.profile)
+		seen, err := h.witness(ctx, p, obj.key)
+		var e *Error
+		switch {
+		case errors.As(err, &e) && e.Status < 500:
+			h.log.WarnContext(ctx, "OSS event refused", "event", name, "key", key, "reason", e.Message)
+			continue
+		case err != nil:
+			errs = append(errs, fmt.Errorf("api: OSS event %s for %s: %w", name, key, err))
+			continue
 		}
-		h.log.InfoContext(ctx, "upload verified", "source", "oss-event", "event", name, "bucket", h.cfg.Bucket, "key", obj.key, "profile", obj.profile, "size", size)
+		h.logWitnessed(ctx, "oss-event", p, seen, "event", name)
 	}
-	return nil
+	return errors.Join(errs...)
 }

@@ -1,21 +1,28 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
 	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/shared/api"
+	ourcreds "ossdirect/shared/credentials"
+	"ossdirect/shared/ossclient"
+	"ossdirect/shared/upload"
 )
 
 // countingKeyClient is the callback function's public-key client: it counts
@@ -39,15 +46,37 @@ type callbackApp struct {
 	url     string
 	keys    *countingKeyClient
 	answers chan response
+	logs    *syncBuffer
 }
 
-func startCallbackApp(t *testing.T, s *devstack.Stack, keyURLPrefixes []string) *callbackApp {
+// testGrantSecret signs the bindings of the callback tests' grants.
+var testGrantSecret = []byte("callback-tests-grant-secret-0123456789")
+
+// objectsOf is the callback function's view of the stack's bucket.
+func objectsOf(t *testing.T, s *devstack.Stack) api.ObjectStore {
 	t.Helper()
-	app := &callbackApp{keys: &countingKeyClient{}, answers: make(chan response, 4)}
-	h := newHandlers(t, api.Config{
+	c, err := ossclient.New(ossclient.Config{Bucket: s.Bucket, Region: s.Region, Endpoint: s.OSS,
+		Credentials: ourcreds.NewStatic(devstack.DevAccessKeyID, devstack.DevAccessKeySecret, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func startCallbackApp(t *testing.T, s *devstack.Stack, keyURLPrefixes []string, edit ...func(*api.Config)) *callbackApp {
+	t.Helper()
+	app := &callbackApp{keys: &countingKeyClient{}, answers: make(chan response, 4), logs: &syncBuffer{}}
+	cfg := api.Config{
 		Bucket: s.Bucket, Region: s.Region, UploadHost: s.OSS + "/" + s.Bucket,
 		KeyURLPrefixes: keyURLPrefixes, KeyClient: app.keys,
-	})
+		GrantSecrets: [][]byte{testGrantSecret}, GrantGrace: 30 * time.Minute, Objects: objectsOf(t, s),
+		QuarantinePrefix: ".ossdirect/quarantine/",
+		Logger:           slog.New(slog.NewJSONHandler(app.logs, nil)),
+	}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	h := newHandlers(t, cfg)
 	mux := h.Mux()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
@@ -76,22 +105,51 @@ func (a *callbackApp) answer(t *testing.T) response {
 	}
 }
 
+// binding is a grant binding for key under profile, issued to subject,
+// valid for ten minutes.
+func binding(key, subject, profile string) upload.Binding {
+	return upload.Binding{ID: "0123456789abcdef0123456789abcdef", Subject: subject, Profile: profile, Key: key,
+		Expires: time.Now().Add(10 * time.Minute).Truncate(time.Second)}
+}
+
+// bindingBody is b as the literal callbackBody fields the functions write.
+func bindingBody(b upload.Binding, secret []byte) string {
+	v := b.Vars(secret)
+	q := url.Values{}
+	for k, name := range map[string]string{upload.VarGrantID: "gid", upload.VarSubject: "subject", upload.VarProfile: "profile",
+		upload.VarScope: "scope", upload.VarExpires: "exp", upload.VarSig: "sig"} {
+		q.Set(name, v[k])
+	}
+	return q.Encode()
+}
+
 // uploadWithCallback PUTs key as the root identity with an OSS callback to
-// the app: the OSS emulator signs the callback with its own key, as OSS
+// the app whose body carries b (signed with testGrantSecret; nil: no
+// binding): the OSS emulator signs the callback with its own key, as OSS
 // does, and answers the upload with the app's JSON or 203 CallbackFailed.
-func uploadWithCallback(t *testing.T, s *devstack.Stack, app *callbackApp, key string, vars map[string]string) error {
+func uploadWithCallback(t *testing.T, s *devstack.Stack, app *callbackApp, key string, b *upload.Binding) error {
 	t.Helper()
+	return putWithCallback(t, s, app, key, "text/plain", []byte("callback test"), b, "")
+}
+
+// putWithCallback is uploadWithCallback with the content, its type and
+// extra literal callbackBody fields (a client writing its own body).
+func putWithCallback(t *testing.T, s *devstack.Stack, app *callbackApp, key, contentType string, data []byte, b *upload.Binding, extra string) error {
+	t.Helper()
+	body := "bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}"
+	if b != nil {
+		body += "&" + bindingBody(*b, testGrantSecret)
+	}
+	if extra != "" {
+		body += "&" + extra
+	}
 	param, _ := json.Marshal(map[string]string{
 		"callbackUrl":      app.url + "/callback",
-		"callbackBody":     "bucket=${bucket}&object=${object}&size=${size}&mimeType=${mimeType}&subject=${x:subject}&profile=${x:profile}",
+		"callbackBody":     body,
 		"callbackBodyType": "application/x-www-form-urlencoded",
 	})
-	req := &oss.PutObjectRequest{Bucket: oss.Ptr(s.Bucket), Key: oss.Ptr(key), Body: strings.NewReader("callback test"),
+	req := &oss.PutObjectRequest{Bucket: oss.Ptr(s.Bucket), Key: oss.Ptr(key), Body: bytes.NewReader(data), ContentType: oss.Ptr(contentType),
 		Callback: oss.Ptr(base64.StdEncoding.EncodeToString(param))}
-	if vars != nil {
-		v, _ := json.Marshal(vars)
-		req.CallbackVar = oss.Ptr(base64.StdEncoding.EncodeToString(v))
-	}
 	_, err := rootClient(s).PutObject(context.Background(), req)
 	return err
 }
@@ -131,7 +189,8 @@ func TestCallbackVerification(t *testing.T) {
 	}{
 		{name: "signed by OSS, key allow-listed, object in a profile directory", allowed: emulatorOnly, status: 200, fetches: 1,
 			run: func(t *testing.T, app *callbackApp) response {
-				if err := uploadWithCallback(t, s, app, "docs/anonymous/ok.txt", nil); err != nil {
+				b := binding("docs/anonymous/ok.txt", "anonymous", "docs")
+				if err := uploadWithCallback(t, s, app, "docs/anonymous/ok.txt", &b); err != nil {
 					t.Errorf("upload: %v", err)
 				}
 				return app.answer(t)
@@ -139,19 +198,22 @@ func TestCallbackVerification(t *testing.T) {
 		{name: "signed by OSS, object outside every profile directory", allowed: emulatorOnly, status: 403, fetches: 1,
 			mentions: []string{"object", `"elsewhere/x.txt"`, "outside every upload profile"},
 			run: func(t *testing.T, app *callbackApp) response {
-				wantCallbackFailed(t, uploadWithCallback(t, s, app, "elsewhere/x.txt", nil))
+				b := binding("elsewhere/x.txt", "anonymous", "docs")
+				wantCallbackFailed(t, uploadWithCallback(t, s, app, "elsewhere/x.txt", &b))
 				return app.answer(t)
 			}},
 		{name: "signed by OSS, object in another subject's directory than the grant's", allowed: emulatorOnly, status: 403, fetches: 1,
 			mentions: []string{"object", "docs/bob/x.txt"},
 			run: func(t *testing.T, app *callbackApp) response {
-				wantCallbackFailed(t, uploadWithCallback(t, s, app, "docs/bob/x.txt", map[string]string{"x:subject": "alice", "x:profile": "docs"}))
+				b := binding("docs/bob/x.txt", "alice", "docs")
+				wantCallbackFailed(t, uploadWithCallback(t, s, app, "docs/bob/x.txt", &b))
 				return app.answer(t)
 			}},
 		{name: "signed by OSS's emulator, its key URL not allow-listed", allowed: nil, status: 403, fetches: 0,
 			mentions: []string{"public key URL not allowed"},
 			run: func(t *testing.T, app *callbackApp) response {
-				wantCallbackFailed(t, uploadWithCallback(t, s, app, "docs/anonymous/refused.txt", nil))
+				b := binding("docs/anonymous/refused.txt", "anonymous", "docs")
+				wantCallbackFailed(t, uploadWithCallback(t, s, app, "docs/anonymous/refused.txt", &b))
 				return app.answer(t)
 			}},
 		{name: "forged: garbage authorization, gosspublic key URL allowed by default", allowed: nil, status: 403, fetches: 0,

@@ -302,8 +302,13 @@ func TestSTSTokenConfinesUploads(t *testing.T) {
 			}
 			client := ossClient(s, credentials.NewStaticCredentialsProvider(g.AccessKeyID, g.AccessKeySecret, g.SecurityToken))
 			ctx := context.Background()
-			body := []byte("written with STS credentials")
-			put := &oss.PutObjectRequest{Bucket: oss.Ptr(g.Bucket), Key: oss.Ptr(g.Prefix + "a.txt"), Body: bytes.NewReader(body)}
+			body, name := []byte("written with STS credentials"), "a.txt"
+			put := &oss.PutObjectRequest{Bucket: oss.Ptr(g.Bucket), Body: bytes.NewReader(body)}
+			if tt.wantCallback { // an images profile: the object must be one
+				body, name = pngBytes(t, 4, 3), "a.png"
+				put.Body, put.ContentType = bytes.NewReader(body), oss.Ptr("image/png")
+			}
+			put.Key = oss.Ptr(g.Prefix + name)
 			if tt.wantCallback {
 				if g.Headers["x-oss-callback"] == "" || g.Headers["x-oss-callback-var"] == "" {
 					t.Fatalf("headers %v: want the callback and its variables", g.Headers)
@@ -317,11 +322,12 @@ func TestSTSTokenConfinesUploads(t *testing.T) {
 				t.Fatalf("PutObject inside the prefix: %v", err)
 			}
 			if tt.wantCallback {
-				if cb, _ := json.Marshal(res.CallbackResult); res.CallbackResult["Status"] != "OK" || res.CallbackResult["key"] != g.Prefix+"a.txt" {
-					t.Errorf("callback result %s, want Status OK for %s", cb, g.Prefix+"a.txt")
+				if cb, _ := json.Marshal(res.CallbackResult); res.CallbackResult["Status"] != "OK" || res.CallbackResult["key"] != g.Prefix+name ||
+					res.CallbackResult["width"] != float64(4) || res.CallbackResult["height"] != float64(3) {
+					t.Errorf("callback result %s, want Status OK for %s, 4×3", cb, g.Prefix+name)
 				}
 			}
-			wantStored(t, s, g.Prefix+"a.txt", body)
+			wantStored(t, s, g.Prefix+name, body)
 
 			outside := strings.Replace(g.Prefix, "anonymous", "someone-else", 1) + "a.txt"
 			_, err = client.PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(g.Bucket), Key: oss.Ptr(outside), Body: strings.NewReader("no")})

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,9 +18,10 @@ import (
 // callbackBody is what OSS posts to the callback function: the system
 // variables and the grant's own custom variables, URL-encoded (a JSON body
 // would be invalid for non-images, whose imageInfo variables are empty).
+// The grant's binding follows as literal fields (see callbackParam); the
+// callback function reads size, type and ETag from the object itself.
 const callbackBody = "bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}" +
-	"&width=${imageInfo.width}&height=${imageInfo.height}&format=${imageInfo.format}&crc64=${crc64}" +
-	"&reqId=${reqId}&subject=${x:subject}&profile=${x:profile}"
+	"&crc64=${crc64}&reqId=${reqId}"
 
 // grantMode says how a grant will be used: it decides what the profile's
 // naming means for it.
@@ -71,7 +73,14 @@ func (h *Handlers) grant(req uploadRequest, sub auth.Subject, mode grantMode, cr
 		if h.cfg.CallbackURL == "" {
 			return nil, &Error{Status: http.StatusNotImplemented, Code: CodeNotConfigured, Message: "profile " + strconv.Quote(name) + " needs upload callbacks but CALLBACK_URL is not set"}
 		}
-		g.CallbackParam = h.callbackParam()
+		if len(h.cfg.GrantSecrets) == 0 {
+			return nil, &Error{Status: http.StatusNotImplemented, Code: CodeNotConfigured, Message: "profile " + strconv.Quote(name) + " needs upload callbacks but GRANT_SECRET is not set"}
+		}
+		b, err := upload.NewBinding(g, sub.ID, nil)
+		if err != nil {
+			return nil, err
+		}
+		g.CallbackParam = h.callbackParam(b)
 		if withVars {
 			g.CallbackVars = map[string]string{"x:subject": sub.ID, "x:profile": g.Profile}
 		}
@@ -79,17 +88,29 @@ func (h *Handlers) grant(req uploadRequest, sub auth.Subject, mode grantMode, cr
 	return g, nil
 }
 
-// callbackParam is the Base64 callback parameter OSS gets with an upload.
-func (h *Handlers) callbackParam() string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+// callbackParam is the Base64 callback parameter OSS gets with an upload:
+// OSS's system variables, then the grant's binding as literal text (signed
+// with the current grant secret), so whoever writes the callback — the
+// server's pinned policy, or an STS client — cannot name an object outside
+// its own grant.
+func (h *Handlers) callbackParam(b upload.Binding) string {
+	vars := b.Vars(h.cfg.GrantSecrets[0])
+	body := callbackBody
+	for _, f := range []struct{ name, v string }{
+		{"gid", upload.VarGrantID}, {"subject", upload.VarSubject}, {"profile", upload.VarProfile},
+		{"scope", upload.VarScope}, {"exp", upload.VarExpires}, {"sig", upload.VarSig},
+	} {
+		body += "&" + f.name + "=" + url.QueryEscape(vars[f.v])
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.Encode(map[string]string{
 		"callbackUrl":      h.cfg.CallbackURL,
-		"callbackBody":     callbackBody,
+		"callbackBody":     body,
 		"callbackBodyType": "application/x-www-form-urlencoded",
 	})
-	return base64.StdEncoding.EncodeToString(bytes.TrimSpace(b.Bytes()))
+	return base64.StdEncoding.EncodeToString(bytes.TrimSpace(buf.Bytes()))
 }
 
 // objectURL is where an object can be read once uploaded (for public or

@@ -32,10 +32,10 @@ func (h *Handlers) seedPost(w http.ResponseWriter, r *http.Request) {
 	var pf *upload.PostForm
 	var callback string
 	if err == nil {
-		// The samples' clients send the callback field only when they use
-		// it, so it is returned but not pinned.
+		// The samples' clients put the callback field they are given in
+		// the form; the policy pins it, so a client cannot write its own
+		// (it carries the grant's binding).
 		callback = s.grant.CallbackParam
-		s.grant.Callback, s.grant.CallbackParam = false, ""
 		pf, err = s.grant.LegacyPostForm(s.creds, s.now)
 	}
 	if err != nil {

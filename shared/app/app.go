@@ -20,6 +20,7 @@ import (
 	"ossdirect/shared/config"
 	"ossdirect/shared/credentials"
 	"ossdirect/shared/fcrun"
+	"ossdirect/shared/ossclient"
 	"ossdirect/shared/requestid"
 	"ossdirect/shared/sts"
 )
@@ -52,8 +53,18 @@ func Build(fn api.Function, cfg *config.Config, log *slog.Logger) (http.Handler,
 		Profiles: cfg.Profiles, Auth: authn, Credentials: cfg.Credentials,
 		CallbackURL: cfg.CallbackURL, KeyURLPrefixes: cfg.CallbackKeyURLPrefixes,
 		CORSOrigins: cfg.CORSOrigins, RatePerMinute: cfg.RatePerMinute, RateBurst: cfg.RateBurst,
-		SeedProfile: cfg.SeedProfile,
-		Logger:      log.With("component", "api", "function", fn.String()),
+		SeedProfile:  cfg.SeedProfile,
+		GrantSecrets: cfg.GrantSecrets, GrantGrace: cfg.GrantGrace, QuarantinePrefix: cfg.QuarantinePrefix,
+		Logger: log.With("component", "api", "function", fn.String()),
+	}
+	if fn == api.CallbackFn {
+		// The callback function's witness reads the bucket with the
+		// function's own credentials.
+		objects, err := ossclient.New(ossclient.Config{Bucket: cfg.Bucket, Region: cfg.Region, Endpoint: cfg.Endpoint, Credentials: cfg.Credentials})
+		if err != nil {
+			return nil, fcrun.Options{}, err
+		}
+		acfg.Objects = objects
 	}
 	if fn == api.STSToken {
 		if err := cfg.RequireSTS(); err != nil {

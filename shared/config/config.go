@@ -52,6 +52,15 @@ type Config struct {
 	// key may be fetched from (CALLBACK_PUBKEY_URL_PREFIXES), default
 	// OSS's own http:// and https://gosspublic.alicdn.com/.
 	CallbackKeyURLPrefixes []string
+	// GrantSecrets sign and verify grant bindings (GRANT_SECRET, then
+	// GRANT_SECRET_PREVIOUS): the current secret first.
+	GrantSecrets [][]byte
+	// GrantGrace is how long after a grant's expiry its callback is still
+	// honoured (GRANT_GRACE, default 30m).
+	GrantGrace time.Duration
+	// QuarantinePrefix is where onViolation: quarantine moves objects
+	// (QUARANTINE_PREFIX, default ".ossdirect/quarantine/").
+	QuarantinePrefix string
 
 	// CORSOrigins are the browser origins allowed to call the functions
 	// (CORS_ALLOWED_ORIGINS); "*" allows any. Empty: no CORS headers.
@@ -92,7 +101,9 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("jwtSecretSet", c.Auth.JWTSecret != ""), slog.String("jwksURL", c.Auth.JWKSURL),
 		slog.Int("apiKeys", len(c.Auth.APIKeys)), slog.String("stsRoleARN", c.STS.RoleARN),
 		slog.String("stsEndpoint", c.STS.Endpoint), slog.Duration("stsDuration", c.STS.Duration),
-		slog.String("callbackURL", c.CallbackURL), slog.Any("corsOrigins", c.CORSOrigins),
+		slog.String("callbackURL", c.CallbackURL), slog.Int("grantSecrets", len(c.GrantSecrets)),
+		slog.Duration("grantGrace", c.GrantGrace), slog.String("quarantinePrefix", c.QuarantinePrefix),
+		slog.Any("corsOrigins", c.CORSOrigins),
 		slog.Int("ratePerMinute", c.RatePerMinute), slog.String("logLevel", c.LogLevel.String()),
 	)
 }

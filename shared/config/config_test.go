@@ -77,6 +77,7 @@ func TestLoadFull(t *testing.T) {
 		"STS_ROLE_ARN", "acs:ram::1234567890123456:role/ossdirect-upload", "STS_ENDPOINT", "http://127.0.0.1:9100", "STS_DURATION", "3600",
 		"CALLBACK_URL", "https://api.example.com/callback", "CORS_ALLOWED_ORIGINS", "https://app.example.com, http://localhost:8080",
 		"RATE_LIMIT_PER_MINUTE", "0", "LOG_LEVEL", "DEBUG",
+		"GRANT_SECRET", strings.Repeat("n", 32), "GRANT_SECRET_PREVIOUS", strings.Repeat("o", 40), "GRANT_GRACE", "1h", "QUARANTINE_PREFIX", "held/",
 	)), files)
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +88,9 @@ func TestLoadFull(t *testing.T) {
 	}
 	if err := c.RequireSTS(); err != nil {
 		t.Error(err)
+	}
+	if len(c.GrantSecrets) != 2 || string(c.GrantSecrets[0]) != strings.Repeat("n", 32) || c.GrantGrace != time.Hour || c.QuarantinePrefix != "held/" {
+		t.Errorf("grant settings: %d secrets (current first), grace %s, quarantine %q", len(c.GrantSecrets), c.GrantGrace, c.QuarantinePrefix)
 	}
 }
 
@@ -127,6 +131,11 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"sts duration short", with("STS_DURATION", "10m"), "STS_DURATION", "900 to 3600"},
 		{"sts duration long", with("STS_DURATION", "7200"), "STS_DURATION", "900 to 3600"},
 		{"callback url", with("CALLBACK_URL", "callback.example.com"), "CALLBACK_URL", "absolute http"},
+		{"callbacks without a grant secret", with("CALLBACK_URL", "https://api.example.com/callback"), "GRANT_SECRET", "required with CALLBACK_URL"},
+		{"grant secret short", with("GRANT_SECRET", secret), "GRANT_SECRET", "want at least 32"},
+		{"previous secret alone", with("GRANT_SECRET_PREVIOUS", strings.Repeat("p", 32)), "GRANT_SECRET_PREVIOUS", "set GRANT_SECRET too"},
+		{"grace not a duration", with("GRANT_GRACE", "forever"), "GRANT_GRACE", "Go duration"},
+		{"quarantine inside a profile", with("UPLOAD_PROFILES", `{"u":{"prefix":"uploads/","maxSize":10}}`, "QUARANTINE_PREFIX", "uploads/held/"), "QUARANTINE_PREFIX", "overlaps profile"},
 		{"key url prefix without slash", with("CALLBACK_PUBKEY_URL_PREFIXES", "https://keys.example.com/pem"), "CALLBACK_PUBKEY_URL_PREFIXES", "must end with /"},
 		{"key url prefix scheme", with("CALLBACK_PUBKEY_URL_PREFIXES", "ftp://keys.example.com/"), "CALLBACK_PUBKEY_URL_PREFIXES", "scheme"},
 		{"cors origin with path", with("CORS_ALLOWED_ORIGINS", "https://app.example.com/"), "CORS_ALLOWED_ORIGINS", "no path"},

@@ -45,6 +45,10 @@ var Variables = []Variable{
 	{Name: "STS_ENDPOINT", Default: "sts.<region>.aliyuncs.com", Description: "STS endpoint host[:port] or http(s) URL"},
 	{Name: "STS_DURATION", Default: "15m", Description: "lifetime of STS credentials, 15m to 1h (Go duration or seconds)"},
 	{Name: "CALLBACK_URL", Description: "URL OSS posts upload callbacks to (http or https); empty disables callbacks"},
+	{Name: "GRANT_SECRET", Description: "needed with CALLBACK_URL: at least 32 bytes; every grant's callback variables carry an HMAC under it, so the callback function honours only uploads of grants it issued", Secret: true},
+	{Name: "GRANT_SECRET_PREVIOUS", Description: "the previous GRANT_SECRET, still accepted while grants signed with it may call back (rotation)", Secret: true},
+	{Name: "GRANT_GRACE", Default: "30m", Description: "how long after a grant expires its upload's callback is still honoured (an upload that began in time may end later)"},
+	{Name: "QUARANTINE_PREFIX", Default: ".ossdirect/quarantine/", Description: "where onViolation: quarantine moves objects that break their profile; outside every profile's directory"},
 	{Name: "CALLBACK_PUBKEY_URL_PREFIXES", Default: "http://gosspublic.alicdn.com/,https://gosspublic.alicdn.com/", Description: "URL prefixes callback public keys may be fetched from"},
 	{Name: "CORS_ALLOWED_ORIGINS", Description: "comma-separated browser origins (scheme://host[:port]) or *; empty sends no CORS headers"},
 	{Name: "RATE_LIMIT_PER_MINUTE", Default: "60", Description: "grants per subject per minute per instance; 0 disables"},
@@ -101,6 +105,15 @@ func Load(lookup LookupFunc, readFile func(string) ([]byte, error)) (*Config, er
 		c.CallbackURL = l.url("CALLBACK_URL", "", true)
 	}
 	c.CallbackKeyURLPrefixes = l.keyURLPrefixes()
+	c.GrantSecrets = l.grantSecrets(c.CallbackURL != "")
+	c.GrantGrace = l.duration("GRANT_GRACE", 30*time.Minute, 0, 24*time.Hour)
+	c.QuarantinePrefix = l.get("QUARANTINE_PREFIX")
+	if c.QuarantinePrefix == "" {
+		c.QuarantinePrefix = DefaultQuarantinePrefix
+	}
+	if err := upload.CheckReservedPrefix(c.QuarantinePrefix, c.Profiles); err != nil {
+		l.fail("QUARANTINE_PREFIX", err.Error())
+	}
 	c.CORSOrigins = l.origins()
 	c.RatePerMinute = l.int("RATE_LIMIT_PER_MINUTE", 60, 0, 1_000_000)
 	c.RateBurst = l.int("RATE_LIMIT_BURST", 20, 1, 1_000_000)
@@ -362,4 +375,45 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// DefaultQuarantinePrefix is QUARANTINE_PREFIX's default.
+const DefaultQuarantinePrefix = ".ossdirect/quarantine/"
+
+// grantSecrets reads GRANT_SECRET (required when callbacks are on) and
+// GRANT_SECRET_PREVIOUS: the current secret first.
+func (l *loader) grantSecrets(required bool) [][]byte {
+	cur, prev := l.get("GRANT_SECRET"), l.get("GRANT_SECRET_PREVIOUS")
+	var out [][]byte
+	switch {
+	case cur == "" && required:
+		l.fail("GRANT_SECRET", fmt.Sprintf("required with CALLBACK_URL: a random secret of at least %d bytes (e.g. openssl rand -base64 48)", upload.MinBindingSecret))
+	case cur != "" && len(cur) < upload.MinBindingSecret:
+		l.fail("GRANT_SECRET", fmt.Sprintf("%d bytes; want at least %d", len(cur), upload.MinBindingSecret))
+	case cur != "":
+		out = append(out, []byte(cur))
+	}
+	switch {
+	case prev != "" && cur == "":
+		l.fail("GRANT_SECRET_PREVIOUS", "set GRANT_SECRET too: the previous secret is only accepted next to a current one")
+	case prev != "" && len(prev) < upload.MinBindingSecret:
+		l.fail("GRANT_SECRET_PREVIOUS", fmt.Sprintf("%d bytes; want at least %d", len(prev), upload.MinBindingSecret))
+	case prev != "":
+		out = append(out, []byte(prev))
+	}
+	return out
+}
+
+// duration reads a Go duration between min and max; def when empty.
+func (l *loader) duration(name string, def, min, max time.Duration) time.Duration {
+	v := l.get(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min || d > max {
+		l.fail(name, fmt.Sprintf("%q: want a Go duration such as 30m, from %s to %s", v, min, max))
+		return def
+	}
+	return d
 }

@@ -2,10 +2,12 @@
 // the official OSS Go SDK v2 with the function's own credentials: HEAD an
 // object (the witness of an upload: its size, type, ETag and CRC-64 come
 // from OSS, never from the callback body), read its first bytes to sniff
-// its type, and delete or quarantine an object that breaks its profile.
+// its type or read an image's size, delete or quarantine an object that
+// breaks its profile, and keep small records under upload.ReservedPrefix.
 package ossclient
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,14 +17,16 @@ import (
 	"strconv"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
-	"github.com/gabriel-vasile/mimetype"
+	sdkcreds "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
+	"ossdirect/shared/credentials"
 	"ossdirect/shared/upload"
 )
 
-// ErrNotFound reports that the object does not exist.
-var ErrNotFound = errors.New("ossclient: no such object")
+// ErrNotFound reports that the object does not exist (it is
+// upload.ErrObjectNotFound, which consumers match without importing this
+// package).
+var ErrNotFound = upload.ErrObjectNotFound
 
 // Config says where the bucket is and how to sign.
 type Config struct {
@@ -31,8 +35,10 @@ type Config struct {
 	// Endpoint is the OSS endpoint URL, e.g. https://oss-cn-hangzhou-internal.aliyuncs.com,
 	// or a path-style base such as http://127.0.0.1:9000 (an IP host is
 	// addressed path-style, as the SDK does for IP endpoints).
-	Endpoint    string
-	Credentials credentials.CredentialsProvider
+	Endpoint string
+	// Credentials are asked on every request, with its context (in FC the
+	// invocation's credentials travel in it).
+	Credentials credentials.Provider
 }
 
 // Client reads and manages objects of one bucket.
@@ -51,7 +57,17 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("ossclient: bucket, region and credentials are required")
 	}
 	c := oss.LoadDefaultConfig().WithRegion(cfg.Region).WithEndpoint(cfg.Endpoint).
-		WithCredentialsProvider(cfg.Credentials).WithRetryMaxAttempts(2)
+		WithCredentialsProvider(sdkcreds.CredentialsProviderFunc(func(ctx context.Context) (sdkcreds.Credentials, error) {
+			v, err := cfg.Credentials.Retrieve(ctx)
+			if err != nil {
+				return sdkcreds.Credentials{}, err
+			}
+			c := sdkcreds.Credentials{AccessKeyID: v.AccessKeyID, AccessKeySecret: v.AccessKeySecret, SecurityToken: v.SecurityToken}
+			if !v.Expiry.IsZero() {
+				c.Expires = &v.Expiry
+			}
+			return c, nil
+		})).WithRetryMaxAttempts(2)
 	if net.ParseIP(u.Hostname()) != nil || u.Hostname() == "localhost" {
 		c = c.WithUsePathStyle(true)
 	}
@@ -68,20 +84,44 @@ func (c *Client) Head(ctx context.Context, key string) (upload.Object, error) {
 		ETag: oss.ToString(r.ETag), CRC64: oss.ToString(r.HashCRC64)}, nil
 }
 
-// Sniff returns the media type detected from the first bytes of key
-// (gabriel-vasile/mimetype reads at most 3 KiB).
-func (c *Client) Sniff(ctx context.Context, key string) (string, error) {
-	const n = 3072
+// FirstBytes returns up to n bytes from the start of key.
+func (c *Client) FirstBytes(ctx context.Context, key string, n int) ([]byte, error) {
 	r, err := c.c.GetObject(ctx, &oss.GetObjectRequest{Bucket: oss.Ptr(c.bucket), Key: oss.Ptr(key), Range: oss.Ptr("bytes=0-" + strconv.Itoa(n-1))})
 	if err != nil {
-		return "", mapErr(err)
+		return nil, mapErr(err)
 	}
 	defer r.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(r.Body, n))
+	b, err := io.ReadAll(io.LimitReader(r.Body, int64(n)))
 	if err != nil {
-		return "", fmt.Errorf("ossclient: reading %s: %w", key, err)
+		return nil, fmt.Errorf("ossclient: reading %s: %w", key, err)
 	}
-	return mimetype.Detect(b).String(), nil
+	return b, nil
+}
+
+// Claim writes body to key unless key exists (x-oss-forbid-overwrite: the
+// first writer wins, atomically in OSS). It returns nil when this call
+// created it, else what key holds.
+func (c *Client) Claim(ctx context.Context, key string, body []byte) ([]byte, error) {
+	_, err := c.c.PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(c.bucket), Key: oss.Ptr(key), Body: bytes.NewReader(body),
+		ContentType: oss.Ptr("text/plain"), ForbidOverwrite: oss.Ptr("true")})
+	var se *oss.ServiceError
+	switch {
+	case err == nil:
+		return nil, nil
+	case errors.As(err, &se) && se.Code == "FileAlreadyExists":
+		cur, err := c.FirstBytes(ctx, key, 4096)
+		if err != nil {
+			return nil, err
+		}
+		return cur, nil
+	}
+	return nil, mapErr(err)
+}
+
+// Put writes body to key, replacing what is there.
+func (c *Client) Put(ctx context.Context, key string, body []byte) error {
+	_, err := c.c.PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(c.bucket), Key: oss.Ptr(key), Body: bytes.NewReader(body), ContentType: oss.Ptr("text/plain")})
+	return mapErr(err)
 }
 
 // Delete removes key (a missing object is not an error).

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
 	"ossdirect/internal/localcloud/devstack"
+	ourcreds "ossdirect/shared/credentials"
 	"ossdirect/shared/ossclient"
 )
 
@@ -28,7 +28,8 @@ func TestClientAgainstTheEmulator(t *testing.T) {
 		s.Close(ctx)
 	}()
 	creds := credentials.NewStaticCredentialsProvider(devstack.DevAccessKeyID, devstack.DevAccessKeySecret)
-	c, err := ossclient.New(ossclient.Config{Bucket: s.Bucket, Region: s.Region, Endpoint: s.OSS, Credentials: creds})
+	c, err := ossclient.New(ossclient.Config{Bucket: s.Bucket, Region: s.Region, Endpoint: s.OSS,
+		Credentials: ourcreds.NewStatic(devstack.DevAccessKeyID, devstack.DevAccessKeySecret, "")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,8 +48,17 @@ func TestClientAgainstTheEmulator(t *testing.T) {
 	if err != nil || o.Size != int64(len(html)) || o.ContentType != "image/png" || o.ETag == "" || o.CRC64 == "" {
 		t.Fatalf("Head = %+v, %v", o, err)
 	}
-	if got, err := c.Sniff(ctx, "images/alice/evil.png"); err != nil || !strings.HasPrefix(got, "text/html") {
-		t.Fatalf("Sniff = %q, %v: want text/html whatever the stored type says", got, err)
+	if got, err := c.FirstBytes(ctx, "images/alice/evil.png", 15); err != nil || string(got) != "<!DOCTYPE html>" {
+		t.Fatalf("FirstBytes = %q, %v", got, err)
+	}
+	if cur, err := c.Claim(ctx, ".ossdirect/uploads/k", []byte("etag-1")); err != nil || cur != nil {
+		t.Fatalf("first Claim = %q, %v: want it created", cur, err)
+	}
+	if cur, err := c.Claim(ctx, ".ossdirect/uploads/k", []byte("etag-2")); err != nil || string(cur) != "etag-1" {
+		t.Fatalf("second Claim = %q, %v: want the first writer's etag-1", cur, err)
+	}
+	if err := c.Put(ctx, ".ossdirect/uploads/k", []byte("etag-2")); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := c.Head(ctx, "images/alice/missing.png"); !errors.Is(err, ossclient.ErrNotFound) {
 		t.Fatalf("Head of a missing object: %v, want ErrNotFound", err)

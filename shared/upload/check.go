@@ -1,10 +1,15 @@
 package upload
 
 import (
+	"errors"
 	"fmt"
 	"mime"
 	"strings"
 )
+
+// ErrObjectNotFound reports that an object the callback names does not
+// exist in the bucket.
+var ErrObjectNotFound = errors.New("upload: no such object")
 
 // Object is what OSS says about a stored object (HeadObject), plus, when
 // the profile sniffs, the type detected from its first bytes.
@@ -50,4 +55,30 @@ func baseType(ct string) string {
 		return mt
 	}
 	return strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
+}
+
+// ReservedPrefix is where ossdirect keeps its own objects in the bucket
+// (quarantined uploads by default, upload records): no profile may put
+// uploads there, so no grant can reach them.
+const ReservedPrefix = ".ossdirect/"
+
+// CheckReservedPrefix checks that prefix (a directory such as
+// ".ossdirect/quarantine/") lies outside every profile's directory and
+// that no profile's directory lies inside it, so nothing a grant allows can
+// land in it or overwrite it.
+func CheckReservedPrefix(prefix string, ps Profiles) error {
+	if prefix == "" || !strings.HasSuffix(prefix, "/") || strings.HasPrefix(prefix, "/") {
+		return fmt.Errorf("%s: want a directory such as %s (ending in /, not starting with /)", quote(prefix), quote(ReservedPrefix+"quarantine/"))
+	}
+	for _, name := range ps.Names() {
+		p := ps[name]
+		static := p.Prefix // the part before the first placeholder
+		if i := strings.IndexByte(static, '{'); i >= 0 {
+			static = static[:i]
+		}
+		if strings.HasPrefix(prefix, static) || strings.HasPrefix(static, prefix) {
+			return fmt.Errorf("%s overlaps profile %s's directory %s", quote(prefix), quote(name), quote(p.Prefix))
+		}
+	}
+	return nil
 }

@@ -49,3 +49,28 @@ func TestProfileCheck(t *testing.T) {
 		t.Fatalf("bad onViolation: %v", err)
 	}
 }
+
+func TestCheckReservedPrefix(t *testing.T) {
+	ps, err := ParseProfiles([]byte(`{"u": {"prefix": "uploads/{sub}/", "maxSize": 10}, "q": {"prefix": "{sub}/files/", "maxSize": 10}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, _ := ParseProfiles([]byte(`{"u": {"prefix": "uploads/{sub}/", "maxSize": 10}}`))
+	if err := CheckReservedPrefix(".ossdirect/quarantine/", one); err != nil {
+		t.Errorf("outside every profile: %v", err)
+	}
+	for _, tc := range []struct {
+		prefix string
+		ps     Profiles
+	}{
+		{"uploads/quarantine/", one},   // inside a profile's directory
+		{"uploads/", one},              // a profile's directory inside it
+		{".ossdirect/quarantine/", ps}, // a profile starting with {sub} may be anywhere
+		{"quarantine", one},
+		{"/quarantine/", one},
+	} {
+		if err := CheckReservedPrefix(tc.prefix, tc.ps); err == nil {
+			t.Errorf("%q accepted", tc.prefix)
+		}
+	}
+}

@@ -79,7 +79,10 @@ type Config struct {
 	// listener, which limits how fast the OSS emulator reads uploads (0
 	// lifts the limit). For the end-to-end tests; off by default.
 	TestHooks bool
-	Logger    *slog.Logger // nil discards
+	// GrantSecrets sign and verify the grants' callback bindings, the
+	// current one first [one random secret per start].
+	GrantSecrets [][]byte
+	Logger       *slog.Logger // nil discards
 }
 
 // DefaultProfiles returns the local stack's profiles as JSON: the
@@ -343,6 +346,16 @@ func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *s
 		RatePerMinute:          cfg.RatePerMinute,
 		RateBurst:              cfg.RateBurst,
 		Credentials:            credentials.NewStatic(cfg.AccessKeyID, cfg.AccessKeySecret, ""),
+		GrantSecrets:           cfg.GrantSecrets,
+		GrantGrace:             30 * time.Minute,
+		QuarantinePrefix:       config.DefaultQuarantinePrefix,
+	}
+	if len(fcfg.GrantSecrets) == 0 {
+		secret := make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, fmt.Errorf("devstack: grant secret: %w", err)
+		}
+		fcfg.GrantSecrets = [][]byte{secret}
 	}
 	mux := http.NewServeMux()
 	for _, fn := range api.Functions() {
