@@ -142,4 +142,6 @@ func (h *Handlers) logWitnessed(ctx context.Context, source string, p upload.Pro
 	}
 }
 
-func imageConfig(b []byte) (image.Config, string, error) { return image.DecodeConfig(bytes.NewReader(b)) }
+func imageConfig(b []byte) (image.Config, string, error) {
+	return image.DecodeConfig(bytes.NewReader(b))
+}
