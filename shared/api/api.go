@@ -25,6 +25,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -114,6 +115,7 @@ type Handlers struct {
 	now     func() time.Time
 	limiter *limiter
 	keys    *callback.KeyCache
+	dirs    map[string]*regexp.Regexp // each profile's directory (dirPattern)
 }
 
 // New validates cfg and builds the handlers.
@@ -147,6 +149,10 @@ func New(cfg Config) (*Handlers, error) {
 		h.limiter = newLimiter(cfg.RatePerMinute, max(cfg.RateBurst, 1), h.now)
 	}
 	h.keys = &callback.KeyCache{Client: cfg.KeyClient, Now: h.now}
+	h.dirs = make(map[string]*regexp.Regexp, len(cfg.Profiles))
+	for name, p := range cfg.Profiles {
+		h.dirs[name] = dirPattern(p.Prefix)
+	}
 	return h, nil
 }
 

@@ -129,16 +129,18 @@ func (h *Handlers) verifyCallback(r *http.Request, body []byte) error {
 	if err != nil {
 		return forbidden("callback: public key URL not allowed", err)
 	}
-	pem, err := h.keys.Get(r.Context(), keyURL)
+	pub, err := h.keys.PublicKey(r.Context(), keyURL)
 	switch {
 	case errors.Is(err, callback.ErrKeyRefused):
 		// The allowed host has no key there: a forged callback naming a
 		// path of its choosing, not an outage (no retry, no ERROR log).
 		return forbidden("callback: public key not served at the given URL", err)
+	case errors.Is(err, callback.ErrBadPublicKey):
+		return forbidden("callback: the key at the given URL is not an RSA public key", err)
 	case err != nil:
 		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "callback: public key unavailable", Err: err}
 	}
-	if err := callback.VerifyPEM(in, pem, h.cfg.KeyURLPrefixes); err != nil {
+	if err := callback.Verify(in, pub); err != nil {
 		return forbidden("callback: signature does not verify", err)
 	}
 	return nil
@@ -160,30 +162,37 @@ func (h *Handlers) checkObject(bucket, key, subject, profile string) (verifiedOb
 		}
 		return verifiedObject{}, invalid("object", "%s", fe.Message())
 	}
+	sub := ""
+	if subject != "" {
+		sub, _ = upload.SanitizeSubject(subject)
+	}
 	for _, name := range h.cfg.Profiles.Names() {
 		if profile != "" && name != profile {
 			continue
 		}
-		p, _ := h.cfg.Profiles.Lookup(name)
-		if prefixPattern(p.Prefix, subject).MatchString(key) {
+		if m := h.dirs[name].FindStringSubmatch(key); m != nil && (subject == "" || allEqual(m[1:], sub)) {
 			return verifiedObject{key: key, profile: name}, nil
 		}
 	}
 	return verifiedObject{}, &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "object: " + strconvQuote(key) + " is outside every upload profile's directory"}
 }
 
-// prefixPattern turns a prefix template into a regexp matching the keys it
-// allows. {sub} matches the sanitised subject when one is given, any
-// sanitised subject otherwise.
-func prefixPattern(template, subject string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("^")
-	sub := `[A-Za-z0-9._~-]+`
-	if subject != "" {
-		if s, err := upload.SanitizeSubject(subject); err == nil {
-			sub = regexp.QuoteMeta(s)
+// allEqual reports whether every s in ss is want (vacuously true).
+func allEqual(ss []string, want string) bool {
+	for _, s := range ss {
+		if s != want {
+			return false
 		}
 	}
+	return true
+}
+
+// dirPattern turns a prefix template into a regexp matching the keys it
+// allows, with one group per {sub} (any sanitised subject); compiled once
+// per profile by New.
+func dirPattern(template string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
 	for rest := template; rest != ""; {
 		i := strings.IndexByte(rest, '{')
 		j := strings.IndexByte(rest, '}')
@@ -194,7 +203,7 @@ func prefixPattern(template, subject string) *regexp.Regexp {
 		b.WriteString(regexp.QuoteMeta(rest[:i]))
 		switch rest[i : j+1] {
 		case "{sub}":
-			b.WriteString(sub)
+			b.WriteString(`([A-Za-z0-9._~-]+)`)
 		case "{yyyy}":
 			b.WriteString(`[0-9]{4}`)
 		case "{mm}", "{dd}":

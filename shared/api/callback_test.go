@@ -53,7 +53,7 @@ type callbackApp struct {
 var testGrantSecret = []byte("callback-tests-grant-secret-0123456789")
 
 // objectsOf is the callback function's view of the stack's bucket.
-func objectsOf(t *testing.T, s *devstack.Stack) api.ObjectStore {
+func objectsOf(t testing.TB, s *devstack.Stack) api.ObjectStore {
 	t.Helper()
 	c, err := ossclient.New(ossclient.Config{Bucket: s.Bucket, Region: s.Region, Endpoint: s.OSS,
 		Credentials: ourcreds.NewStatic(devstack.DevAccessKeyID, devstack.DevAccessKeySecret, "")})
@@ -134,7 +134,7 @@ func uploadWithCallback(t *testing.T, s *devstack.Stack, app *callbackApp, key s
 
 // putWithCallback is uploadWithCallback with the content, its type and
 // extra literal callbackBody fields (a client writing its own body).
-func putWithCallback(t *testing.T, s *devstack.Stack, app *callbackApp, key, contentType string, data []byte, b *upload.Binding, extra string) error {
+func putWithCallback(t testing.TB, s *devstack.Stack, app *callbackApp, key, contentType string, data []byte, b *upload.Binding, extra string) error {
 	t.Helper()
 	body := "bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}"
 	if b != nil {

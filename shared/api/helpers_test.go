@@ -40,7 +40,7 @@ var httpClient = &http.Client{Timeout: 15 * time.Second}
 
 // startStack starts a local stack on free loopback ports with its data in
 // a temporary folder; cfg.Profiles defaults to testProfiles.
-func startStack(t *testing.T, cfg devstack.Config) *devstack.Stack {
+func startStack(t testing.TB, cfg devstack.Config) *devstack.Stack {
 	t.Helper()
 	cfg.Addr, cfg.OSSAddr, cfg.STSAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Dir = t.TempDir()

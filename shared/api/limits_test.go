@@ -31,7 +31,7 @@ func serveHandlers(t *testing.T, cfg api.Config) *httptest.Server {
 
 // newHandlers builds the handlers; zero fields of cfg get a bucket, the
 // test profiles, mode none and the dev identity.
-func newHandlers(t *testing.T, cfg api.Config) *api.Handlers {
+func newHandlers(t testing.TB, cfg api.Config) *api.Handlers {
 	t.Helper()
 	if cfg.Bucket == "" {
 		cfg.Bucket, cfg.Region = "dev-bucket", "cn-hangzhou"

@@ -1,7 +1,9 @@
 package callback
 
 import (
+	"bytes"
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,10 +53,11 @@ type KeyCache struct {
 }
 
 type cachedKey struct {
-	pem     []byte    // the last key fetched, nil if none ever was
-	fetched time.Time // when pem was fetched
-	tried   time.Time // when the last fetch ended
-	err     error     // the last fetch's error, nil if it succeeded
+	pem     []byte         // the last key fetched, nil if none ever was
+	pub     *rsa.PublicKey // pem parsed, once (nil until asked for)
+	fetched time.Time      // when pem was fetched
+	tried   time.Time      // when the last fetch ended
+	err     error          // the last fetch's error, nil if it succeeded
 	used    time.Time
 }
 
@@ -66,6 +69,35 @@ type fetch struct {
 
 // maxCachedKeys bounds the cache; OSS publishes one or two key URLs.
 const maxCachedKeys = 16
+
+// PublicKey returns the RSA public key served at rawURL, parsed once per
+// fetch (see Get for the fetching rules; a PEM that does not parse wraps
+// ErrBadPublicKey).
+func (c *KeyCache) PublicKey(ctx context.Context, rawURL string) (*rsa.PublicKey, error) {
+	pem, err := c.Get(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	url, _ := normalKeyURL(rawURL) // Get accepted it
+	c.mu.Lock()
+	k := c.keys[url]
+	if k != nil && k.pub != nil && bytes.Equal(k.pem, pem) {
+		pub := k.pub
+		c.mu.Unlock()
+		return pub, nil
+	}
+	c.mu.Unlock()
+	pub, err := ParsePublicKey(pem)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if k := c.keys[url]; k != nil && bytes.Equal(k.pem, pem) {
+		k.pub = pub
+	}
+	c.mu.Unlock()
+	return pub, nil
+}
 
 // Get returns the PEM served at rawURL.
 func (c *KeyCache) Get(ctx context.Context, rawURL string) ([]byte, error) {
@@ -150,7 +182,7 @@ func (c *KeyCache) fetch(ctx context.Context, url string, f *fetch, now func() t
 	}
 	k.tried, k.err = t, f.err
 	if f.err == nil {
-		k.pem, k.fetched = f.pem, t
+		k.pem, k.fetched, k.pub = f.pem, t, nil
 	}
 	delete(c.inflight, url)
 	c.mu.Unlock()
