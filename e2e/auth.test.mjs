@@ -88,7 +88,10 @@ function track(page, s) {
 // not its .ossemu bookkeeping).
 function objectFiles(s) {
   try {
-    return readdirSync(join(s.data, s.bucket), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name));
+    // The callback function's own records (.ossdirect/) are not uploads.
+    const root = join(s.data, s.bucket);
+    return readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name))
+      .filter((p) => !decodeURIComponent(p.slice(root.length + 1)).startsWith('.ossdirect/'));
   } catch (err) {
     if (err.code === 'ENOENT') return [];
     throw err;

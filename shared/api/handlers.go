@@ -80,6 +80,11 @@ func (h *Handlers) grant(req uploadRequest, sub auth.Subject, mode grantMode, cr
 		if err != nil {
 			return nil, err
 		}
+		if mode == modePrefix {
+			// STS credentials and seed POST policies allow any key under
+			// Dir (the client names it), so the binding does too.
+			b.Key, b.Prefix = "", g.Dir
+		}
 		g.CallbackParam = h.callbackParam(b)
 		if withVars {
 			g.CallbackVars = map[string]string{"x:subject": sub.ID, "x:profile": g.Profile}

@@ -141,6 +141,15 @@ func TestTrustWhatLands(t *testing.T) {
 		}
 	})
 
+	t.Run("an STS grant asked with a filename covers its whole directory", func(t *testing.T) {
+		var g stsGrant
+		postJSON(t, s.API+"/sts-token", map[string]any{"profile": "images", "filename": "asked.png"}, "X-Api-Key", bobKey).decode(t, &g)
+		key := g.Prefix + "chosen-by-the-client.png"
+		if cb, err := s.put(t, g, key, "image/png", png, ""); err != nil || cb["key"] != key {
+			t.Fatalf("upload under another name: %v, %v", cb, err)
+		}
+	})
+
 	t.Run("forged completion via STS: alice's grant claims bob's object in a literal body", func(t *testing.T) {
 		bob := s.stsFor(t, bobKey, "images")
 		bobsKey := bob.Prefix + "holiday.png"
