@@ -2,7 +2,9 @@ package functions_test
 
 import (
 	"maps"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -47,5 +49,45 @@ func TestFunctionsLinkExactlyShared(t *testing.T) {
 	}
 	if len(linked) > 0 {
 		t.Errorf("linked but not listed under shared/: %v", slices.Sorted(maps.Keys(linked)))
+	}
+}
+
+// The README's Layout lists every Go package folder, each once, and no
+// package folder that does not exist.
+func TestReadmeLayoutMatchesPackages(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "## Layout")
+	if start < 0 {
+		t.Fatal("README has no Layout section")
+	}
+	block := text[start:]
+	block = block[strings.Index(block, "```")+3:]
+	block = block[:strings.Index(block, "```")]
+	listed := map[string]bool{}
+	for _, line := range strings.Split(block, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && strings.HasSuffix(f[0], "/") {
+			listed[strings.TrimSuffix(f[0], "/")] = true
+		}
+	}
+	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", "../...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := filepath.Abs("..")
+	for _, dir := range strings.Fields(string(out)) {
+		rel, _ := filepath.Rel(root, dir)
+		if !listed[filepath.ToSlash(rel)] {
+			t.Errorf("package folder %s is not in the README's Layout", rel)
+		}
+		delete(listed, filepath.ToSlash(rel))
+	}
+	for dir := range listed {
+		if st, err := os.Stat(filepath.Join(root, dir)); err != nil || !st.IsDir() {
+			t.Errorf("the README's Layout lists %s/, which does not exist", dir)
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
 	"ossdirect/internal/localcloud/devstack"
+	"ossdirect/internal/testsupport/syncbuf"
 	"ossdirect/shared/api"
 	ourcreds "ossdirect/shared/credentials"
 	"ossdirect/shared/ossclient"
@@ -46,7 +47,7 @@ type callbackApp struct {
 	url     string
 	keys    *countingKeyClient
 	answers chan response
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 }
 
 // testGrantSecret signs the bindings of the callback tests' grants.
@@ -65,7 +66,7 @@ func objectsOf(t testing.TB, s *devstack.Stack) api.ObjectStore {
 
 func startCallbackApp(t *testing.T, s *devstack.Stack, keyURLPrefixes []string, edit ...func(*api.Config)) *callbackApp {
 	t.Helper()
-	app := &callbackApp{keys: &countingKeyClient{}, answers: make(chan response, 4), logs: &syncBuffer{}}
+	app := &callbackApp{keys: &countingKeyClient{}, answers: make(chan response, 4), logs: &syncbuf.Buffer{}}
 	cfg := api.Config{
 		Bucket: s.Bucket, Region: s.Region, UploadHost: s.OSS + "/" + s.Bucket,
 		KeyURLPrefixes: keyURLPrefixes, KeyClient: app.keys,

@@ -1,18 +1,17 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 
+	"ossdirect/internal/testsupport/syncbuf"
 	"ossdirect/shared/api"
 	"ossdirect/shared/auth"
 	"ossdirect/shared/fcrun"
@@ -31,24 +30,6 @@ func (panickingAuth) Authenticate(r *http.Request) (auth.Subject, error) {
 
 func (panickingAuth) Challenge() string { return "" }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 const panicOrigin = "https://app.example"
 
 // A function binary (fcrun.Handler in front of Handlers.Function, as
@@ -57,7 +38,7 @@ const panicOrigin = "https://app.example"
 // the next invocation is served.
 func TestPanicInFunction(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	h := newHandlers(t, api.Config{Auth: panickingAuth{}, CORSOrigins: []string{panicOrigin}}).Handler(api.PostSignature)
 	fn := fcrun.Handler(h, fcrun.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	invoke := func(header map[string]string) *events.HTTPTriggerResponse {
@@ -96,7 +77,7 @@ func TestPanicInFunction(t *testing.T) {
 // server keeps serving.
 func TestPanicInDevMux(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	h := newHandlers(t, api.Config{Auth: panickingAuth{}, CORSOrigins: []string{panicOrigin}})
 	srv := httptest.NewServer(fcrun.Recover(h.Mux(), slog.New(slog.NewJSONHandler(&logs, nil))))
 	t.Cleanup(srv.Close)

@@ -22,6 +22,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
 	"ossdirect/internal/localcloud/devstack"
+	"ossdirect/internal/testsupport/syncbuf"
 	"ossdirect/shared/api"
 	"ossdirect/shared/auth"
 )
@@ -42,12 +43,12 @@ const (
 
 type trustStack struct {
 	*devstack.Stack
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 }
 
 func startTrustStack(t *testing.T) *trustStack {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	s := startStack(t, devstack.Config{Profiles: trustProfiles, GrantSecrets: [][]byte{testGrantSecret},
 		Auth:   auth.Config{Mode: auth.ModeAPIKey, APIKeys: map[string]string{aliceKey: "alice", bobKey: "bob"}},
 		Logger: slog.New(slog.NewJSONHandler(logs, nil))})

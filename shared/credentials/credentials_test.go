@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"ossdirect/internal/testsupport/credenv"
 	"ossdirect/shared/credentials"
 )
 
@@ -146,27 +147,6 @@ func TestValueHidesSecrets(t *testing.T) {
 	}
 }
 
-// isolateCredentialChain points every source of credentials-go's default
-// chain other than the environment variables at nothing. It uses t.Setenv,
-// so callers cannot be parallel.
-func isolateCredentialChain(t *testing.T) {
-	t.Setenv("HOME", t.TempDir()) // no ~/.aliyun/config.json, no ~/.alibabacloud/credentials
-	for k, v := range map[string]string{
-		"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
-		"ALIBABA_CLOUD_CLI_PROFILE_DISABLED":  "true",
-		"ALIBABA_CLOUD_ECS_METADATA":          "",
-		"ALIBABA_CLOUD_OIDC_PROVIDER_ARN":     "",
-		"ALIBABA_CLOUD_OIDC_TOKEN_FILE":       "",
-		"ALIBABA_CLOUD_ROLE_ARN":              "",
-		"ALIBABA_CLOUD_CREDENTIALS_URI":       "",
-		"ALIBABA_CLOUD_CREDENTIALS_FILE":      "",
-		"ALIBABA_CLOUD_CONFIG_FILE":           "",
-		"ALIBABA_CLOUD_PROFILE":               "",
-	} {
-		t.Setenv(k, v)
-	}
-}
-
 func setEnv(t *testing.T, ak, secret, token string) {
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", ak)
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret)
@@ -175,7 +155,7 @@ func setEnv(t *testing.T, ak, secret, token string) {
 
 // Not parallel: it sets environment variables.
 func TestDefaultChain(t *testing.T) {
-	isolateCredentialChain(t)
+	credenv.Isolate(t)
 	check := func(p credentials.Provider, wantAK, wantSecret, wantToken string) {
 		t.Helper()
 		got, err := p.Retrieve(ctx)

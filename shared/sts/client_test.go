@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ossdirect/internal/localcloud/stsemu"
+	"ossdirect/internal/testsupport/credenv"
 	"ossdirect/shared/credentials"
 	"ossdirect/shared/sts"
 )
@@ -527,21 +528,10 @@ func (f providerFunc) Retrieve(ctx context.Context) (credentials.Value, error) {
 // Not parallel: it sets environment variables. credentials-go's default
 // chain, as Function Compute's environment feeds it, signs AssumeRole.
 func TestDefaultChainSignsAssumeRole(t *testing.T) {
-	t.Setenv("HOME", t.TempDir()) // no ~/.aliyun/config.json, no ~/.alibabacloud/credentials
+	credenv.Isolate(t)
 	for k, v := range map[string]string{
-		"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
-		"ALIBABA_CLOUD_CLI_PROFILE_DISABLED":  "true",
-		"ALIBABA_CLOUD_ECS_METADATA":          "",
-		"ALIBABA_CLOUD_OIDC_PROVIDER_ARN":     "",
-		"ALIBABA_CLOUD_OIDC_TOKEN_FILE":       "",
-		"ALIBABA_CLOUD_ROLE_ARN":              "",
-		"ALIBABA_CLOUD_CREDENTIALS_URI":       "",
-		"ALIBABA_CLOUD_CREDENTIALS_FILE":      "",
-		"ALIBABA_CLOUD_CONFIG_FILE":           "",
-		"ALIBABA_CLOUD_PROFILE":               "",
-		"ALIBABA_CLOUD_ACCESS_KEY_ID":         rootID,
-		"ALIBABA_CLOUD_ACCESS_KEY_SECRET":     rootSecret,
-		"ALIBABA_CLOUD_SECURITY_TOKEN":        "",
+		"ALIBABA_CLOUD_ACCESS_KEY_ID":     rootID,
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET": rootSecret,
 	} {
 		t.Setenv(k, v)
 	}

@@ -263,12 +263,9 @@ func (s *Server) copyObject(rq *request) error {
 	default:
 		return invalidArgument("Unsupported x-oss-metadata-directive " + strconv.Quote(directive) + "; allowed: COPY, REPLACE.")
 	}
-	f, sm, err := s.store.Open(bucket, key)
-	switch {
-	case errors.Is(err, errNotFound):
-		return newError(errNoSuchKey, nil)
-	case err != nil:
-		return newError(errInternal, err)
+	f, sm, err := s.open(bucket, key)
+	if err != nil {
+		return err
 	}
 	defer f.Close()
 	if o.forbidOverwrite {
@@ -316,17 +313,26 @@ var responseOverrides = map[string]string{
 	"response-content-encoding":    "Content-Encoding",
 }
 
+// open opens an object for reading: NoSuchKey when it does not exist.
+func (s *Server) open(bucket, key string) (io.ReadSeekCloser, *objectMeta, error) {
+	f, m, err := s.store.Open(bucket, key)
+	switch {
+	case errors.Is(err, errNotFound):
+		return nil, nil, newError(errNoSuchKey, nil)
+	case err != nil:
+		return nil, nil, newError(errInternal, err)
+	}
+	return f, m, nil
+}
+
 // getObject answers GetObject, or HeadObject when head is set.
 func (s *Server) getObject(rq *request, head bool) error {
 	if err := s.authorize(rq, actionGetObject); err != nil {
 		return err
 	}
-	f, m, err := s.store.Open(rq.bucket, rq.key)
-	switch {
-	case errors.Is(err, errNotFound):
-		return newError(errNoSuchKey, nil)
-	case err != nil:
-		return newError(errInternal, err)
+	f, m, err := s.open(rq.bucket, rq.key)
+	if err != nil {
+		return err
 	}
 	defer f.Close()
 	h := rq.w.Header()

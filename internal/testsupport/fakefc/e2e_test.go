@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"ossdirect/internal/testsupport/fakefc"
+	"ossdirect/internal/testsupport/syncbuf"
 )
 
 // echo mirrors testdata/echo's Echo.
@@ -314,7 +315,7 @@ func TestPlainHTTP(t *testing.T) {
 	t.Parallel()
 	cmd := exec.Command(buildEcho(t))
 	cmd.Env = []string{"PORT=0"} // fcrun binds 127.0.0.1 (echo sets ListenHost) on a free port
-	var out syncBuffer
+	var out syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -462,22 +463,4 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 	b.ReportMetric(float64(readySum.Microseconds())/1000/float64(b.N), "ms-ready")
 	b.ReportMetric(float64(firstSum.Microseconds())/1000/float64(b.N), "ms-first-response")
-}
-
-// syncBuffer is a bytes.Buffer safe for the child's writes and our reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
