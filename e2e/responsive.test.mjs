@@ -35,7 +35,11 @@ for (const mode of ['post', 'put', 'sts']) {
       await setMode(page, mode);
       // STS mode loads the ali-oss SDK when the page is idle: that start-up
       // is page loading, not uploading.
-      if (mode === 'sts') await page.waitForSelector('html[data-ali-oss="ready"]', { state: 'attached' });
+      if (mode === 'sts') {
+        await page.waitForSelector('html[data-ali-oss="ready"]', { state: 'attached' }).catch((err) => {
+          throw new Error(`ali-oss did not load: ${err.message}\nconsole:\n${page.logs.join('\n')}`);
+        });
+      }
       await page.evaluate(() => {
         window.__longTasks = [];
         new PerformanceObserver((list) => {

@@ -429,7 +429,6 @@ function loadAliOss() {
     s.src = new URL(ALIOSS_SRC, import.meta.url).href;
     s.onload = () => {
       if (!window.OSS) return reject(new ConfigError('The ali-oss SDK loaded but did not define OSS.'));
-      document.documentElement.dataset.aliOss = 'ready';
       resolve(window.OSS);
     };
     s.onerror = () => {
@@ -1118,8 +1117,13 @@ function init() {
   // when the page is idle and STS mode is chosen, not when an upload begins.
   const preload = () => {
     if (currentMode() !== 'sts') return;
-    const idle = window.requestIdleCallback || ((f) => setTimeout(f, 50));
-    idle(() => loadAliOss().catch((err) => console.warn(err.message)));
+    // An idle callback may wait for ever on a busy page: 2 s at most.
+    const idle = window.requestIdleCallback ? (f) => window.requestIdleCallback(f, { timeout: 2000 }) : (f) => setTimeout(f, 50);
+    // The hashing worker starts then too (its script compiles off the page,
+    // but not for free on a one-core machine).
+    idle(() => loadAliOss().then(() => contentMD5(new Blob([]))).then(() => {
+      document.documentElement.dataset.aliOss = 'ready';
+    }).catch((err) => console.warn(err.message)));
   };
   document.getElementById('modes').addEventListener('change', preload);
   preload();
