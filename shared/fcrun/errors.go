@@ -21,6 +21,10 @@ var (
 	ErrNoEventsHandler = errors.New("fcrun: OSS event received but Options.Events is nil")
 	// ErrPanic reports a panic recovered from Options.Events.
 	ErrPanic = errors.New("fcrun: handler panicked")
+	// ErrEventTooLarge reports an event over the runtime loop's limit; the
+	// invocation is answered with it on /error, without the event having
+	// been read (see the package documentation).
+	ErrEventTooLarge = errors.New("fcrun: event too large")
 	// ErrNoRuntime reports that Start found neither FC_RUNTIME_API nor PORT.
 	ErrNoRuntime = errors.New("fcrun: neither FC_RUNTIME_API (FC runtime) nor PORT (plain HTTP) is set")
 	// ErrOptions reports invalid arguments to Start (nil handler, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,7 +17,6 @@ import (
 	"time"
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
-	"github.com/aliyun/fc-runtime-go-sdk/fc"
 
 	"ossdirect/shared/requestid"
 )
@@ -75,8 +76,9 @@ func (o *Options) maxBody() int64 {
 
 // Start runs h as an FC function:
 //
-//   - with FC_RUNTIME_API set it calls fc.Start with Handler(h, opts) and
-//     never returns (the SDK exits the process if its loop fails);
+//   - with FC_RUNTIME_API set it serves Handler(h, opts) through FC's
+//     runtime API (its own loop, in place of the SDK's fc.Start; see the
+//     package documentation) and never returns;
 //   - with FC_RUNTIME_API unset and PORT set it serves plain HTTP on
 //     ListenHost:PORT (PORT=0 picks a free port; the address is logged) and
 //     returns nil after a graceful shutdown on SIGTERM or SIGINT;
@@ -92,14 +94,12 @@ func Start(h http.Handler, opts Options) error {
 		return errorf(ErrOptions, "Options.Lookup is nil (main passes os.LookupEnv)")
 	}
 	if api, ok := opts.Lookup(EnvRuntimeAPI); ok && api != "" {
-		// The SDK reads FC_RUNTIME_API from the process environment itself;
-		// make it see the value Lookup returned.
-		if err := os.Setenv(EnvRuntimeAPI, api); err != nil {
-			return errorf(ErrOptions, "set %s: %v", EnvRuntimeAPI, err)
-		}
+		// As fc.Start does: microsecond timestamps on the standard logger,
+		// which the loop's own messages go through.
+		log.SetFlags(log.LstdFlags | log.Lmicroseconds)
 		opts.logger().Debug("fcrun: starting FC runtime loop", "runtimeAPI", api)
-		fc.Start(Handler(h, opts))
-		return errors.New("fcrun: fc.Start returned") // unreachable: fc.Start blocks or exits
+		err := runLoop(context.Background(), newRuntimeClient(api, eventLimit(opts.maxBody())), Handler(h, opts))
+		return fmt.Errorf("fcrun: runtime loop ended: %w", err) // unreachable: the loop only ends with its context
 	}
 	port, ok := opts.Lookup(EnvPort)
 	if !ok || port == "" {

@@ -18,10 +18,10 @@ import (
 	"ossdirect/shared/requestid"
 )
 
-// Handler returns the FC event handler that Start registers with fc.Start
-// (exported for tests). It takes the raw event bytes as []byte, which the
-// SDK passes as is (any other type makes the SDK decode, i.e. copy, the
-// whole event first), never modifies them, and dispatches:
+// Handler returns the FC event handler that Start's runtime loop calls for
+// each invocation (exported for tests; it also fits fc.Start, which passes
+// a []byte parameter as is). It takes the raw event bytes as read from the
+// runtime API, never modifies them, and dispatches:
 //
 //   - an object with "requestContext" (HTTP trigger) is converted with
 //     Request, served by h into a buffer and returned as an

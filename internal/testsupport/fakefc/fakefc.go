@@ -7,7 +7,8 @@
 // Protocol (reference/fc3.md §3.2, §3.6; fc-runtime-go-sdk v0.3.1 fc/):
 //
 //	GET  /2020-11-11/runtime/invocation/next          blocks until an invocation is queued;
-//	                                                  200 with the event as body and x-fc-* headers
+//	                                                  200 with the event as body (Content-Length
+//	                                                  set) and x-fc-* headers
 //	POST /2020-11-11/runtime/invocation/{id}/response the JSON result
 //	POST /2020-11-11/runtime/invocation/{id}/error    {"errorMessage","errorType","stackTrace"?}
 //
@@ -140,6 +141,7 @@ type invocation struct {
 	id      string
 	payload []byte
 	header  http.Header
+	chunked bool        // send the event without Content-Length
 	done    chan Result // buffered 1
 }
 
@@ -219,7 +221,9 @@ func fcEnv(binary string) []string {
 // result. The x-fc-* headers below are sent unless headers overrides them
 // (keys are case-insensitive; an empty value removes the header, e.g. to
 // provoke the SDK's never-answered parse failure, except for
-// x-fc-request-id, which is then generated):
+// x-fc-request-id, which is then generated). The event is sent with a
+// Content-Length unless headers sets "Content-Length" to "" (then it is
+// chunked, to exercise a reader's fallback):
 //
 //	x-fc-request-id          generated (or the caller's; the result URL uses it)
 //	x-fc-function-timeout    FunctionTimeout in seconds
@@ -246,7 +250,7 @@ func (r *Runtime) Invoke(ctx context.Context, payload []byte, headers map[string
 
 	h, timeout := r.invokeHeaders(headers)
 	id := h.Get("x-fc-request-id")
-	inv := &invocation{id: id, payload: payload, header: h, done: make(chan Result, 1)}
+	inv := &invocation{id: id, payload: payload, header: h, chunked: chunkedEvent(headers), done: make(chan Result, 1)}
 	r.mu.Lock()
 	r.pending[id] = inv
 	r.mu.Unlock()
@@ -287,6 +291,17 @@ func (r *Runtime) Invoke(ctx context.Context, payload []byte, headers map[string
 	case <-r.closing:
 		return Result{RequestID: id}, ErrStopped
 	}
+}
+
+// chunkedEvent reports whether the caller's headers set Content-Length to
+// "": the event is then sent chunked, without a length.
+func chunkedEvent(headers map[string]string) bool {
+	for k, v := range headers {
+		if v == "" && http.CanonicalHeaderKey(k) == "Content-Length" {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Runtime) invokeHeaders(overrides map[string]string) (http.Header, time.Duration) {
@@ -344,6 +359,12 @@ func (r *Runtime) serveNext(w http.ResponseWriter, req *http.Request) {
 			w.Header()[k] = v
 		}
 		w.Header().Set("Content-Type", "application/json")
+		// A length-prefixed body, as a server holding the whole event
+		// sends it (net/http would otherwise chunk events over 2 KiB);
+		// fcrun sizes its read buffer from it.
+		if !inv.chunked {
+			w.Header().Set("Content-Length", strconv.Itoa(len(inv.payload)))
+		}
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(inv.payload)
 	case <-req.Context().Done():
