@@ -4,11 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startStackAndBrowser, openPage, writeFiles, png, md5, itemInfo, waitForState, setMode, objectMd5, screenshot } from './browser.mjs';
+import { startStackAndBrowser, openPage, writeFiles, png, md5, itemInfo, waitForState, setMode, objectMd5, objectExists, screenshot } from './browser.mjs';
 
 const MiB = 1024 * 1024;
 const profiles = {
   default: { prefix: 'small/{sub}/', naming: 'uuid', maxSize: MiB, contentTypes: ['image/png', 'image/jpeg'], expires: '5m' },
+  // Checked after the fact too: the stored bytes must be a picture.
+  sniffed: { prefix: 'sniffed/{sub}/', naming: 'uuid', maxSize: MiB, contentTypes: ['image/png'], callback: true, sniff: true },
 };
 
 let stack;
@@ -22,6 +24,7 @@ before(async () => {
     'too big sts.png': randomBytes(2 * MiB),
     'notes.txt': Buffer.from('not an image'),
     '小 图.png': png(120, 90),
+    'fake.png': Buffer.from('<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>\n'.repeat(2000)),
   });
 });
 after(async () => {
@@ -79,4 +82,23 @@ test('forbidden type: the page lists the allowed types; an allowed image uploads
   assert.ok(info.thumbLoaded);
   await screenshot(page, 'limits-type.png');
   await page.close();
+});
+
+test('after the fact: STS uploads a page labelled as a PNG; the callback sniffs it, deletes it, and the page says so', async () => {
+  const page = await browser.context.newPage();
+  await page.route('**/config.js', (route) => route.fulfill({ contentType: 'text/javascript', body: "export default { profile: 'sniffed' };" }));
+  await page.goto(`${stack.api}/`);
+  await page.waitForSelector('html[data-ready="true"]');
+  try {
+    await setMode(page, 'sts');
+    await page.setInputFiles('#file-input', files.paths['fake.png']);
+    await waitForState(page, 'fake.png', 'error');
+    const info = await itemInfo(page, 'fake.png');
+    assert.match(info.message, /^The server did not accept this file after checking what was stored \(CallbackFailed: .*403.*\): it breaks the upload's rules/);
+    assert.match(info.key, /^sniffed\/anonymous\//);
+    assert.equal(await objectExists(stack, info.key), false, 'the object was deleted');
+    assert.match(stack.logs(), /"msg":"upload breaks its profile".*"action":"delete"/);
+  } finally {
+    await page.close();
+  }
 });

@@ -954,6 +954,14 @@ function finish(item, out, extra = '') {
     box.hidden = true;
   }
   const resumed = item.notes ? ` ${item.notes}` : '';
+  if (out.callbackError && /Error status : 403\b/.test(out.callbackError)) {
+    // The callback function refused what OSS stored: the file breaks the
+    // upload's rules (and is deleted or quarantined, as the profile says)
+    // or is not covered by this page's grant. Not a success, not a retry.
+    item.setPhase('error');
+    item.message(`The server did not accept this file after checking what was stored (${out.callbackError}): it breaks the upload's rules — for example its content is not the type it claims — and has been removed or set aside. Ask the site's operator if this is unexpected.`, 'error');
+    return;
+  }
   if (out.callbackError) {
     item.setPhase('warning');
     item.message(`The file is stored, but the app server's callback failed (${out.callbackError}). The app may not know about it yet.${resumed}`, 'warning');
