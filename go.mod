@@ -12,6 +12,7 @@ require (
 	github.com/aliyun/fc-runtime-go-sdk v0.3.1
 	github.com/gabriel-vasile/mimetype v1.4.16
 	github.com/golang-jwt/jwt/v5 v5.3.1
+	github.com/standard-webhooks/standard-webhooks/libraries v1.3.0
 	golang.org/x/net v0.26.0
 	golang.org/x/sync v0.24.0
 	golang.org/x/time v0.4.0

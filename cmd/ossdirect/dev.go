@@ -10,9 +10,11 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/shared/auth"
+	"ossdirect/shared/webhook"
 )
 
 // devCommand runs the local stack until SIGINT or SIGTERM. Once every
@@ -36,6 +38,8 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 	profilesFile := fs.String("profiles", "", "JSON file with the upload profiles (default: the built-in dev profile \"default\")")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&cfg.TestHooks, "test-hooks", false, "serve PUT /_test/bandwidth?bytesPerSecond=N, which slows the OSS emulator's uploads (for the end-to-end tests)")
+	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "POST upload events as signed Standard Webhooks to this `URL` (needs --webhook-secret); default: log them")
+	webhookSecret := fs.String("webhook-secret", "", "whsec_ `SECRET`(s) signing the webhooks, separated by spaces or commas, the current one first")
 	var af authFlags
 	fs.StringVar(&af.mode, "auth", string(auth.ModeNone), "how the functions authenticate callers: none, jwt or apikey")
 	fs.Var(&af.apiKeys, "api-key", "apikey: `SUBJECT:KEY`, a caller's API key and the subject it stands for (repeatable; keys at least 16 characters)")
@@ -55,6 +59,17 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: --log-level %q: want debug, info, warn or error", cmd, *logLevel)
 	}
 	cfg.CORSOrigins = origins
+	cfg.WebhookSecrets = strings.FieldsFunc(*webhookSecret, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	switch {
+	case (cfg.WebhookURL == "") != (len(cfg.WebhookSecrets) == 0):
+		return fmt.Errorf("%s: --webhook-url and --webhook-secret go together", cmd)
+	case cfg.WebhookURL != "":
+		for i, sec := range cfg.WebhookSecrets {
+			if err := webhook.ParseSecret(sec); err != nil {
+				return fmt.Errorf("%s: --webhook-secret entry %d: %w", cmd, i+1, err)
+			}
+		}
+	}
 	if *profilesFile != "" {
 		b, err := os.ReadFile(*profilesFile)
 		if err != nil {

@@ -36,6 +36,7 @@ import (
 	"ossdirect/shared/requestid"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/upload"
+	"ossdirect/shared/uploadevent"
 )
 
 // Authenticator says who is asking (shared/auth implements it).
@@ -51,6 +52,13 @@ type Authenticator interface {
 // (shared/sts implements it).
 type TokenSource interface {
 	Credentials(ctx context.Context, subject, profile string, sessionPolicy []byte) (credentials.Value, error)
+}
+
+// EventSink receives each verified upload's event (shared/webhook's Sender
+// and Log implement it). Deliver returns when the event is delivered, or
+// with an error once it will not be (ctx ended, retries spent, refused).
+type EventSink interface {
+	Deliver(ctx context.Context, e uploadevent.Event) error
 }
 
 // Config configures the handlers. Bucket, Region, UploadHost, Profiles,
@@ -94,6 +102,12 @@ type Config struct {
 	// bytes, delete, move, records), with the function's own credentials;
 	// nil makes the callback function answer 501 NotConfigured.
 	Objects ObjectStore
+	// Events receives the callback function's upload events (both
+	// channels); nil: none are made.
+	Events EventSink
+	// CallbackBudget is how long the callback path waits for Events to
+	// deliver before answering OSS anyway [3s].
+	CallbackBudget time.Duration
 	// QuarantinePrefix is where onViolation: quarantine moves objects.
 	QuarantinePrefix string
 	// CORSOrigins may call the handlers from browsers ("*": any).
@@ -137,6 +151,9 @@ func New(cfg Config) (*Handlers, error) {
 	cfg.Region = signing.RegionID(cfg.Region)
 	if cfg.SeedProfile == "" {
 		cfg.SeedProfile = "default"
+	}
+	if cfg.CallbackBudget <= 0 {
+		cfg.CallbackBudget = 3 * time.Second
 	}
 	h := &Handlers{cfg: cfg, log: cfg.Logger, now: cfg.Now}
 	if h.log == nil {

@@ -15,6 +15,7 @@ import (
 
 	"ossdirect/shared/callback"
 	"ossdirect/shared/upload"
+	"ossdirect/shared/uploadevent"
 )
 
 const maxCallbackBody = 64 << 10
@@ -92,6 +93,7 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.logWitnessed(r.Context(), "callback", p, seen, "grantId", b.ID, "subject", b.Subject, "ossRequestId", form.Get("reqId"))
+	h.deliverWithinBudget(r.Context(), h.event(uploadevent.SourceCallback, p, seen, b.Subject, b.ID))
 	if err := seen.refusal(p); err != nil {
 		h.writeError(w, r, err)
 		return
@@ -99,6 +101,29 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, callbackResponse{Status: "OK", Key: ev.key, URL: h.objectURL(ev.key), Size: seen.obj.Size,
 		MimeType: seen.obj.ContentType, ETag: seen.obj.ETag, CRC64: seen.obj.CRC64, Width: seen.width, Height: seen.height,
 		Violations: seen.violations, Warnings: seen.warnings})
+}
+
+// event is the upload event for what the witness saw.
+func (h *Handlers) event(source string, p upload.Profile, w *witnessed, subject, grantID string) uploadevent.Event {
+	return uploadevent.New(uploadevent.Data{Bucket: h.cfg.Bucket, Key: w.obj.Key, Size: w.obj.Size, ETag: w.obj.ETag, CRC64: w.obj.CRC64,
+		ContentType: w.obj.ContentType, Width: w.width, Height: w.height, Subject: subject, Profile: p.Name, GrantID: grantID,
+		Source: source, Violations: w.violations, Action: w.action}, h.now())
+}
+
+// deliverWithinBudget delivers e on the callback path, waiting at most
+// CallbackBudget: OSS waits 5 s for the answer and the object is stored
+// whatever the receiver does, so a delivery that does not succeed in time
+// is logged and left to the OSS event (FC retries that one).
+func (h *Handlers) deliverWithinBudget(ctx context.Context, e uploadevent.Event) {
+	if h.cfg.Events == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.CallbackBudget)
+	defer cancel()
+	if err := h.cfg.Events.Deliver(ctx, e); err != nil {
+		h.log.WarnContext(ctx, "event not delivered within the callback's budget; left for the OSS event's delivery",
+			"eventId", e.Data.ID, "key", e.Data.Key, "budget", h.cfg.CallbackBudget, "err", err)
+	}
 }
 
 // bindingError is the refusal of a callback whose grant binding fails.
@@ -218,10 +243,13 @@ func dirPattern(template string) *regexp.Regexp {
 
 // HandleOSSEvent processes an OSS trigger event (ObjectCreated:*): each
 // record of this bucket inside a profile's directory is witnessed like a
-// callback's upload (HEAD, the profile's limits, onViolation) and logged;
-// others are logged and skipped. Events carry no grant binding: the
-// profile comes from the key's directory. An OSS failure is returned, so
-// FC's asynchronous retry takes over.
+// callback's upload (HEAD, the profile's limits, onViolation), logged and
+// delivered as an upload event (source "oss-event"); others are logged and
+// skipped. Events carry no grant binding: the profile comes from the key's
+// directory, and subject and grantId are empty. An OSS failure or an event
+// not delivered (the sink's retries spent or the invocation's deadline
+// reached) is returned, so FC's asynchronous retry takes over: this is the
+// durable path.
 func (h *Handlers) HandleOSSEvent(ctx context.Context, ev *events.OssEvent) error {
 	if ev == nil || len(ev.Events) == 0 {
 		return errors.New("api: OSS event without records")
@@ -254,6 +282,14 @@ func (h *Handlers) HandleOSSEvent(ctx context.Context, ev *events.OssEvent) erro
 			continue
 		}
 		h.logWitnessed(ctx, "oss-event", p, seen, "event", name)
+		if h.cfg.Events == nil {
+			continue
+		}
+		ue := h.event(uploadevent.SourceOSSEvent, p, seen, "", "")
+		if err := h.cfg.Events.Deliver(ctx, ue); err != nil {
+			h.log.WarnContext(ctx, "event not delivered; failing the invocation so FC retries it", "eventId", ue.Data.ID, "key", key, "err", err)
+			errs = append(errs, fmt.Errorf("api: OSS event %s for %s: event %s not delivered: %w", name, key, ue.Data.ID, err))
+		}
 	}
 	return errors.Join(errs...)
 }

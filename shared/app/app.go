@@ -23,10 +23,12 @@ import (
 	"ossdirect/shared/ossclient"
 	"ossdirect/shared/requestid"
 	"ossdirect/shared/sts"
+	"ossdirect/shared/webhook"
 )
 
 // Build assembles function fn from cfg: the authenticator, the STS client
-// (sts-token only), the API handlers, and the fcrun options fn needs (the
+// (sts-token only), the event sink (callback only: a webhook.Sender to
+// WEBHOOK_URL, else webhook.Log), the API handlers, and the fcrun options fn needs (the
 // OSS event handler for callback). It is the only place a function is
 // assembled: the FC entry points (through Run) and the local stack
 // (internal/localcloud/devstack) both call it. cfg.Credentials signs
@@ -65,6 +67,16 @@ func Build(fn api.Function, cfg *config.Config, log *slog.Logger) (http.Handler,
 			return nil, fcrun.Options{}, err
 		}
 		acfg.Objects = objects
+		// Upload events: signed webhooks to WEBHOOK_URL, else the log.
+		acfg.Events = webhook.Log{Logger: log.With("component", "events")}
+		if cfg.WebhookURL != "" {
+			sender, err := webhook.New(webhook.Config{URL: cfg.WebhookURL, Secrets: cfg.WebhookSecrets, Logger: log.With("component", "webhook")})
+			if err != nil {
+				return nil, fcrun.Options{}, err
+			}
+			acfg.Events = sender
+		}
+		acfg.CallbackBudget = cfg.WebhookCallbackBudget
 	}
 	if fn == api.STSToken {
 		if err := cfg.RequireSTS(); err != nil {

@@ -62,6 +62,16 @@ type Config struct {
 	// (QUARANTINE_PREFIX, default ".ossdirect/quarantine/").
 	QuarantinePrefix string
 
+	// WebhookURL is where the callback function POSTs upload events as
+	// Standard Webhooks (WEBHOOK_URL); empty: events go to the log.
+	WebhookURL string
+	// WebhookSecrets sign the webhooks (WEBHOOK_SECRET): whsec_ secrets,
+	// the current one first.
+	WebhookSecrets []string
+	// WebhookCallbackBudget is how long the callback path waits for a
+	// delivery before answering OSS (WEBHOOK_CALLBACK_BUDGET, default 3s).
+	WebhookCallbackBudget time.Duration
+
 	// CORSOrigins are the browser origins allowed to call the functions
 	// (CORS_ALLOWED_ORIGINS); "*" allows any. Empty: no CORS headers.
 	CORSOrigins []string
@@ -103,6 +113,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("stsEndpoint", c.STS.Endpoint), slog.Duration("stsDuration", c.STS.Duration),
 		slog.String("callbackURL", c.CallbackURL), slog.Int("grantSecrets", len(c.GrantSecrets)),
 		slog.Duration("grantGrace", c.GrantGrace), slog.String("quarantinePrefix", c.QuarantinePrefix),
+		slog.String("webhookURL", c.WebhookURL), slog.Int("webhookSecrets", len(c.WebhookSecrets)),
+		slog.Duration("webhookCallbackBudget", c.WebhookCallbackBudget),
 		slog.Any("corsOrigins", c.CORSOrigins),
 		slog.Int("ratePerMinute", c.RatePerMinute), slog.String("logLevel", c.LogLevel.String()),
 	)

@@ -10,11 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"ossdirect/shared/auth"
 	"ossdirect/shared/callback"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/upload"
+	"ossdirect/shared/webhook"
 )
 
 // Variable documents one environment variable.
@@ -50,6 +52,9 @@ var Variables = []Variable{
 	{Name: "GRANT_GRACE", Default: "30m", Description: "how long after a grant expires its upload's callback is still honoured (an upload that began in time may end later)"},
 	{Name: "QUARANTINE_PREFIX", Default: ".ossdirect/quarantine/", Description: "where onViolation: quarantine moves objects that break their profile; outside every profile's directory"},
 	{Name: "CALLBACK_PUBKEY_URL_PREFIXES", Default: "http://gosspublic.alicdn.com/,https://gosspublic.alicdn.com/", Description: "URL prefixes callback public keys may be fetched from"},
+	{Name: "WEBHOOK_URL", Description: "callback: http(s) URL upload events are POSTed to as Standard Webhooks; empty logs them instead"},
+	{Name: "WEBHOOK_SECRET", Description: "needed with WEBHOOK_URL: whsec_ and base64 of at least 24 random bytes; several, separated by spaces or commas, to rotate (the current one first, every one signs)", Secret: true},
+	{Name: "WEBHOOK_CALLBACK_BUDGET", Default: "3s", Description: "how long the callback path waits for a webhook delivery before answering OSS (which waits 5 s); the OSS event delivers it otherwise; 100ms to 4s"},
 	{Name: "CORS_ALLOWED_ORIGINS", Description: "comma-separated browser origins (scheme://host[:port]) or *; empty sends no CORS headers"},
 	{Name: "RATE_LIMIT_PER_MINUTE", Default: "60", Description: "grants per subject per minute per instance; 0 disables"},
 	{Name: "RATE_LIMIT_BURST", Default: "20", Description: "burst size of the per-subject rate limit"},
@@ -114,6 +119,8 @@ func Load(lookup LookupFunc, readFile func(string) ([]byte, error)) (*Config, er
 	if err := upload.CheckReservedPrefix(c.QuarantinePrefix, c.Profiles); err != nil {
 		l.fail("QUARANTINE_PREFIX", err.Error())
 	}
+	c.WebhookURL, c.WebhookSecrets = l.webhook()
+	c.WebhookCallbackBudget = l.duration("WEBHOOK_CALLBACK_BUDGET", 3*time.Second, 100*time.Millisecond, 4*time.Second)
 	c.CORSOrigins = l.origins()
 	c.RatePerMinute = l.int("RATE_LIMIT_PER_MINUTE", 60, 0, 1_000_000)
 	c.RateBurst = l.int("RATE_LIMIT_BURST", 20, 1, 1_000_000)
@@ -402,6 +409,32 @@ func (l *loader) grantSecrets(required bool) [][]byte {
 		out = append(out, []byte(prev))
 	}
 	return out
+}
+
+// webhook reads WEBHOOK_URL and WEBHOOK_SECRET (required with it; one or
+// more whsec_ secrets separated by spaces or commas). Errors name the
+// variable and an entry's position, never its value.
+func (l *loader) webhook() (string, []string) {
+	var u string
+	if l.get("WEBHOOK_URL") != "" {
+		u = l.url("WEBHOOK_URL", "", true)
+	}
+	v := l.get("WEBHOOK_SECRET")
+	var secrets []string
+	for i, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if err := webhook.ParseSecret(s); err != nil {
+			l.fail("WEBHOOK_SECRET", fmt.Sprintf("entry %d: want whsec_ and the base64 of at least %d random bytes (e.g. echo whsec_$(openssl rand -base64 32))", i+1, webhook.MinSecretBytes))
+			continue
+		}
+		secrets = append(secrets, s)
+	}
+	switch {
+	case l.get("WEBHOOK_URL") != "" && v == "":
+		l.fail("WEBHOOK_SECRET", "required with WEBHOOK_URL: whsec_ and the base64 of at least 24 random bytes")
+	case l.get("WEBHOOK_URL") == "" && v != "":
+		l.fail("WEBHOOK_SECRET", "is set but WEBHOOK_URL is empty")
+	}
+	return u, secrets
 }
 
 // duration reads a Go duration between min and max; def when empty.

@@ -82,7 +82,14 @@ type Config struct {
 	// GrantSecrets sign and verify the grants' callback bindings, the
 	// current one first [one random secret per start].
 	GrantSecrets [][]byte
-	Logger       *slog.Logger // nil discards
+	// WebhookURL and WebhookSecrets send the callback function's upload
+	// events as signed webhooks, as WEBHOOK_URL and WEBHOOK_SECRET do in FC
+	// [none: events are logged].
+	WebhookURL     string
+	WebhookSecrets []string
+	// WebhookCallbackBudget is WEBHOOK_CALLBACK_BUDGET [3s].
+	WebhookCallbackBudget time.Duration
+	Logger                *slog.Logger // nil discards
 }
 
 // DefaultProfiles returns the local stack's profiles as JSON: the
@@ -349,6 +356,9 @@ func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *s
 		GrantSecrets:           cfg.GrantSecrets,
 		GrantGrace:             30 * time.Minute,
 		QuarantinePrefix:       config.DefaultQuarantinePrefix,
+		WebhookURL:             cfg.WebhookURL,
+		WebhookSecrets:         cfg.WebhookSecrets,
+		WebhookCallbackBudget:  cfg.WebhookCallbackBudget,
 	}
 	if len(fcfg.GrantSecrets) == 0 {
 		secret := make([]byte, 32)
