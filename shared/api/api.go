@@ -108,6 +108,14 @@ type Config struct {
 	// CallbackBudget is how long the callback path waits for Events to
 	// deliver before answering OSS anyway [3s].
 	CallbackBudget time.Duration
+	// EventRecords makes deliveries keep records in the bucket (see
+	// dedupe.go) so each upload's event reaches Events once across the two
+	// channels, retries and replays; it needs Objects. Set it for a
+	// webhook, not for a log.
+	EventRecords bool
+	// EventLease is how long a delivery's claim on an event keeps others
+	// away (see dedupe.go) [30s].
+	EventLease time.Duration
 	// QuarantinePrefix is where onViolation: quarantine moves objects.
 	QuarantinePrefix string
 	// CORSOrigins may call the handlers from browsers ("*": any).

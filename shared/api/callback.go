@@ -120,7 +120,10 @@ func (h *Handlers) deliverWithinBudget(ctx context.Context, e uploadevent.Event)
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.CallbackBudget)
 	defer cancel()
-	if err := h.cfg.Events.Deliver(ctx, e); err != nil {
+	switch err := h.deliverOnce(ctx, e); {
+	case errors.Is(err, errHeldElsewhere):
+		h.log.InfoContext(ctx, "event being delivered by another invocation", "eventId", e.Data.ID, "key", e.Data.Key)
+	case err != nil:
 		h.log.WarnContext(ctx, "event not delivered within the callback's budget; left for the OSS event's delivery",
 			"eventId", e.Data.ID, "key", e.Data.Key, "budget", h.cfg.CallbackBudget, "err", err)
 	}
@@ -286,7 +289,13 @@ func (h *Handlers) HandleOSSEvent(ctx context.Context, ev *events.OssEvent) erro
 			continue
 		}
 		ue := h.event(uploadevent.SourceOSSEvent, p, seen, "", "")
-		if err := h.cfg.Events.Deliver(ctx, ue); err != nil {
+		err = h.deliverOnce(ctx, ue)
+		if errors.Is(err, errHeldElsewhere) {
+			// The callback (or another retry) is delivering it: wait for
+			// its record, and let FC retry if it never comes.
+			err = h.awaitDelivered(ctx, ue.Data.ID)
+		}
+		if err != nil {
 			h.log.WarnContext(ctx, "event not delivered; failing the invocation so FC retries it", "eventId", ue.Data.ID, "key", key, "err", err)
 			errs = append(errs, fmt.Errorf("api: OSS event %s for %s: event %s not delivered: %w", name, key, ue.Data.ID, err))
 		}

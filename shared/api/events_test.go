@@ -7,6 +7,7 @@ package api_test
 // HTTP server verifying signatures with the Standard Webhooks library.
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -16,6 +17,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -224,6 +227,134 @@ func TestOSSEventDelivery(t *testing.T) {
 		if len(got) != 1 || got[0].Type != uploadevent.TypeCompleted || got[0].Data.Source != uploadevent.SourceOSSEvent ||
 			got[0].Data.Profile != "images" || got[0].Data.Subject != "" || got[0].Data.GrantID != "" {
 			t.Fatalf("events %+v, want one upload.completed from the OSS event, profile images, no subject or grant", got)
+		}
+	})
+}
+
+// Each upload's event reaches the receiver once: across the two channels,
+// replays, duplicated OSS events and retries, through the records the
+// deliveries keep in the bucket (dedupe.go).
+func TestUploadEventsAreDeliveredOnce(t *testing.T) {
+	t.Parallel()
+	rcv := newEventReceiver(t)
+	s := startEventStack(t, rcv.URL, rcv.secret, 0)
+	ctx := context.Background()
+	ossEvent := func(key string) *events.OssEvent {
+		return &events.OssEvent{Events: []*events.OssEventRecord{{
+			EventName: oss.Ptr("ObjectCreated:PutObject"),
+			Oss:       &events.Oss{Bucket: &events.Bucket{Name: oss.Ptr(s.Bucket)}, Object: &events.Object{Key: oss.Ptr(key)}},
+		}}}
+	}
+	handle := ossEventHandler(t, s.Stack, rcv.URL, rcv.secret)
+	png := pngBytes(t, 5, 4)
+
+	t.Run("the OSS event after the callback, twice: nothing new", func(t *testing.T) {
+		g := s.stsFor(t, bobKey, "images")
+		key := g.Prefix + "both-channels.png"
+		if _, err := s.put(t, g, key, "image/png", png, ""); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := handle(ctx, ossEvent(key)); err != nil {
+				t.Fatalf("HandleOSSEvent: %v", err)
+			}
+		}
+		if got := rcv.events(key); len(got) != 1 || got[0].Data.Source != uploadevent.SourceCallback {
+			t.Fatalf("events %+v, want the callback's one", got)
+		}
+	})
+
+	t.Run("a replayed genuine callback: nothing new", func(t *testing.T) {
+		// Capture what OSS sends for one upload, then send it twice to the
+		// stack's callback function.
+		var body []byte
+		var header http.Header
+		var path string
+		rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ = io.ReadAll(r.Body)
+			header, path = r.Header.Clone(), r.URL.RequestURI()
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"Status":"OK"}`))
+		}))
+		defer rec.Close()
+		key := "images/alice/replayed.png"
+		b := binding(key, "alice", "images")
+		if err := putWithCallback(t, s.Stack, &callbackApp{url: rec.URL}, key, "image/png", png, &b, ""); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 {
+			req, _ := http.NewRequest(http.MethodPost, s.API+path, bytes.NewReader(body))
+			req.Header = header.Clone()
+			if r := send(t, req); r.status != http.StatusOK {
+				t.Fatalf("replay %d: %d %s", i, r.status, r.body)
+			}
+		}
+		if got := rcv.events(key); len(got) != 1 {
+			t.Fatalf("%d events after a callback sent twice, want 1", len(got))
+		}
+		if n := len(s.logged("event already delivered", key)); n != 1 {
+			t.Errorf("%d 'event already delivered' records, want 1", n)
+		}
+	})
+
+	// An object stored without a callback: only OSS events report it.
+	stored := func(t *testing.T, key string) string {
+		t.Helper()
+		res, err := rootClient(s.Stack).PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(s.Bucket), Key: oss.Ptr(key), Body: bytes.NewReader(png), ContentType: oss.Ptr("image/png")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return uploadevent.ID(s.Bucket, key, oss.ToString(res.ETag))
+	}
+	claim := func(t *testing.T, id string, leaseEnd time.Time) {
+		t.Helper()
+		if _, err := rootClient(s.Stack).PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(s.Bucket), Key: oss.Ptr(upload.ReservedPrefix + "events/" + id + ".claim"),
+			Body: strings.NewReader(strconv.FormatInt(leaseEnd.Unix(), 10))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("a crash between claim and delivery: the next attempt after the lease delivers, once", func(t *testing.T) {
+		key := "images/alice/crashed.png"
+		id := stored(t, key)
+		claim(t, id, time.Now().Add(-time.Second)) // the holder died; its lease is over
+		for range 2 {
+			if err := handle(ctx, ossEvent(key)); err != nil {
+				t.Fatalf("HandleOSSEvent: %v", err)
+			}
+		}
+		if got := rcv.events(key); len(got) != 1 || got[0].Data.ID != id {
+			t.Fatalf("events %+v, want one with id %s", got, id)
+		}
+	})
+
+	t.Run("a live claim elsewhere: the OSS event waits, then fails so FC retries; nothing delivered", func(t *testing.T) {
+		key := "images/alice/held.png"
+		id := stored(t, key)
+		claim(t, id, time.Now().Add(time.Hour))
+		hctx, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
+		defer cancel()
+		if err := handle(hctx, ossEvent(key)); err == nil || !strings.Contains(err.Error(), "being delivered by another invocation") {
+			t.Fatalf("HandleOSSEvent: %v, want the held-elsewhere error", err)
+		}
+		if got := rcv.events(key); len(got) != 0 {
+			t.Fatalf("events %+v, want none", got)
+		}
+	})
+
+	t.Run("receiver down, then up: the failed attempt releases its claim, the retry delivers once", func(t *testing.T) {
+		key := "images/alice/retried.png"
+		stored(t, key)
+		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if err := ossEventHandler(t, s.Stack, deadURL(t), rcv.secret)(dctx, ossEvent(key)); err == nil {
+			t.Fatal("HandleOSSEvent with the receiver down: nil, want an error")
+		}
+		if err := handle(ctx, ossEvent(key)); err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+		if got := rcv.events(key); len(got) != 1 {
+			t.Fatalf("%d events, want 1", len(got))
 		}
 	})
 }

@@ -75,6 +75,7 @@ func Build(fn api.Function, cfg *config.Config, log *slog.Logger) (http.Handler,
 				return nil, fcrun.Options{}, err
 			}
 			acfg.Events = sender
+			acfg.EventRecords = true // deliver each upload once across channels and retries
 		}
 		acfg.CallbackBudget = cfg.WebhookCallbackBudget
 	}
