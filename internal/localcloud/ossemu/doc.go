@@ -14,7 +14,11 @@
 //     overrides), HeadObject (errors in the x-oss-err header), DeleteObject,
 //     and the multipart calls: InitiateMultipartUpload, UploadPart,
 //     CompleteMultipartUpload (including x-oss-complete-all), AbortMultipartUpload
-//     and ListParts.
+//     and ListParts; ListObjectsV2 (GET /<bucket>?list-type=2: prefix,
+//     delimiter, start-after, continuation-token, max-keys 0–1000 (default
+//     100; other values 400 InvalidArgument naming the argument),
+//     encoding-type=url, fetch-owner ignored), authorized as
+//     oss:ListObjects on "acs:oss:*:*:<bucket>".
 //   - Authentication: V1 and V4 header signatures, V1 and V4 presigned
 //     URLs, V1 and V4 PostObject signatures and policy evaluation, STS
 //     security tokens and RAM permissions through the Credentials
@@ -46,8 +50,9 @@
 //
 // # What it does not emulate
 //
-// No service or bucket operations other than PostObject (no ListBuckets,
-// ListObjects, ListMultipartUploads, bucket creation or configuration), no
+// No service or bucket operations other than PostObject and ListObjectsV2
+// (no ListBuckets, ListObjects without list-type=2, ListMultipartUploads,
+// bucket creation or configuration), no
 // versioning, ACL, tagging, lifecycle, encryption, storage classes,
 // symlinks, AppendObject, UploadPartCopy, conditional copies, image
 // processing or success_action_redirect. Requests that need them get 501
@@ -67,6 +72,8 @@
 //   - A V4 credential naming another region is 400 InvalidArgument.
 //   - InitiateMultipartUpload's x-oss-forbid-overwrite is checked again at
 //     CompleteMultipartUpload, as well as Complete's own.
+//   - ListObjectsV2's continuation token is the base64url of the last key
+//     or common prefix returned; owners are never listed.
 //   - EC values are sent only where the protocol reference or the official
 //     SDK's tests document them; other errors carry an empty <EC>.
 //

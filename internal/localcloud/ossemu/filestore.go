@@ -339,6 +339,55 @@ func (fst *fileStore) Delete(bucket, key string) error {
 	return nil
 }
 
+// decodeKey reverses encodeKey for names that are not hashed; ok is false
+// when name is not the encoding of any key.
+func decodeKey(name string) (string, bool) {
+	if strings.HasPrefix(name, "~") {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		if name[i] == '%' && i+2 < len(name) {
+			v, err := hex.DecodeString(name[i+1 : i+3])
+			if err != nil {
+				return "", false
+			}
+			b.WriteByte(v[0])
+			i += 2
+			continue
+		}
+		b.WriteByte(name[i])
+	}
+	key := b.String()
+	return key, key != "" && encodeKey(key) == name
+}
+
+func (fst *fileStore) List(bucket string) ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(fst.dir, bucket))
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(ents))
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		key, ok := decodeKey(e.Name())
+		if !ok && strings.HasPrefix(e.Name(), "~") {
+			// A hashed name: the key is only in the metadata.
+			var m objectMeta
+			if readJSON(filepath.Join(fst.meta, bucket, e.Name()), &m) == nil && encodeKey(m.Key) == e.Name() {
+				key, ok = m.Key, true
+			}
+		}
+		if ok && checkObjectName(key) == nil {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
 // validUploadID reports whether id has the form newUploadID produces, so
 // it can be used as a folder name.
 func validUploadID(id string) bool {

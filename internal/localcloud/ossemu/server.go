@@ -220,7 +220,10 @@ func (s *Server) serve(rq *request) error {
 		rq.op = "OptionObject"
 		return s.preflight(rq)
 	}
-	if name := unsupportedSubresource(q); name != "" {
+	// ListObjectsV2 (GET /<bucket>?list-type=2) takes two parameters that
+	// mean something else, unsupported, everywhere else.
+	listV2 := rq.key == "" && r.Method == http.MethodGet && q.Get("list-type") == "2" && len(q["list-type"]) == 1
+	if name := unsupportedSubresource(q, listV2); name != "" {
 		rq.op = "Unsupported"
 		return newError(errNotImplemented, nil).withMessage("The OSS emulator does not implement the sub-resource or parameter " + strconv.Quote(name) + ".")
 	}
@@ -235,8 +238,12 @@ func (s *Server) serve(rq *request) error {
 			rq.op = "PostObject"
 			return s.postObject(rq)
 		}
+		if listV2 {
+			rq.op = "ListObjectsV2"
+			return s.listObjectsV2(rq)
+		}
 		rq.op = "Bucket"
-		return newError(errNotImplemented, nil).withMessage("The OSS emulator does not implement bucket-level operations (such as ListObjects) other than PostObject.")
+		return newError(errNotImplemented, nil).withMessage("The OSS emulator does not implement bucket-level operations other than PostObject and ListObjectsV2 (such as ListObjects without list-type=2).")
 	}
 	if err := checkObjectName(rq.key); err != nil {
 		return err
@@ -291,8 +298,11 @@ var unsupportedSubresources = []string{
 	"x-oss-async-process", "x-oss-process", "x-oss-request-payer", "cloudboxes",
 }
 
-func unsupportedSubresource(q url.Values) string {
+func unsupportedSubresource(q url.Values, listV2 bool) string {
 	for _, name := range unsupportedSubresources {
+		if listV2 && (name == "list-type" || name == "continuation-token") {
+			continue
+		}
 		if _, ok := q[name]; ok {
 			return name
 		}

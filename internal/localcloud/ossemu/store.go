@@ -98,6 +98,8 @@ type objectStore interface {
 	Stat(bucket, key string) (*objectMeta, error)
 	// Delete removes the object; a missing object is not an error.
 	Delete(bucket, key string) error
+	// List returns the keys of bucket's objects in ascending byte order.
+	List(bucket string) ([]string, error)
 }
 
 // uploadStore keeps multipart uploads in progress.
