@@ -22,6 +22,7 @@ commands:
   sign url       presign a URL (V1 or V4)
   verify callback  verify an OSS upload callback signature
   dev            run the local stack: OSS and STS emulators on loopback
+  reconcile      deliver the events of uploads whose event never reached WEBHOOK_URL
   version        print the version
 
 Run "ossdirect <command> -h" for the flags of a command.
@@ -67,6 +68,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return verifyCallback(args[2:], stdout, stderr)
 	case "dev":
 		err = devCommand(args[1:], stdout, stderr)
+	case "reconcile":
+		return reconcileCommand(args[1:], stdout, stderr, os.LookupEnv, os.ReadFile)
 	case "version", "--version", "-version":
 		return printJSON(stdout, stderr, map[string]string{"version": version()})
 	case "help", "-h", "--help":

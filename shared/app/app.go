@@ -35,11 +35,34 @@ import (
 // grants and the AssumeRole call; Run sets the FC chain, the local stack a
 // static root identity.
 func Build(fn api.Function, cfg *config.Config, log *slog.Logger) (http.Handler, fcrun.Options, error) {
+	handlers, err := build(fn, cfg, log)
+	if err != nil {
+		return nil, fcrun.Options{}, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts := fcrun.Options{Logger: log}
+	if fn == api.CallbackFn {
+		opts.Events = handlers.HandleOSSEvent
+	}
+	return handlers.Handler(fn), opts, nil
+}
+
+// CallbackHandlers are the callback function's handlers assembled exactly
+// as Build assembles them (object store, event sink, delivery records),
+// for ossdirect reconcile, which runs the function's delivery outside FC.
+func CallbackHandlers(cfg *config.Config, log *slog.Logger) (*api.Handlers, error) {
+	return build(api.CallbackFn, cfg, log)
+}
+
+// build assembles fn's handlers (see Build).
+func build(fn api.Function, cfg *config.Config, log *slog.Logger) (*api.Handlers, error) {
 	if fn == (api.Function{}) {
-		return nil, fcrun.Options{}, errors.New("app: the zero api.Function is not a function")
+		return nil, errors.New("app: the zero api.Function is not a function")
 	}
 	if cfg.Credentials == nil {
-		return nil, fcrun.Options{}, errors.New("app: config has no Credentials provider")
+		return nil, errors.New("app: config has no Credentials provider")
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -48,7 +71,7 @@ func Build(fn api.Function, cfg *config.Config, log *slog.Logger) (http.Handler,
 	authCfg.Logger = log.With("component", "auth")
 	authn, err := auth.New(authCfg)
 	if err != nil {
-		return nil, fcrun.Options{}, err
+		return nil, err
 	}
 	acfg := api.Config{
 		Bucket: cfg.Bucket, Region: cfg.Region, UploadHost: cfg.UploadHost, Endpoint: cfg.Endpoint,
@@ -64,7 +87,7 @@ func Build(fn api.Function, cfg *config.Config, log *slog.Logger) (http.Handler,
 		// function's own credentials.
 		objects, err := ossclient.New(ossclient.Config{Bucket: cfg.Bucket, Region: cfg.Region, Endpoint: cfg.Endpoint, Credentials: cfg.Credentials})
 		if err != nil {
-			return nil, fcrun.Options{}, err
+			return nil, err
 		}
 		acfg.Objects = objects
 		// Upload events: signed webhooks to WEBHOOK_URL, else the log.
@@ -72,7 +95,7 @@ func Build(fn api.Function, cfg *config.Config, log *slog.Logger) (http.Handler,
 		if cfg.WebhookURL != "" {
 			sender, err := webhook.New(webhook.Config{URL: cfg.WebhookURL, Secrets: cfg.WebhookSecrets, Logger: log.With("component", "webhook")})
 			if err != nil {
-				return nil, fcrun.Options{}, err
+				return nil, err
 			}
 			acfg.Events = sender
 			acfg.EventRecords = true // deliver each upload once across channels and retries
@@ -81,24 +104,16 @@ func Build(fn api.Function, cfg *config.Config, log *slog.Logger) (http.Handler,
 	}
 	if fn == api.STSToken {
 		if err := cfg.RequireSTS(); err != nil {
-			return nil, fcrun.Options{}, err
+			return nil, err
 		}
 		client, err := sts.New(sts.Config{RoleARN: cfg.STS.RoleARN, Endpoint: cfg.STS.Endpoint, Duration: cfg.STS.Duration,
 			Credentials: cfg.Credentials, Logger: log.With("component", "sts")})
 		if err != nil {
-			return nil, fcrun.Options{}, err
+			return nil, err
 		}
 		acfg.STS = client
 	}
-	handlers, err := api.New(acfg)
-	if err != nil {
-		return nil, fcrun.Options{}, err
-	}
-	opts := fcrun.Options{Logger: log}
-	if fn == api.CallbackFn {
-		opts.Events = handlers.HandleOSSEvent
-	}
-	return handlers.Handler(fn), opts, nil
+	return api.New(acfg)
 }
 
 // FCCredentials is where a function's signing credentials come from in

@@ -80,8 +80,40 @@ func (c *Client) Head(ctx context.Context, key string) (upload.Object, error) {
 	if err != nil {
 		return upload.Object{}, mapErr(err)
 	}
-	return upload.Object{Key: key, Size: r.ContentLength, ContentType: oss.ToString(r.ContentType),
-		ETag: oss.ToString(r.ETag), CRC64: oss.ToString(r.HashCRC64)}, nil
+	o := upload.Object{Key: key, Size: r.ContentLength, ContentType: oss.ToString(r.ContentType),
+		ETag: oss.ToString(r.ETag), CRC64: oss.ToString(r.HashCRC64)}
+	if r.LastModified != nil {
+		o.Modified = r.LastModified.UTC()
+	}
+	return o, nil
+}
+
+// List calls fn for each object whose key starts with prefix, in key order
+// (ListObjectsV2, 1000 keys a page), with its key, size, ETag and
+// modification time; an error from fn stops the listing and is returned.
+func (c *Client) List(ctx context.Context, prefix string, fn func(upload.Object) error) error {
+	p := c.c.NewListObjectsV2Paginator(&oss.ListObjectsV2Request{Bucket: oss.Ptr(c.bucket), Prefix: oss.Ptr(prefix), MaxKeys: 1000})
+	for p.HasNext() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return mapListErr(err)
+		}
+		for _, o := range page.Contents {
+			obj := upload.Object{Key: oss.ToString(o.Key), Size: o.Size, ETag: oss.ToString(o.ETag)}
+			if o.LastModified != nil {
+				obj.Modified = o.LastModified.UTC()
+			}
+			if err := fn(obj); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// mapListErr wraps a listing error (a 404 is the bucket's, not an object's).
+func mapListErr(err error) error {
+	return fmt.Errorf("ossclient: listing: %w", err)
 }
 
 // FirstBytes returns up to n bytes from the start of key.

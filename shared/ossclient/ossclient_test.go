@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"ossdirect/internal/localcloud/devstack"
 	ourcreds "ossdirect/shared/credentials"
 	"ossdirect/shared/ossclient"
+	"ossdirect/shared/upload"
 )
 
 // The client against the local OSS emulator, which checks its signatures
@@ -77,5 +79,25 @@ func TestClientAgainstTheEmulator(t *testing.T) {
 	}
 	if _, err := c.Head(ctx, "quarantine/images/alice/evil.png"); !errors.Is(err, ossclient.ErrNotFound) {
 		t.Fatalf("deleted object: %v", err)
+	}
+	// List: every object under a prefix, across pages, in key order.
+	for i := range 1005 {
+		put(fmt.Sprintf("list/%04d", i), "text/plain", []byte("x"))
+	}
+	put("listed-not/x", "text/plain", []byte("x"))
+	var keys []string
+	err = c.List(ctx, "list/", func(o upload.Object) error {
+		if o.Size != 1 || o.ETag == "" || time.Since(o.Modified) > time.Minute {
+			t.Errorf("listed %+v", o)
+		}
+		keys = append(keys, o.Key)
+		return nil
+	})
+	if err != nil || len(keys) != 1005 || keys[0] != "list/0000" || keys[1004] != "list/1004" {
+		t.Fatalf("List: %d keys (%v), %v", len(keys), keys[:min(len(keys), 3)], err)
+	}
+	stop := errors.New("stop")
+	if err := c.List(ctx, "list/", func(upload.Object) error { return stop }); !errors.Is(err, stop) {
+		t.Fatalf("List with fn failing: %v, want fn's error", err)
 	}
 }

@@ -1,6 +1,8 @@
 package upload
 
 import (
+	"time"
+
 	"errors"
 	"fmt"
 	"mime"
@@ -20,6 +22,8 @@ type Object struct {
 	ETag        string
 	CRC64       string
 	Sniffed     string // detected media type, "" when not sniffed
+	// Modified is when OSS last wrote the object (zero when unknown).
+	Modified time.Time
 }
 
 // Check returns how o breaks p, one plain reason per rule ("size 5000

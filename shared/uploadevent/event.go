@@ -43,6 +43,8 @@ const (
 const (
 	SourceCallback = "callback"
 	SourceOSSEvent = "oss-event"
+	// SourceReconcile: found by ossdirect reconcile without a delivery record.
+	SourceReconcile = "reconcile"
 )
 
 // Event is one upload event.
