@@ -22,6 +22,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -137,7 +138,7 @@ type Handlers struct {
 	now     func() time.Time
 	limiter *limiter
 	keys    *callback.KeyCache
-	dirs    map[string]*regexp.Regexp // each profile's directory (dirPattern)
+	dirs    map[string]*regexp.Regexp // each profile's directory (upload.Profile.DirPattern)
 }
 
 // New validates cfg and builds the handlers.
@@ -176,7 +177,11 @@ func New(cfg Config) (*Handlers, error) {
 	h.keys = &callback.KeyCache{Client: cfg.KeyClient, Now: h.now}
 	h.dirs = make(map[string]*regexp.Regexp, len(cfg.Profiles))
 	for name, p := range cfg.Profiles {
-		h.dirs[name] = dirPattern(p.Prefix)
+		re, err := p.DirPattern()
+		if err != nil {
+			return nil, fmt.Errorf("api: profile %q: %w", name, err)
+		}
+		h.dirs[name] = re
 	}
 	return h, nil
 }

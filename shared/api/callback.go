@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
@@ -92,7 +90,7 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	h.logWitnessed(r.Context(), "callback", p, seen, "grantId", b.ID, "subject", b.Subject, "ossRequestId", form.Get("reqId"))
+	h.logWitnessed(r.Context(), uploadevent.SourceCallback, p, seen, "grantId", b.ID, "subject", b.Subject, "ossRequestId", form.Get("reqId"))
 	h.deliverWithinBudget(r.Context(), h.event(uploadevent.SourceCallback, p, seen, b.Subject, b.ID))
 	if err := seen.refusal(p); err != nil {
 		h.writeError(w, r, err)
@@ -215,33 +213,26 @@ func allEqual(ss []string, want string) bool {
 	return true
 }
 
-// dirPattern turns a prefix template into a regexp matching the keys it
-// allows, with one group per {sub} (any sanitised subject); compiled once
-// per profile by New.
-func dirPattern(template string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("^")
-	for rest := template; rest != ""; {
-		i := strings.IndexByte(rest, '{')
-		j := strings.IndexByte(rest, '}')
-		if i < 0 || j < i {
-			b.WriteString(regexp.QuoteMeta(rest))
-			break
-		}
-		b.WriteString(regexp.QuoteMeta(rest[:i]))
-		switch rest[i : j+1] {
-		case "{sub}":
-			b.WriteString(`([A-Za-z0-9._~-]+)`)
-		case "{yyyy}":
-			b.WriteString(`[0-9]{4}`)
-		case "{mm}", "{dd}":
-			b.WriteString(`[0-9]{2}`)
-		default:
-			b.WriteString(regexp.QuoteMeta(rest[i : j+1]))
-		}
-		rest = rest[j+1:]
+// witnessEvent is what the OSS-event path and reconcile do with an object
+// of a profile's directory before delivering: witness it, log what was
+// found (with attrs), and build its event. The witness's refusals (see
+// refusal) and OSS failures are returned.
+func (h *Handlers) witnessEvent(ctx context.Context, source string, obj verifiedObject, attrs ...any) (uploadevent.Event, error) {
+	p, _ := h.cfg.Profiles.Lookup(obj.profile)
+	seen, err := h.witness(ctx, p, obj.key)
+	if err != nil {
+		return uploadevent.Event{}, err
 	}
-	return regexp.MustCompile(b.String())
+	h.logWitnessed(ctx, source, p, seen, attrs...)
+	return h.event(source, p, seen, "", ""), nil
+}
+
+// refusal reports whether err is the witness refusing the object (a 4xx,
+// such as an object deleted since it was named), as opposed to a failure
+// worth retrying.
+func refusal(err error) (*Error, bool) {
+	var e *Error
+	return e, errors.As(err, &e) && e.Status < 500
 }
 
 // HandleOSSEvent processes an OSS trigger event (ObjectCreated:*): each
@@ -273,22 +264,17 @@ func (h *Handlers) HandleOSSEvent(ctx context.Context, ev *events.OssEvent) erro
 			h.log.WarnContext(ctx, "OSS event skipped", "event", name, "bucket", *rec.Oss.Bucket.Name, "key", key, "reason", h.clientError(err).Message)
 			continue
 		}
-		p, _ := h.cfg.Profiles.Lookup(obj.profile)
-		seen, err := h.witness(ctx, p, obj.key)
-		var e *Error
-		switch {
-		case errors.As(err, &e) && e.Status < 500:
+		ue, err := h.witnessEvent(ctx, uploadevent.SourceOSSEvent, obj, "event", name)
+		if e, refused := refusal(err); refused {
 			h.log.WarnContext(ctx, "OSS event refused", "event", name, "key", key, "reason", e.Message)
 			continue
-		case err != nil:
+		} else if err != nil {
 			errs = append(errs, fmt.Errorf("api: OSS event %s for %s: %w", name, key, err))
 			continue
 		}
-		h.logWitnessed(ctx, "oss-event", p, seen, "event", name)
 		if h.cfg.Events == nil {
 			continue
 		}
-		ue := h.event(uploadevent.SourceOSSEvent, p, seen, "", "")
 		err = h.deliverOnce(ctx, ue)
 		if errors.Is(err, errHeldElsewhere) {
 			// The callback (or another retry) is delivering it: wait for

@@ -178,19 +178,26 @@ func TestCallbackAnswersWithinBudgetWhenTheReceiverIsDown(t *testing.T) {
 	}
 }
 
-// ossEventHandler is the callback function's OSS event handler against
-// stack s, assembled by app.Build as in FC, delivering to url.
-func ossEventHandler(t *testing.T, s *devstack.Stack, url, secret string) func(context.Context, *events.OssEvent) error {
+// callbackConfig is the callback function's configuration against stack
+// s with the trust profiles, delivering to url.
+func callbackConfig(t *testing.T, s *devstack.Stack, url, secret string) *config.Config {
 	t.Helper()
 	profiles, err := upload.ParseProfiles([]byte(trustProfiles))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &config.Config{Bucket: s.Bucket, Region: s.Region, Endpoint: s.OSS, UploadHost: s.OSS + "/" + s.Bucket,
+	return &config.Config{Bucket: s.Bucket, Region: s.Region, Endpoint: s.OSS, UploadHost: s.OSS + "/" + s.Bucket,
 		Profiles: profiles, Auth: auth.Config{Mode: auth.ModeNone}, GrantSecrets: [][]byte{testGrantSecret},
 		QuarantinePrefix: config.DefaultQuarantinePrefix, WebhookURL: url, WebhookSecrets: []string{secret},
-		WebhookCallbackBudget: time.Second,
-		Credentials:           credentials.NewStatic(devstack.DevAccessKeyID, devstack.DevAccessKeySecret, "")}
+		Credentials: credentials.NewStatic(devstack.DevAccessKeyID, devstack.DevAccessKeySecret, "")}
+}
+
+// ossEventHandler is the callback function's OSS event handler against
+// stack s, assembled by app.Build as in FC, delivering to url.
+func ossEventHandler(t *testing.T, s *devstack.Stack, url, secret string) func(context.Context, *events.OssEvent) error {
+	t.Helper()
+	cfg := callbackConfig(t, s, url, secret)
+	cfg.WebhookCallbackBudget = time.Second
 	_, opts, err := app.Build(api.CallbackFn, cfg, nil)
 	if err != nil {
 		t.Fatal(err)

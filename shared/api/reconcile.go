@@ -98,8 +98,7 @@ func (h *Handlers) Reconcile(ctx context.Context, opts ReconcileOptions) (*Recon
 	var prefixes []string
 	for _, name := range names {
 		p, _ := h.cfg.Profiles.Lookup(name)
-		static, _, _ := strings.Cut(p.Prefix, "{")
-		prefixes = append(prefixes, static)
+		prefixes = append(prefixes, p.StaticPrefix())
 	}
 	seen := map[string]bool{}
 	for _, prefix := range minimalPrefixes(prefixes) {
@@ -141,19 +140,14 @@ func (h *Handlers) reconcileOne(ctx context.Context, rep *ReconcileReport, obj v
 		rep.Pending = append(rep.Pending, ReconciledEvent{Key: o.Key, Profile: obj.profile, EventID: id})
 		return
 	}
-	p, _ := h.cfg.Profiles.Lookup(obj.profile)
-	seen, err := h.witness(ctx, p, obj.key)
-	var e *Error
-	switch {
-	case errors.As(err, &e) && e.Status < 500:
+	ue, err := h.witnessEvent(ctx, uploadevent.SourceReconcile, obj)
+	if e, refused := refusal(err); refused {
 		rep.Refused = append(rep.Refused, ReconcileFailure{Key: o.Key, Profile: obj.profile, EventID: id, Reason: e.Message})
 		return
-	case err != nil:
+	} else if err != nil {
 		fail(id, err.Error())
 		return
 	}
-	h.logWitnessed(ctx, uploadevent.SourceReconcile, p, seen)
-	ue := h.event(uploadevent.SourceReconcile, p, seen, "", "")
 	switch err := h.deliverOnce(ctx, ue); {
 	case errors.Is(err, errHeldElsewhere):
 		fail(ue.Data.ID, "being delivered by another invocation (its claim's lease is live); run reconcile again later")

@@ -26,15 +26,7 @@ import (
 // delivering to url, assembled as ossdirect reconcile assembles them.
 func reconcileHandlers(t *testing.T, s *devstack.Stack, url, secret string) *api.Handlers {
 	t.Helper()
-	profiles, err := upload.ParseProfiles([]byte(trustProfiles))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &config.Config{Bucket: s.Bucket, Region: s.Region, Endpoint: s.OSS, UploadHost: s.OSS + "/" + s.Bucket,
-		Profiles: profiles, Auth: auth.Config{Mode: auth.ModeNone}, GrantSecrets: [][]byte{testGrantSecret},
-		QuarantinePrefix: config.DefaultQuarantinePrefix, WebhookURL: url, WebhookSecrets: []string{secret},
-		Credentials: credentials.NewStatic(devstack.DevAccessKeyID, devstack.DevAccessKeySecret, "")}
-	h, err := app.CallbackHandlers(cfg, nil)
+	h, err := app.CallbackHandlers(callbackConfig(t, s, url, secret), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

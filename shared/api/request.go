@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"ossdirect/shared/strictjson"
 )
 
 // Limits on what a client may send to a signing function.
@@ -70,11 +73,7 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 				return req, &Error{Status: http.StatusUnsupportedMediaType, Code: CodeInvalidArgument, Message: "Content-Type: send application/json"}
 			}
 		}
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
-		if err := decodeStrict(dec, requestFields, map[string]any{
-			"profile": &req.Profile, "filename": &req.Filename, "contentType": &req.ContentType,
-			"size": &req.Size, "signatureVersion": &req.SignatureVersion, "md5": &req.MD5,
-		}); err != nil {
+		if err := decodeStrict(http.MaxBytesReader(w, r.Body, maxRequestBody), &req); err != nil {
 			return req, err
 		}
 		if req.Size < 0 {
@@ -106,58 +105,36 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 	return req, nil
 }
 
-// decodeStrict reads one JSON object whose members go to fields (name →
-// pointer; names lists them for error messages), read the way the query form is: names match exactly (no other
-// letter case, which encoding/json would accept), a name given twice is
-// refused (encoding/json would keep the last), and so is any other name,
-// each with an error naming the member. A gateway and the function cannot
-// read one request two ways.
-func decodeStrict(dec *json.Decoder, names []string, fields map[string]any) error {
-	fail := func(err error) error {
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeRequestTooLarge, Message: "body: larger than 16 KiB"}
-		case errors.Is(err, io.EOF):
-			return invalid("body", "empty; send a JSON object")
-		}
+// decodeStrict reads one JSON object into req the way the query form is
+// read (strictjson): names match exactly and none repeats, each refusal
+// naming the member, so a gateway and the function cannot read one request
+// two ways.
+func decodeStrict(body io.Reader, req *uploadRequest) error {
+	raw, err := io.ReadAll(body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeRequestTooLarge, Message: "body: larger than 16 KiB"}
+	case err != nil:
 		return invalid("body", "not a JSON object: %s", truncate(err.Error()))
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return fail(err)
-	}
-	if tok != json.Delim('{') {
+	case len(bytes.TrimSpace(raw)) == 0:
+		return invalid("body", "empty; send a JSON object")
+	case !strictjson.IsObject(raw):
 		return invalid("body", "not a JSON object")
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return fail(err)
-		}
-		name, _ := tok.(string)
-		dst, known := fields[name]
-		if !known {
-			return invalid(name, "unknown field; allowed: %s", strings.Join(names, ", "))
-		}
-		if seen[name] {
-			return invalid(name, "given twice")
-		}
-		seen[name] = true
-		if err := dec.Decode(dst); err != nil {
-			var typeErr *json.UnmarshalTypeError
-			if errors.As(err, &typeErr) {
-				return invalid(name, "wrong type: want %s", typeErr.Type)
-			}
-			return fail(err)
-		}
+	switch name, problem := strictjson.CheckKeys(raw, requestFields); problem {
+	case strictjson.Unknown:
+		return invalid(name, "unknown field; allowed: %s", strings.Join(requestFields, ", "))
+	case strictjson.Repeated:
+		return invalid(name, "given twice")
 	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return fail(err)
-	}
-	if dec.More() {
-		return invalid("body", "trailing data after the JSON object")
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(req); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return invalid(typeErr.Field, "wrong type: want %s", typeErr.Type)
+		}
+		return invalid("body", "not a JSON object: %s", truncate(err.Error()))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return invalid("body", "trailing data after the JSON object")

@@ -385,7 +385,7 @@ func isLoopback(host string) bool {
 }
 
 // DefaultQuarantinePrefix is QUARANTINE_PREFIX's default.
-const DefaultQuarantinePrefix = ".ossdirect/quarantine/"
+const DefaultQuarantinePrefix = upload.ReservedPrefix + "quarantine/"
 
 // grantSecrets reads GRANT_SECRET (required when callbacks are on) and
 // GRANT_SECRET_PREVIOUS: the current secret first.

@@ -76,10 +76,7 @@ func CheckReservedPrefix(prefix string, ps Profiles) error {
 	}
 	for _, name := range ps.Names() {
 		p := ps[name]
-		static := p.Prefix // the part before the first placeholder
-		if i := strings.IndexByte(static, '{'); i >= 0 {
-			static = static[:i]
-		}
+		static := p.StaticPrefix()
 		if strings.HasPrefix(prefix, static) || strings.HasPrefix(static, prefix) {
 			return fmt.Errorf("%s overlaps profile %s's directory %s", quote(prefix), quote(name), quote(p.Prefix))
 		}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"ossdirect/shared/strictjson"
 )
 
 // Naming selects who names the uploaded object.
@@ -231,8 +233,11 @@ func decodeProfile(name string, raw []byte) (Profile, []error) {
 	}
 	// encoding/json matches field names case-insensitively, so "maxsize"
 	// would silently set maxSize; check the keys exactly first.
-	if field, reason := checkKeys(raw); reason != "" {
-		return Profile{}, fail(field, reason)
+	switch field, problem := strictjson.CheckKeys(raw, profileKeys); problem {
+	case strictjson.Unknown:
+		return Profile{}, fail(field, "unknown field")
+	case strictjson.Repeated:
+		return Profile{}, fail(field, "set more than once")
 	}
 	var in profileJSON
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -296,36 +301,6 @@ var profileKeys = []string{
 	"prefix", "naming", "minSize", "maxSize", "contentTypes",
 	"expires", "forbidOverwrite", "callback", "signatureVersion",
 	"onViolation", "sniff",
-}
-
-// checkKeys reports the first key of the JSON object raw that is not in
-// profileKeys (exactly) or that repeats. It returns no reason when raw is
-// not an object: decoding reports that.
-func checkKeys(raw []byte) (field, reason string) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return "", ""
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", ""
-		}
-		key := tok.(string)
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return "", ""
-		}
-		switch {
-		case !slices.Contains(profileKeys, key):
-			return key, "unknown field"
-		case seen[key]:
-			return key, "set more than once"
-		}
-		seen[key] = true
-	}
-	return "", ""
 }
 
 // Validate checks p, including its name; errors are [*ProfileError]

@@ -2,6 +2,7 @@ package upload
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -138,4 +139,57 @@ func (t *prefixTemplate) expand(subject string, now time.Time) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// static is the literal text before the first placeholder: every
+// expansion starts with it.
+func (t *prefixTemplate) static() string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		if p.ph != literal {
+			break
+		}
+		b.WriteString(p.lit)
+	}
+	return b.String()
+}
+
+// pattern matches the keys under any expansion: {sub} is one group of
+// sanitised-subject characters, the dates are digits.
+func (t *prefixTemplate) pattern() *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	for _, p := range t.parts {
+		switch p.ph {
+		case literal:
+			b.WriteString(regexp.QuoteMeta(p.lit))
+		case phSub:
+			b.WriteString(`([A-Za-z0-9._~-]+)`)
+		case phYear:
+			b.WriteString(`[0-9]{4}`)
+		case phMonth, phDay:
+			b.WriteString(`[0-9]{2}`)
+		}
+	}
+	return regexp.MustCompile(b.String())
+}
+
+// StaticPrefix is the part of p's directory before its first placeholder:
+// every key p allows starts with it (where to list, what to keep clear).
+func (p *Profile) StaticPrefix() string {
+	tpl, errs := p.compile()
+	if len(errs) > 0 {
+		return p.Prefix
+	}
+	return tpl.static()
+}
+
+// DirPattern matches the keys under p's directory for any subject and date,
+// with one group per {sub} holding the (sanitised) subject.
+func (p *Profile) DirPattern() (*regexp.Regexp, error) {
+	tpl, errs := p.compile()
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	return tpl.pattern(), nil
 }
