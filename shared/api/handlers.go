@@ -76,14 +76,11 @@ func (h *Handlers) grant(req uploadRequest, sub auth.Subject, mode grantMode, cr
 		if len(h.cfg.GrantSecrets) == 0 {
 			return nil, &Error{Status: http.StatusNotImplemented, Code: CodeNotConfigured, Message: "profile " + strconv.Quote(name) + " needs upload callbacks but GRANT_SECRET is not set"}
 		}
-		b, err := upload.NewBinding(g, sub.ID, nil)
+		// STS credentials and seed POST policies allow any key under Dir
+		// (the client names it), so their binding does too.
+		b, err := upload.NewBinding(g, sub.ID, mode == modePrefix, nil)
 		if err != nil {
 			return nil, err
-		}
-		if mode == modePrefix {
-			// STS credentials and seed POST policies allow any key under
-			// Dir (the client names it), so the binding does too.
-			b.Key, b.Prefix = "", g.Dir
 		}
 		g.CallbackParam = h.callbackParam(b)
 		if withVars {

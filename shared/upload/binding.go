@@ -61,8 +61,10 @@ var (
 const MinBindingSecret = 32
 
 // NewBinding returns a binding with a fresh random ID for g, issued to
-// subject. rnd nil means crypto/rand.
-func NewBinding(g *Grant, subject string, rnd io.Reader) (Binding, error) {
+// subject: for g's key, or for its whole directory when wholeDir is set or
+// g names no key (STS credentials and seed POST policies let the client
+// name any key under it). rnd nil means crypto/rand.
+func NewBinding(g *Grant, subject string, wholeDir bool, rnd io.Reader) (Binding, error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
@@ -71,7 +73,7 @@ func NewBinding(g *Grant, subject string, rnd io.Reader) (Binding, error) {
 		return Binding{}, fmt.Errorf("upload: grant id: %w", err)
 	}
 	b := Binding{ID: hex.EncodeToString(id[:]), Subject: subject, Profile: g.Profile, Expires: g.Expiration.Truncate(time.Second)}
-	if g.Key != "" {
+	if g.Key != "" && !wholeDir {
 		b.Key = g.Key
 	} else {
 		b.Prefix = g.Dir

@@ -11,8 +11,8 @@ func TestBinding(t *testing.T) {
 	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 	current := []byte(strings.Repeat("c", 32))
 	previous := []byte(strings.Repeat("p", 32))
-	g := &Grant{Profile: "images", Key: "images/alice/2026/12/x.png", Expiration: now.Add(10 * time.Minute)}
-	b, err := NewBinding(g, "alice", nil)
+	g := &Grant{Profile: "images", Dir: "images/alice/2026/12/", Key: "images/alice/2026/12/x.png", Expiration: now.Add(10 * time.Minute)}
+	b, err := NewBinding(g, "alice", false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +61,9 @@ func TestBinding(t *testing.T) {
 				t.Fatalf("the error %q shows a secret", err)
 			}
 		})
+	}
+	if d, _ := NewBinding(g, "alice", true, nil); d.Key != "" || d.Prefix != g.Dir {
+		t.Errorf("a whole-directory binding %+v, want the prefix %q", d, g.Dir)
 	}
 	if !b.Covers(g.Key) || b.Covers(g.Key+"x") || b.Covers("images/alice/2026/12/") {
 		t.Error("an exact-key binding covers only its key")
