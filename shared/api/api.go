@@ -139,6 +139,9 @@ type Handlers struct {
 	limiter *limiter
 	keys    *callback.KeyCache
 	dirs    map[string]*regexp.Regexp // each profile's directory (upload.Profile.DirPattern)
+	// afterClaim, when set (by tests only), runs once a delivery has
+	// claimed an event, before it acts or delivers.
+	afterClaim func(eventID string)
 }
 
 // New validates cfg and builds the handlers.

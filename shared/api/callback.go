@@ -91,7 +91,10 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.logWitnessed(r.Context(), uploadevent.SourceCallback, p, seen, "grantId", b.ID, "subject", b.Subject, "ossRequestId", form.Get("reqId"))
-	h.deliverWithinBudget(r.Context(), h.event(uploadevent.SourceCallback, p, seen, b.Subject, b.ID))
+	if err := h.deliverWithinBudget(r.Context(), h.event(uploadevent.SourceCallback, p, seen, b.Subject, b.ID), h.act(seen)); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
 	if err := seen.refusal(p); err != nil {
 		h.writeError(w, r, err)
 		return
@@ -108,23 +111,29 @@ func (h *Handlers) event(source string, p upload.Profile, w *witnessed, subject,
 		Source: source, Violations: w.violations, Action: w.action}, h.now())
 }
 
-// deliverWithinBudget delivers e on the callback path, waiting at most
+// deliverWithinBudget applies act (the witness's onViolation action, nil
+// for none) and delivers e on the callback path, waiting at most
 // CallbackBudget: OSS waits 5 s for the answer and the object is stored
 // whatever the receiver does, so a delivery that does not succeed in time
-// is logged and left to the OSS event (FC retries that one).
-func (h *Handlers) deliverWithinBudget(ctx context.Context, e uploadevent.Event) {
-	if h.cfg.Events == nil {
-		return
-	}
+// is logged and left to the durable path (the OSS event, which FC
+// retries; reconcile). The error is act's only: the upload could not be
+// deleted or quarantined.
+func (h *Handlers) deliverWithinBudget(ctx context.Context, e uploadevent.Event, act func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.CallbackBudget)
 	defer cancel()
-	switch err := h.deliverOnce(ctx, e); {
+	err := h.deliverOnce(ctx, e, act)
+	var actErr *Error
+	switch {
+	case err == nil:
+	case errors.As(err, &actErr):
+		return actErr
 	case errors.Is(err, errHeldElsewhere):
 		h.log.InfoContext(ctx, "event being delivered by another invocation", "eventId", e.Data.ID, "key", e.Data.Key)
-	case err != nil:
+	default:
 		h.log.WarnContext(ctx, "event not delivered within the callback's budget; left for the OSS event's delivery",
 			"eventId", e.Data.ID, "key", e.Data.Key, "budget", h.cfg.CallbackBudget, "err", err)
 	}
+	return nil
 }
 
 // bindingError is the refusal of a callback whose grant binding fails.
@@ -215,16 +224,17 @@ func allEqual(ss []string, want string) bool {
 
 // witnessEvent is what the OSS-event path and reconcile do with an object
 // of a profile's directory before delivering: witness it, log what was
-// found (with attrs), and build its event. The witness's refusals (see
-// refusal) and OSS failures are returned.
-func (h *Handlers) witnessEvent(ctx context.Context, source string, obj verifiedObject, attrs ...any) (uploadevent.Event, error) {
+// found (with attrs), and build its event and the onViolation action to
+// run while delivering it (see act). The witness's refusals (see refusal)
+// and OSS failures are returned.
+func (h *Handlers) witnessEvent(ctx context.Context, source string, obj verifiedObject, attrs ...any) (uploadevent.Event, func(context.Context) error, error) {
 	p, _ := h.cfg.Profiles.Lookup(obj.profile)
 	seen, err := h.witness(ctx, p, obj.key)
 	if err != nil {
-		return uploadevent.Event{}, err
+		return uploadevent.Event{}, nil, err
 	}
 	h.logWitnessed(ctx, source, p, seen, attrs...)
-	return h.event(source, p, seen, "", ""), nil
+	return h.event(source, p, seen, "", ""), h.act(seen), nil
 }
 
 // refusal reports whether err is the witness refusing the object (a 4xx,
@@ -264,18 +274,30 @@ func (h *Handlers) HandleOSSEvent(ctx context.Context, ev *events.OssEvent) erro
 			h.log.WarnContext(ctx, "OSS event skipped", "event", name, "bucket", *rec.Oss.Bucket.Name, "key", key, "reason", h.clientError(err).Message)
 			continue
 		}
-		ue, err := h.witnessEvent(ctx, uploadevent.SourceOSSEvent, obj, "event", name)
+		ue, act, err := h.witnessEvent(ctx, uploadevent.SourceOSSEvent, obj, "event", name)
 		if e, refused := refusal(err); refused {
-			h.log.WarnContext(ctx, "OSS event refused", "event", name, "key", key, "reason", e.Message)
-			continue
+			// Gone: if its witness deleted or moved it and the delivery
+			// failed, its event is kept in the claim.
+			etag := ""
+			if rec.Oss.Object.ETag != nil {
+				etag = *rec.Oss.Object.ETag
+			}
+			stored, found, serr := h.storedEvent(ctx, uploadevent.ID(h.cfg.Bucket, key, etag))
+			if serr != nil {
+				errs = append(errs, fmt.Errorf("api: OSS event %s for %s: reading its event record: %w", name, key, serr))
+				continue
+			}
+			if !found {
+				h.log.WarnContext(ctx, "OSS event refused", "event", name, "key", key, "reason", e.Message)
+				continue
+			}
+			h.log.InfoContext(ctx, "object gone; delivering the event kept from its witness", "event", name, "key", key, "eventId", stored.Data.ID, "type", stored.Type)
+			ue, act = stored, nil
 		} else if err != nil {
 			errs = append(errs, fmt.Errorf("api: OSS event %s for %s: %w", name, key, err))
 			continue
 		}
-		if h.cfg.Events == nil {
-			continue
-		}
-		err = h.deliverOnce(ctx, ue)
+		err = h.deliverOnce(ctx, ue, act)
 		if errors.Is(err, errHeldElsewhere) {
 			// The callback (or another retry) is delivering it: wait for
 			// its record, and let FC retry if it never comes.

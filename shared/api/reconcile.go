@@ -75,8 +75,11 @@ var ErrReconcileNeedsWebhook = errors.New("api: reconcile needs a webhook receiv
 // upload.ReservedPrefix, and delivers the event of each upload without a
 // .done record (see dedupe.go) like the OSS-event path: witnessed (HEAD,
 // the profile's limits, onViolation), then deliverOnce, source
-// "reconcile". A dry run only reads the records. The error is for a run
-// that could not list the bucket; per-upload failures are in the report.
+// "reconcile". Then it delivers the events kept in released or abandoned
+// claims whose uploads are gone (deleted or quarantined by their witness
+// before their delivery failed; see dedupe.go). A dry run only reads the
+// records. The error is for a run that could not list the bucket;
+// per-upload failures are in the report.
 func (h *Handlers) Reconcile(ctx context.Context, opts ReconcileOptions) (*ReconcileReport, error) {
 	if !h.cfg.EventRecords || h.cfg.Objects == nil || h.cfg.Events == nil {
 		return nil, ErrReconcileNeedsWebhook
@@ -100,7 +103,7 @@ func (h *Handlers) Reconcile(ctx context.Context, opts ReconcileOptions) (*Recon
 		p, _ := h.cfg.Profiles.Lookup(name)
 		prefixes = append(prefixes, p.StaticPrefix())
 	}
-	seen := map[string]bool{}
+	seen, ids := map[string]bool{}, map[string]bool{}
 	for _, prefix := range minimalPrefixes(prefixes) {
 		err := lister.List(ctx, prefix, func(o upload.Object) error {
 			if seen[o.Key] || strings.HasPrefix(o.Key, upload.ReservedPrefix) || o.Modified.Before(opts.Since) {
@@ -111,12 +114,16 @@ func (h *Handlers) Reconcile(ctx context.Context, opts ReconcileOptions) (*Recon
 			if err != nil || (opts.Profile != "" && obj.profile != opts.Profile) {
 				return nil // outside the profiles looked at (e.g. quarantine)
 			}
+			ids[uploadevent.ID(h.cfg.Bucket, o.Key, o.ETag)] = true
 			h.reconcileOne(ctx, rep, obj, o, opts.DryRun)
 			return ctx.Err()
 		})
 		if err != nil {
 			return rep, fmt.Errorf("api: reconcile: listing %q: %w", prefix, err)
 		}
+	}
+	if err := h.reconcileClaims(ctx, lister, rep, opts, ids); err != nil {
+		return rep, fmt.Errorf("api: reconcile: listing the event records: %w", err)
 	}
 	return rep, nil
 }
@@ -140,7 +147,7 @@ func (h *Handlers) reconcileOne(ctx context.Context, rep *ReconcileReport, obj v
 		rep.Pending = append(rep.Pending, ReconciledEvent{Key: o.Key, Profile: obj.profile, EventID: id})
 		return
 	}
-	ue, err := h.witnessEvent(ctx, uploadevent.SourceReconcile, obj)
+	ue, act, err := h.witnessEvent(ctx, uploadevent.SourceReconcile, obj)
 	if e, refused := refusal(err); refused {
 		rep.Refused = append(rep.Refused, ReconcileFailure{Key: o.Key, Profile: obj.profile, EventID: id, Reason: e.Message})
 		return
@@ -148,14 +155,64 @@ func (h *Handlers) reconcileOne(ctx context.Context, rep *ReconcileReport, obj v
 		fail(id, err.Error())
 		return
 	}
-	switch err := h.deliverOnce(ctx, ue); {
+	h.reconcileDeliver(ctx, rep, ue, act)
+}
+
+// reconcileDeliver delivers e (acting first, see deliverOnce) and reports
+// the outcome.
+func (h *Handlers) reconcileDeliver(ctx context.Context, rep *ReconcileReport, e uploadevent.Event, act func(context.Context) error) {
+	d := e.Data
+	switch err := h.deliverOnce(ctx, e, act); {
 	case errors.Is(err, errHeldElsewhere):
-		fail(ue.Data.ID, "being delivered by another invocation (its claim's lease is live); run reconcile again later")
+		rep.Failed = append(rep.Failed, ReconcileFailure{Key: d.Key, Profile: d.Profile, EventID: d.ID,
+			Reason: "being delivered by another invocation (its claim's lease is live); run reconcile again later"})
 	case err != nil:
-		fail(ue.Data.ID, "not delivered: "+err.Error())
+		rep.Failed = append(rep.Failed, ReconcileFailure{Key: d.Key, Profile: d.Profile, EventID: d.ID, Reason: "not delivered: " + err.Error()})
 	default:
-		rep.Delivered = append(rep.Delivered, ReconciledEvent{Key: o.Key, Profile: obj.profile, EventID: ue.Data.ID, Type: ue.Type})
+		rep.Delivered = append(rep.Delivered, ReconciledEvent{Key: d.Key, Profile: d.Profile, EventID: d.ID, Type: e.Type})
 	}
+}
+
+// reconcileClaims delivers the events kept in claims whose delivery failed
+// or was abandoned (lease over, no .done) and whose upload is gone, so
+// the listing of the profiles' directories could not find them: uploads
+// deleted or quarantined for breaking their profile. ids are the events
+// the listing already handled.
+func (h *Handlers) reconcileClaims(ctx context.Context, lister ObjectLister, rep *ReconcileReport, opts ReconcileOptions, ids map[string]bool) error {
+	return lister.List(ctx, upload.ReservedPrefix+"events/", func(o upload.Object) error {
+		id, ok := strings.CutSuffix(strings.TrimPrefix(o.Key, upload.ReservedPrefix+"events/"), ".claim")
+		if !ok || ids[id] || o.Modified.Before(opts.Since) {
+			return nil
+		}
+		b, err := h.cfg.Objects.FirstBytes(ctx, o.Key, maxClaimRecord)
+		if err != nil {
+			if !errors.Is(err, upload.ErrObjectNotFound) { // delivered since the listing
+				rep.Failed = append(rep.Failed, ReconcileFailure{EventID: id, Reason: "reading its claim: " + err.Error()})
+			}
+			return ctx.Err()
+		}
+		c, err := parseClaim(b)
+		switch {
+		case err != nil || c.Event == nil || c.Event.Data.ID != id:
+			return ctx.Err() // a claim of an earlier version: its upload is listed, or gone without its event
+		case opts.Profile != "" && c.Event.Data.Profile != opts.Profile:
+			return ctx.Err()
+		case h.now().Before(time.Unix(c.LeaseUntil, 0)):
+			rep.Failed = append(rep.Failed, ReconcileFailure{Key: c.Event.Data.Key, Profile: c.Event.Data.Profile, EventID: id,
+				Reason: "being delivered by another invocation (its claim's lease is live); run reconcile again later"})
+			return ctx.Err()
+		}
+		rep.Checked++
+		if done, err := h.delivered(ctx, id); err != nil || done {
+			return ctx.Err()
+		}
+		if opts.DryRun {
+			rep.Pending = append(rep.Pending, ReconciledEvent{Key: c.Event.Data.Key, Profile: c.Event.Data.Profile, EventID: id, Type: c.Event.Type})
+			return ctx.Err()
+		}
+		h.reconcileDeliver(ctx, rep, *c.Event, nil)
+		return ctx.Err()
+	})
 }
 
 // minimalPrefixes drops each prefix that another one starts (and

@@ -49,29 +49,28 @@ type witnessed struct {
 }
 
 // witness reads key from OSS — the object, not the callback body, says
-// what was uploaded — checks it against p, applies p.OnViolation, and
-// records the upload when p forbids overwriting so a later upload over it
-// is reported. A missing object is a 403; OSS failures are 503.
+// what was uploaded — checks it against p (the action p.OnViolation
+// prescribes is left to act, run by the event's delivery once its claim is
+// written), and records the upload when p forbids overwriting so a later
+// upload over it is reported. A missing object is a 403; OSS failures are
+// 503.
 func (h *Handlers) witness(ctx context.Context, p upload.Profile, key string) (*witnessed, error) {
 	if h.cfg.Objects == nil {
 		return nil, &Error{Status: http.StatusNotImplemented, Code: CodeNotConfigured, Message: "callback: no object store configured to verify uploads"}
-	}
-	unavailable := func(what string, err error) error {
-		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "callback: could not " + what + " in OSS; retry later", Err: err}
 	}
 	obj, err := h.cfg.Objects.Head(ctx, key)
 	switch {
 	case errors.Is(err, upload.ErrObjectNotFound):
 		return nil, &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "object: " + strconvQuote(key) + " does not exist in the bucket", Err: err}
 	case err != nil:
-		return nil, unavailable("read the object", err)
+		return nil, unavailableErr("read the object", err)
 	}
 	w := &witnessed{obj: obj}
 	image := strings.HasPrefix(strings.ToLower(obj.ContentType), "image/")
 	if p.Sniff || image {
 		head, err := h.cfg.Objects.FirstBytes(ctx, key, witnessBytes)
 		if err != nil {
-			return nil, unavailable("read the object", err)
+			return nil, unavailableErr("read the object", err)
 		}
 		if p.Sniff {
 			w.obj.Sniffed = mimetype.Detect(head).String()
@@ -83,18 +82,6 @@ func (h *Handlers) witness(ctx context.Context, p upload.Profile, key string) (*
 	w.violations = p.Check(w.obj)
 	if len(w.violations) > 0 {
 		w.action = p.OnViolation
-		switch p.OnViolation {
-		case upload.ViolationKeep:
-		case upload.ViolationQuarantine:
-			dst := h.cfg.QuarantinePrefix + key
-			if err := h.cfg.Objects.Move(ctx, key, dst); err != nil && !errors.Is(err, upload.ErrObjectNotFound) {
-				return nil, unavailable("quarantine the object", err)
-			}
-		default:
-			if err := h.cfg.Objects.Delete(ctx, key); err != nil {
-				return nil, unavailable("delete the object", err)
-			}
-		}
 		return w, nil
 	}
 	if p.ForbidOverwrite {
@@ -112,6 +99,33 @@ func (h *Handlers) witness(ctx context.Context, p upload.Profile, key string) (*
 		}
 	}
 	return w, nil
+}
+
+// act returns what must be done about an upload that broke its profile
+// (delete it or move it to quarantine), nil when nothing is (kept, or no
+// violation). deliverOnce runs it.
+func (h *Handlers) act(w *witnessed) func(context.Context) error {
+	if len(w.violations) == 0 || w.action == upload.ViolationKeep {
+		return nil
+	}
+	key := w.obj.Key
+	return func(ctx context.Context) error {
+		if w.action == upload.ViolationQuarantine {
+			if err := h.cfg.Objects.Move(ctx, key, h.cfg.QuarantinePrefix+key); err != nil && !errors.Is(err, upload.ErrObjectNotFound) {
+				return unavailableErr("quarantine the object", err)
+			}
+			return nil
+		}
+		if err := h.cfg.Objects.Delete(ctx, key); err != nil {
+			return unavailableErr("delete the object", err)
+		}
+		return nil
+	}
+}
+
+// unavailableErr is the 503 for an OSS request of the witness that failed.
+func unavailableErr(what string, err error) error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "callback: could not " + what + " in OSS; retry later", Err: err}
 }
 
 // refusal is the answer for an object that broke its profile and was

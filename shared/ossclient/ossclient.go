@@ -141,7 +141,7 @@ func (c *Client) Claim(ctx context.Context, key string, body []byte) ([]byte, er
 	case err == nil:
 		return nil, nil
 	case errors.As(err, &se) && se.Code == "FileAlreadyExists":
-		cur, err := c.FirstBytes(ctx, key, 4096)
+		cur, err := c.FirstBytes(ctx, key, 64<<10)
 		if err != nil {
 			return nil, err
 		}

@@ -30,6 +30,7 @@ package uploadevent
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -78,9 +79,11 @@ type Data struct {
 // ID is the event id of the upload of bucket/key with etag: "evt_" and the
 // hex of the first 16 bytes of SHA-256 over bucket, key and ETag, each
 // followed by a NUL byte (neither a bucket name nor an OSS key holds one).
+// The ETag is taken without quotes and in upper case, so the ETag header
+// ("\"5D41…\""), a listing's and an OSS event's eTag (5D41…) give one id.
 func ID(bucket, key, etag string) string {
 	h := sha256.New()
-	for _, s := range []string{bucket, key, etag} {
+	for _, s := range []string{bucket, key, strings.ToUpper(strings.Trim(etag, `"`))} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

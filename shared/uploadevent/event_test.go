@@ -18,6 +18,13 @@ func TestIDIsDeterministicPerUpload(t *testing.T) {
 	if !regexp.MustCompile(`^evt_[0-9a-f]{32}$`).MatchString(a) {
 		t.Errorf("id %q, want evt_ and 32 hex digits", a)
 	}
+	// The ETag header is quoted; a listing's and an OSS event's eTag may
+	// not be, nor in upper case.
+	for _, form := range []string{"ETAG1", "etag1", `"etag1"`} {
+		if got := uploadevent.ID("b", "uploads/alice/x.png", form); got != a {
+			t.Errorf("ETag written %s: id %s, want %s", form, got, a)
+		}
+	}
 	for name, other := range map[string]string{
 		"other ETag (an overwrite)": uploadevent.ID("b", "uploads/alice/x.png", `"ETAG2"`),
 		"other key":                 uploadevent.ID("b", "uploads/alice/y.png", `"ETAG1"`),
