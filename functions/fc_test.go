@@ -319,7 +319,7 @@ func TestSYAMLTriggers(t *testing.T) {
 		}
 		wantMethods := []string{"GET", "POST", "OPTIONS"} // browser-facing: OPTIONS answers CORS preflights
 		if fn == "callback" {
-			wantMethods = []string{"POST"} // OSS posts callbacks
+			wantMethods = []string{"POST", "OPTIONS"} // OSS posts callbacks; browsers POST /confirm after a preflight
 		}
 		if !slices.Equal(h.Methods, wantMethods) {
 			t.Errorf("%s: HTTP methods %v, want %v", res, h.Methods, wantMethods)
@@ -558,7 +558,7 @@ func TestSYAMLRendersWithServerlessDevs(t *testing.T) {
 		return []any{
 			map[string]any{
 				"triggerName": "http", "triggerType": "http", "qualifier": "LATEST",
-				"triggerConfig": map[string]any{"authType": "anonymous", "disableURLInternet": false, "methods": []string{"POST"}},
+				"triggerConfig": map[string]any{"authType": "anonymous", "disableURLInternet": false, "methods": []string{"POST", "OPTIONS"}},
 			},
 			map[string]any{
 				"triggerName": "oss-created", "triggerType": "oss", "qualifier": "LATEST",

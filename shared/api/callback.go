@@ -91,17 +91,22 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.logWitnessed(r.Context(), uploadevent.SourceCallback, p, seen, "grantId", b.ID, "subject", b.Subject, "ossRequestId", form.Get("reqId"))
-	if err := h.deliverWithinBudget(r.Context(), h.event(uploadevent.SourceCallback, p, seen, b.Subject, b.ID), h.act(seen)); err != nil {
+	_, err = h.deliverWithinBudget(r.Context(), h.event(uploadevent.SourceCallback, p, seen, b.Subject, b.ID), h.act(seen))
+	if err == nil {
+		err = seen.refusal(p)
+	}
+	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	if err := seen.refusal(p); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, callbackResponse{Status: "OK", Key: ev.key, URL: h.objectURL(ev.key), Size: seen.obj.Size,
+	writeJSON(w, http.StatusOK, h.callbackAnswer(seen))
+}
+
+// callbackAnswer is the answer for a witnessed upload that was kept.
+func (h *Handlers) callbackAnswer(seen *witnessed) callbackResponse {
+	return callbackResponse{Status: "OK", Key: seen.obj.Key, URL: h.objectURL(seen.obj.Key), Size: seen.obj.Size,
 		MimeType: seen.obj.ContentType, ETag: seen.obj.ETag, CRC64: seen.obj.CRC64, Width: seen.width, Height: seen.height,
-		Violations: seen.violations, Warnings: seen.warnings})
+		Violations: seen.violations, Warnings: seen.warnings}
 }
 
 // event is the upload event for what the witness saw.
@@ -112,28 +117,30 @@ func (h *Handlers) event(source string, p upload.Profile, w *witnessed, subject,
 }
 
 // deliverWithinBudget applies act (the witness's onViolation action, nil
-// for none) and delivers e on the callback path, waiting at most
-// CallbackBudget: OSS waits 5 s for the answer and the object is stored
-// whatever the receiver does, so a delivery that does not succeed in time
-// is logged and left to the durable path (the OSS event, which FC
-// retries; reconcile). The error is act's only: the upload could not be
-// deleted or quarantined.
-func (h *Handlers) deliverWithinBudget(ctx context.Context, e uploadevent.Event, act func(context.Context) error) error {
+// for none) and delivers e on the paths a client waits on (the callback,
+// confirm), waiting at most CallbackBudget: OSS waits 5 s for the answer
+// and the object is stored whatever the receiver does, so a delivery that
+// does not succeed in time is logged and left to the durable path (the OSS
+// event, which FC retries; reconcile). delivered reports that the event
+// reached the receiver, now or earlier; the error is act's only: the
+// upload could not be deleted or quarantined.
+func (h *Handlers) deliverWithinBudget(ctx context.Context, e uploadevent.Event, act func(context.Context) error) (delivered bool, _ error) {
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.CallbackBudget)
 	defer cancel()
 	err := h.deliverOnce(ctx, e, act)
 	var actErr *Error
 	switch {
 	case err == nil:
+		return h.cfg.Events != nil, nil
 	case errors.As(err, &actErr):
-		return actErr
+		return false, actErr
 	case errors.Is(err, errHeldElsewhere):
 		h.log.InfoContext(ctx, "event being delivered by another invocation", "eventId", e.Data.ID, "key", e.Data.Key)
 	default:
 		h.log.WarnContext(ctx, "event not delivered within the callback's budget; left for the OSS event's delivery",
 			"eventId", e.Data.ID, "key", e.Data.Key, "budget", h.cfg.CallbackBudget, "err", err)
 	}
-	return nil
+	return false, nil
 }
 
 // bindingError is the refusal of a callback whose grant binding fails.

@@ -19,6 +19,10 @@ type route struct {
 	cors     bool   // browser-facing: CORS headers and preflights
 	main     func(*Handlers, http.ResponseWriter, *http.Request)
 	seed     func(*Handlers, http.ResponseWriter, *http.Request)
+	// sub is a browser-facing operation (CORS) at a path ending in
+	// subPath (callback's /confirm), "" for none.
+	subPath string
+	sub     func(*Handlers, http.ResponseWriter, *http.Request)
 }
 
 // The four functions: the route table.
@@ -29,7 +33,8 @@ var (
 		main: (*Handlers).presignedURL, seed: (*Handlers).seedPresigned}}
 	STSToken = Function{&route{name: "sts-token", seedPath: SeedSTSPath, cors: true,
 		main: (*Handlers).stsToken, seed: (*Handlers).seedSTS}}
-	CallbackFn = Function{&route{name: "callback", main: (*Handlers).callback}}
+	CallbackFn = Function{&route{name: "callback", main: (*Handlers).callback,
+		subPath: ConfirmPath, sub: (*Handlers).confirm}}
 )
 
 // Seed-sample routes.
@@ -61,26 +66,42 @@ func (f Function) Path() string {
 }
 
 // Routes are the paths f answers at on a server that hosts every function
-// (the local stack): its Path and, for the signing functions, the
-// seed-sample path.
+// (the local stack): its Path, for the signing functions the seed-sample
+// path, and for callback its confirm path (/callback/confirm).
 func (f Function) Routes() []string {
-	switch {
-	case f.r == nil:
+	if f.r == nil {
 		return nil
-	case f.r.seedPath == "":
-		return []string{f.Path()}
 	}
-	return []string{f.Path(), f.r.seedPath}
+	routes := []string{f.Path()}
+	if f.r.seedPath != "" {
+		routes = append(routes, f.r.seedPath)
+	}
+	if f.r.subPath != "" {
+		routes = append(routes, f.Path()+f.r.subPath)
+	}
+	return routes
 }
 
 // Handler returns the handler of fn, for its own FC HTTP trigger: it
-// answers at any path, and at its seed-sample path (a path ending in it)
-// in the samples' response shape. It panics on the zero Function.
+// answers at any path, at its seed-sample path (a path ending in it) in
+// the samples' response shape, and callback's confirm at a path ending in
+// /confirm. It panics on the zero Function.
 func (h *Handlers) Handler(fn Function) http.Handler {
 	if fn.r == nil {
 		panic("api: Handler of the zero Function")
 	}
 	rt := fn.r
+	if rt.sub != nil {
+		main := h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.main(h, w, r) }), rt.cors)
+		sub := h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.sub(h, w, r) }), true)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, rt.subPath) {
+				sub.ServeHTTP(w, r)
+				return
+			}
+			main.ServeHTTP(w, r)
+		})
+	}
 	if rt.seed == nil {
 		return h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.main(h, w, r) }), rt.cors)
 	}

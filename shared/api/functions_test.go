@@ -25,7 +25,7 @@ func TestRouteTable(t *testing.T) {
 		t.Errorf("Functions = %q, want %q", names, want)
 	}
 	want := []string{"/post-signature", api.SeedPostPath, "/presigned-url", api.SeedPresignedPath,
-		"/sts-token", api.SeedSTSPath, "/callback"}
+		"/sts-token", api.SeedSTSPath, "/callback", "/callback" + api.ConfirmPath}
 	if !slices.Equal(routes, want) {
 		t.Errorf("routes = %q, want %q", routes, want)
 	}

@@ -73,7 +73,7 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 				return req, &Error{Status: http.StatusUnsupportedMediaType, Code: CodeInvalidArgument, Message: "Content-Type: send application/json"}
 			}
 		}
-		if err := decodeStrict(http.MaxBytesReader(w, r.Body, maxRequestBody), &req); err != nil {
+		if err := decodeStrict(http.MaxBytesReader(w, r.Body, maxRequestBody), requestFields, &req); err != nil {
 			return req, err
 		}
 		if req.Size < 0 {
@@ -105,11 +105,11 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 	return req, nil
 }
 
-// decodeStrict reads one JSON object into req the way the query form is
-// read (strictjson): names match exactly and none repeats, each refusal
-// naming the member, so a gateway and the function cannot read one request
-// two ways.
-func decodeStrict(body io.Reader, req *uploadRequest) error {
+// decodeStrict reads one JSON object with members named in fields into
+// req (a pointer to a struct) the way the query form is read (strictjson):
+// names match exactly and none repeats, each refusal naming the member, so
+// a gateway and the function cannot read one request two ways.
+func decodeStrict(body io.Reader, fields []string, req any) error {
 	raw, err := io.ReadAll(body)
 	var tooBig *http.MaxBytesError
 	switch {
@@ -122,9 +122,9 @@ func decodeStrict(body io.Reader, req *uploadRequest) error {
 	case !strictjson.IsObject(raw):
 		return invalid("body", "not a JSON object")
 	}
-	switch name, problem := strictjson.CheckKeys(raw, requestFields); problem {
+	switch name, problem := strictjson.CheckKeys(raw, fields); problem {
 	case strictjson.Unknown:
-		return invalid(name, "unknown field; allowed: %s", strings.Join(requestFields, ", "))
+		return invalid(name, "unknown field; allowed: %s", strings.Join(fields, ", "))
 	case strictjson.Repeated:
 		return invalid(name, "given twice")
 	}

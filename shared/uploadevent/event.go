@@ -46,6 +46,9 @@ const (
 	SourceOSSEvent = "oss-event"
 	// SourceReconcile: found by ossdirect reconcile without a delivery record.
 	SourceReconcile = "reconcile"
+	// SourceConfirm: the uploading client asked for it (POST
+	// /callback/confirm), e.g. after 203 CallbackFailed.
+	SourceConfirm = "confirm"
 )
 
 // Event is one upload event.
