@@ -29,29 +29,10 @@ const benchProfiles = `{"docs": {"prefix": "docs/{sub}/", "maxSize": 65536, "con
 //	go test -run '^$' -bench BenchmarkCallback -benchmem -count 5 ./shared/api/
 func BenchmarkCallback(b *testing.B) {
 	s := startStack(b, devstack.Config{Profiles: benchProfiles})
-	// Capture what OSS sends: upload once with a callback to a recorder.
-	var captured *http.Request
-	var body []byte
-	rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ = io.ReadAll(r.Body)
-		captured = r
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"Status":"OK"}`))
-	}))
-	defer rec.Close()
-	key := "docs/anonymous/bench.txt"
-	bind := binding(key, "anonymous", "docs")
-	if err := putWithCallback(b, s, &callbackApp{url: rec.URL}, key, "text/plain", []byte("bench"), &bind, ""); err != nil {
-		b.Fatal(err)
-	}
+	replay := captureCallback(b, s, "docs/anonymous/bench.txt")
 	profiles, err := upload.ParseProfiles([]byte(benchProfiles))
 	if err != nil {
 		b.Fatal(err)
-	}
-	replay := func() *http.Request {
-		r := httptest.NewRequest(http.MethodPost, captured.URL.RequestURI(), bytes.NewReader(body))
-		r.Header = captured.Header.Clone()
-		return r
 	}
 	for _, tc := range []struct {
 		name    string
@@ -82,5 +63,30 @@ func BenchmarkCallback(b *testing.B) {
 			}
 			b.ReportMetric(float64(keys.fetches.Load()-first)/float64(b.N), "keyfetches/op")
 		})
+	}
+}
+
+// captureCallback uploads key (in benchProfiles' docs directory) with a
+// callback to a recorder and returns a function making a fresh copy of
+// the callback request OSS sent.
+func captureCallback(b *testing.B, s *devstack.Stack, key string) func() *http.Request {
+	b.Helper()
+	var captured *http.Request
+	var body []byte
+	rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ = io.ReadAll(r.Body)
+		captured = r
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"Status":"OK"}`))
+	}))
+	defer rec.Close()
+	bind := binding(key, "anonymous", "docs")
+	if err := putWithCallback(b, s, &callbackApp{url: rec.URL}, key, "text/plain", []byte("bench"), &bind, ""); err != nil {
+		b.Fatal(err)
+	}
+	return func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, captured.URL.RequestURI(), bytes.NewReader(body))
+		r.Header = captured.Header.Clone()
+		return r
 	}
 }
