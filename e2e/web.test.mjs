@@ -368,7 +368,7 @@ test('STS multipart: a part damaged on the way is refused by OSS (Content-MD5) a
 
 test('transient failures: lost connection and clock skew are retried; a failed callback is reported with the stored file', async () => {
   const page = await openPage(browser.context, `${stack.api}/`);
-  const f = writeFiles({ 'flaky network.txt': Buffer.from('try again\n'), 'skewed clock.txt': Buffer.from('clock\n'), 'callback fails.png': png(40, 30) });
+  const f = writeFiles({ 'flaky network.txt': Buffer.from('try again\n'), 'skewed clock.txt': Buffer.from('clock\n'), 'callback fails.png': png(40, 30), 'confirm fails.png': png(41, 30) });
   try {
     // The connection drops once.
     let dropped = 0;
@@ -394,27 +394,48 @@ test('transient failures: lost connection and clock skew are retried; a failed c
     // OSS stores the file but the app server's callback fails: 203. The
     // browser's form goes to OSS for real (re-sent from here with the page's
     // signed fields, as DevTools interception does not carry the file's
-    // bytes), then the page gets OSS's 203 answer.
-    let stored = 0;
-    const fail = async (route) => {
-      const req = route.request();
-      const fields = formFields(req.postDataBuffer().toString('latin1'), req.headers()['content-type']);
-      const form = new FormData();
-      for (const [k, v] of fields) form.append(k, v);
-      form.append('file', new Blob([f.bytes['callback fails.png']], { type: 'image/png' }), 'callback fails.png');
-      const real = await fetch(req.url(), { method: 'POST', body: form });
-      stored = real.status;
-      return ossError(route, 203, 'CallbackFailed', 'Response body is not valid json format.');
-    };
-    await page.route(`${stack.oss}/**`, fail);
-    await page.setInputFiles('#file-input', f.paths['callback fails.png']);
-    await waitForState(page, 'callback fails.png', 'warning');
-    await page.unroute(`${stack.oss}/**`, fail);
-    assert.equal(stored, 200, 'the form the page sent was accepted by OSS');
-    const info = await itemInfo(page, 'callback fails.png');
-    assert.equal(info.progress, 100);
-    assert.match(info.message, /The file is stored, but the app server's callback failed \(CallbackFailed: Response body is not valid json format\.\)/);
-    assert.equal(await objectMd5(stack, info.key), md5(f.bytes['callback fails.png']));
+    // bytes), then the page gets OSS's 203 answer. The page asks the
+    // callback function to confirm the upload (POST /callback/confirm):
+    // first with that refused too (503: the file stays stored, with the
+    // warning), then with it answering (the upload is confirmed, done).
+    for (const confirmWorks of [false, true]) {
+      const name = confirmWorks ? 'callback fails.png' : 'confirm fails.png';
+      const bytes = f.bytes[name];
+      let stored = 0;
+      const fail = async (route) => {
+        const req = route.request();
+        const fields = formFields(req.postDataBuffer().toString('latin1'), req.headers()['content-type']);
+        const form = new FormData();
+        for (const [k, v] of fields) form.append(k, v);
+        form.append('file', new Blob([bytes], { type: 'image/png' }), name);
+        const real = await fetch(req.url(), { method: 'POST', body: form });
+        stored = real.status;
+        return ossError(route, 203, 'CallbackFailed', 'Response body is not valid json format.');
+      };
+      const confirms = [];
+      const confirmDown = (route) => { confirms.push(route.request().postDataJSON()); return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ code: 'ServiceUnavailable', message: 'try later', requestId: 'r' }) }); };
+      const confirmSeen = (r) => { if (r.url() === `${stack.api}/callback/confirm`) confirms.push(r.postDataJSON()); };
+      await page.route(`${stack.oss}/**`, fail);
+      if (confirmWorks) page.on('request', confirmSeen);
+      else await page.route(`${stack.api}/callback/confirm`, confirmDown);
+      await page.setInputFiles('#file-input', f.paths[name]);
+      await waitForState(page, name, confirmWorks ? 'done' : 'warning');
+      await page.unroute(`${stack.oss}/**`, fail);
+      if (confirmWorks) page.off('request', confirmSeen);
+      else await page.unroute(`${stack.api}/callback/confirm`, confirmDown);
+      assert.equal(stored, 200, 'the form the page sent was accepted by OSS');
+      const info = await itemInfo(page, name);
+      assert.equal(info.progress, 100);
+      assert.equal(confirms.length, 1, `one confirm request: ${JSON.stringify(confirms)}`);
+      assert.equal(confirms[0].key, info.key);
+      assert.ok(confirms[0].callback, 'the grant\'s callback parameter is sent');
+      if (confirmWorks) {
+        assert.match(info.message, /The app server's callback failed \(CallbackFailed: Response body is not valid json format\.\); the server confirmed the upload afterwards/);
+      } else {
+        assert.match(info.message, /The file is stored, but the app server's callback failed \(CallbackFailed: Response body is not valid json format\.; confirming it afterwards failed too/);
+      }
+      assert.equal(await objectMd5(stack, info.key), md5(bytes));
+    }
     await screenshot(page, 'web-retries.png');
   } finally {
     f.cleanup();

@@ -859,7 +859,8 @@ async function run(item) {
   try {
     for (;;) {
       try {
-        const out = await transfers[item.mode](item, signal);
+        let out = await transfers[item.mode](item, signal);
+        if (out.callbackError && !refusedByCallback(out) && !signal.aborted) out = await confirmUpload(item, out, signal);
         if (signal.aborted) {
           // The cancel came after OSS had stored the file.
           item.intent = null;
@@ -934,6 +935,41 @@ async function stopped(item) {
   }
 }
 
+// refusedByCallback: the callback function refused what OSS stored (the
+// file breaks the upload's rules, or is not this grant's); OSS relays its
+// 403 inside the 203 CallbackFailed message.
+const refusedByCallback = (out) => out.refused || /Error status : 403\b/.test(out.callbackError || '');
+
+// grantCallback is the callback parameter of the item's grant (the
+// PostObject field, or the x-oss-callback header of presigned-url and
+// sts-token), which carries the grant's binding.
+function grantCallback(item) {
+  const headers = { ...(item.grant?.headers || {}), ...(item.sts?.headers || {}) };
+  const name = Object.keys(headers).find((h) => h.toLowerCase() === 'x-oss-callback');
+  return item.grant?.fields?.callback || (name ? headers[name] : '');
+}
+
+// confirmUpload asks the callback function to verify and report an upload
+// whose OSS callback failed (203 CallbackFailed: the app server was slow or
+// unreachable) — POST callback/confirm with the key and the grant's
+// callback parameter. Its answer replaces the failed callback's; if it
+// fails too, the upload stays stored with the warning.
+async function confirmUpload(item, out, signal) {
+  const callback = grantCallback(item);
+  if (!callback || !item.key) return out;
+  item.setPhase('processing', 'Stored, but the app server\'s callback failed; asking it to confirm the upload…');
+  try {
+    const answer = await callFunction('callback/confirm', { key: item.key, callback }, signal);
+    return { ...out, callback: answer, callbackError: '', confirmed: out.callbackError, url: answer.url || out.url };
+  } catch (err) {
+    if (isAbort(err) || signal.aborted) throw err;
+    if (err instanceof ApiError && err.status === 403) {
+      return { ...out, refused: true, callbackError: `${err.code}: ${err.message}` };
+    }
+    return { ...out, callbackError: `${out.callbackError}; confirming it afterwards failed too (${err.message || err})` };
+  }
+}
+
 function finish(item, out, extra = '') {
   item.loaded = item.file.size;
   const result = item.$('.result');
@@ -954,7 +990,7 @@ function finish(item, out, extra = '') {
     box.hidden = true;
   }
   const resumed = item.notes ? ` ${item.notes}` : '';
-  if (out.callbackError && /Error status : 403\b/.test(out.callbackError)) {
+  if (out.callbackError && refusedByCallback(out)) {
     // The callback function refused what OSS stored: the file breaks the
     // upload's rules (and is deleted or quarantined, as the profile says)
     // or is not covered by this page's grant. Not a success, not a retry.
@@ -965,6 +1001,9 @@ function finish(item, out, extra = '') {
   if (out.callbackError) {
     item.setPhase('warning');
     item.message(`The file is stored, but the app server's callback failed (${out.callbackError}). The app may not know about it yet.${resumed}`, 'warning');
+  } else if (out.confirmed && !extra) {
+    item.setPhase('done');
+    item.message(`Uploaded. The app server's callback failed (${out.confirmed}); the server confirmed the upload afterwards.${resumed}`, 'ok');
   } else {
     item.setPhase('done');
     item.message(`${extra || (item.attempt ? `Uploaded after ${item.attempt} ${item.attempt === 1 ? 'retry' : 'retries'}.` : 'Uploaded.')}${resumed}`, 'ok');
