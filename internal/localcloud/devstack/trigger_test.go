@@ -31,26 +31,20 @@ type eventStack struct {
 }
 
 // startEventStack starts a stack with OSSEvents and test hooks on; edit
-// adjusts the config. The stack is closed at cleanup unless the test did.
+// adjusts the config.
 func startEventStack(t *testing.T, edit func(*devstack.Config)) *eventStack {
 	t.Helper()
 	logs := &syncbuf.Buffer{}
-	cfg := devstack.Config{Addr: "127.0.0.1:0", OSSAddr: "127.0.0.1:0", STSAddr: "127.0.0.1:0", Dir: t.TempDir(),
-		OSSEvents: true, TestHooks: true, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
+	cfg := devstack.Config{OSSEvents: true, TestHooks: true, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
 	if edit != nil {
 		edit(&cfg)
 	}
-	s, err := devstack.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
-	root := ossClient(s, credentials.NewStaticCredentialsProvider(devstack.DevAccessKeyID, devstack.DevAccessKeySecret), oss.SignatureVersionV4)
-	return &eventStack{Stack: s, logs: logs, root: root}
+	s := startWith(t, cfg)
+	return &eventStack{Stack: s, logs: logs, root: rootClient(s)}
+}
+
+func rootClient(s *devstack.Stack) *oss.Client {
+	return ossClient(s, credentials.NewStaticCredentialsProvider(devstack.DevAccessKeyID, devstack.DevAccessKeySecret), oss.SignatureVersionV4)
 }
 
 func (s *eventStack) put(t *testing.T, key, body string) *oss.PutObjectResult {
@@ -61,18 +55,6 @@ func (s *eventStack) put(t *testing.T, key, body string) *oss.PutObjectResult {
 		t.Fatalf("PutObject %s: %v", key, err)
 	}
 	return res
-}
-
-// logged returns the JSON log records with msg whose key is key.
-func (s *eventStack) logged(msg, key string) []map[string]any {
-	var out []map[string]any
-	for _, line := range strings.Split(s.logs.String(), "\n") {
-		var rec map[string]any
-		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg && rec["key"] == key {
-			out = append(out, rec)
-		}
-	}
-	return out
 }
 
 // waitFor polls cond until it holds; the deadline only bounds a broken
@@ -106,7 +88,7 @@ func TestOSSEventsInvokeTheCallbackFunction(t *testing.T) {
 	put := s.put(t, key, "hello, trigger")
 	var verified []map[string]any
 	waitFor(t, "the callback function to verify "+key,
-		func() bool { verified = s.logged("upload verified", key); return len(verified) > 0 },
+		func() bool { verified = s.logs.Logged("upload verified", key); return len(verified) > 0 },
 		func() any { return s.OSSEventStats() })
 	if len(verified) != 1 || verified[0]["source"] != "oss-event" || verified[0]["event"] != "ObjectCreated:PutObject" ||
 		verified[0]["etag"] != oss.ToString(put.ETag) || verified[0]["size"] != float64(len("hello, trigger")) {
@@ -116,7 +98,7 @@ func TestOSSEventsInvokeTheCallbackFunction(t *testing.T) {
 	if st.Invocations != 1 || st.Failed != 0 || st.Retries != 0 || st.Dropped != 0 || !st.Enabled {
 		t.Fatalf("stats %+v", st)
 	}
-	inv := s.logged("OSS trigger invocation succeeded", key)
+	inv := s.logs.Logged("OSS trigger invocation succeeded", key)
 	if len(inv) != 1 || inv[0]["requestId"] == "" || inv[0]["requestId"] != verified[0]["requestId"] {
 		t.Fatalf("invocation records %v; the function's record carries requestId %v", inv, verified[0]["requestId"])
 	}
@@ -175,11 +157,11 @@ func TestOSSEventRetriedThenDropped(t *testing.T) {
 	if st.Invocations != 3 || st.Failed != 3 || st.Retries != 2 || st.Succeeded != 0 {
 		t.Fatalf("stats %+v: want 3 failed invocations (1 + 2 retries) and the event dropped", st)
 	}
-	dropped := s.logged("OSS event dropped: the invocation failed and its retries are spent (in FC it would go to the asyncInvokeConfig onFailure destination)", key)
+	dropped := s.logs.Logged("OSS event dropped: the invocation failed and its retries are spent (in FC it would go to the asyncInvokeConfig onFailure destination)", key)
 	if len(dropped) != 1 || dropped[0]["level"] != "ERROR" || dropped[0]["attempt"] != float64(3) {
 		t.Fatalf("dropped records: %v", dropped)
 	}
-	if n := len(s.logged("OSS trigger invocation failed; FC's asynchronous retry will invoke it again", key)); n != 2 {
+	if n := len(s.logs.Logged("OSS trigger invocation failed; FC's asynchronous retry will invoke it again", key)); n != 2 {
 		t.Fatalf("%d retry records, want 2", n)
 	}
 	if hits.Load() == 0 {
@@ -206,16 +188,12 @@ func TestOSSTriggerCloseLeavesNoGoroutine(t *testing.T) {
 	defer receiver.Close()
 	before := runtime.NumGoroutine()
 
-	logs := &syncbuf.Buffer{}
-	s, err := devstack.Start(devstack.Config{Addr: "127.0.0.1:0", OSSAddr: "127.0.0.1:0", STSAddr: "127.0.0.1:0", Dir: t.TempDir(),
-		OSSEvents: true, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		WebhookURL: receiver.URL, WebhookSecrets: []string{webhookSecret(t)},
-		OSSTriggerBackoff: time.Hour, OSSTriggerTimeout: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	es := &eventStack{Stack: s, logs: logs,
-		root: ossClient(s, credentials.NewStaticCredentialsProvider(devstack.DevAccessKeyID, devstack.DevAccessKeySecret), oss.SignatureVersionV4)}
+	es := startEventStack(t, func(c *devstack.Config) {
+		c.TestHooks = false
+		c.WebhookURL, c.WebhookSecrets = receiver.URL, []string{webhookSecret(t)}
+		c.OSSTriggerBackoff, c.OSSTriggerTimeout = time.Hour, time.Minute
+	})
+	s := es.Stack
 	es.put(t, "uploads/c/2026/07/quick.txt", "fails at once")
 	waitFor(t, "a retry to be waiting", func() bool { return s.OSSEventStats().Retries == 1 }, func() any { return s.OSSEventStats() })
 	es.put(t, "uploads/c/2026/07/slow.txt", "held")
