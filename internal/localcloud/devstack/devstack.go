@@ -4,7 +4,10 @@
 // the same stack through Start. Each function on the API listener is
 // assembled by app.Build, as in FC, from a config.Config that points at the
 // emulators and signs with the root identity, and is mounted at its routes
-// from api's route table (api.Functions).
+// from api's route table (api.Functions). With Config.OSSEvents the stack
+// also plays the callback function's OSS trigger (trigger.go): the OSS
+// emulator's ObjectCreated events invoke the function asynchronously with
+// FC's OSS event, retried as FC retries asynchronous invocations.
 //
 // It is a development tool: the default identity is public and never valid
 // in the cloud, and nothing here is meant for production.

@@ -231,9 +231,8 @@ func (t *ossTrigger) start(invoke func(context.Context, []byte) (any, error)) {
 // never blocks on an invocation.
 func (t *ossTrigger) accept(e ossemu.Event) {
 	if !t.events[e.Name] || !strings.HasPrefix(e.Key, t.cfg.Prefix) {
-		t.mu.Lock()
-		t.stats.Filtered++
-		t.mu.Unlock()
+		t.update(func(s *OSSEventStats) { s.Filtered++ })
+		t.log.Debug("OSS event not matched by the trigger's events and prefix", "event", e.Name, "key", e.Key)
 		return
 	}
 	payload, err := ossEventJSON(e, DevAccountID, t.ruleID)
