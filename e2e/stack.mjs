@@ -8,7 +8,7 @@
 //                                        and passed with --profiles)
 //
 // The stack always serves the repository's templates/web at / (--web), with
-// its test hooks on (--test-hooks: stack.bandwidth).
+// its test hooks on (--test-hooks: stack.bandwidth, stack.ossEventsIdle).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +58,22 @@ export async function startStack(opts = []) {
     async bandwidth(bytesPerSecond) {
       const res = await fetch(`${info.api}/_test/bandwidth?bytesPerSecond=${bytesPerSecond}`, { method: 'PUT' });
       if (res.status !== 204) throw new Error(`setting the bandwidth: ${res.status} ${await res.text()}`);
+    },
+    // ossEventsIdle waits until the OSS trigger (on by default in
+    // `ossdirect dev`) has no event queued, in flight or waiting for a
+    // retry, polling GET /_test/oss-events, and returns its stats
+    // ({enabled, pending, invocations, succeeded, failed, retries, dropped,
+    // filtered}). It throws, with the stats, after timeoutMs.
+    async ossEventsIdle(timeoutMs = 30000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await fetch(`${info.api}/_test/oss-events`);
+        if (res.status !== 200) throw new Error(`reading the OSS trigger stats: ${res.status} ${await res.text()}`);
+        const stats = await res.json();
+        if (stats.pending === 0) return stats;
+        if (Date.now() > deadline) throw new Error(`OSS events still pending after ${timeoutMs} ms: ${JSON.stringify(stats)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));

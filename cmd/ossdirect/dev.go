@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,6 +42,8 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.TestHooks, "test-hooks", false, "serve PUT /_test/bandwidth?bytesPerSecond=N, which slows the OSS emulator's uploads (for the end-to-end tests)")
 	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "POST upload events as signed Standard Webhooks to this `URL` (needs --webhook-secret); default: log them")
 	webhookSecret := fs.String("webhook-secret", "", "whsec_ `SECRET`(s) signing the webhooks, separated by spaces or commas, the current one first")
+	fs.BoolVar(&cfg.OSSEvents, "oss-events", true, "send the OSS emulator's ObjectCreated events to the callback function like s.yaml's OSS trigger (asynchronous, retried); --oss-events=false turns it off")
+	fs.StringVar(&cfg.OSSTriggerPrefix, "oss-trigger-prefix", "", "key `PREFIX` the OSS trigger filters on (default: the common start of the profiles' directories)")
 	var af authFlags
 	fs.StringVar(&af.mode, "auth", string(auth.ModeNone), "how the functions authenticate callers: none, jwt or apikey")
 	fs.Var(&af.apiKeys, "api-key", "apikey: `SUBJECT:KEY`, a caller's API key and the subject it stands for (repeatable; keys at least 16 characters)")
@@ -69,6 +73,9 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 				return fmt.Errorf("%s: --webhook-secret entry %d: %w", cmd, i+1, err)
 			}
 		}
+	}
+	if err := ossTriggerFlags(fs, &cfg); err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
 	}
 	if *profilesFile != "" {
 		b, err := os.ReadFile(*profilesFile)
@@ -101,6 +108,19 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 		runErr = fmt.Errorf("%s: shutdown: %w", cmd, err)
 	}
 	return runErr
+}
+
+// ossTriggerFlags checks --oss-events and --oss-trigger-prefix.
+func ossTriggerFlags(fs *flag.FlagSet, cfg *devstack.Config) error {
+	prefixSet := false
+	fs.Visit(func(f *flag.Flag) { prefixSet = prefixSet || f.Name == "oss-trigger-prefix" })
+	if prefixSet && !cfg.OSSEvents {
+		return errors.New("--oss-trigger-prefix needs --oss-events (it is false)")
+	}
+	if err := devstack.CheckOSSTriggerPrefix(cfg.OSSTriggerPrefix); err != nil {
+		return fmt.Errorf("--oss-trigger-prefix %q: %w", cfg.OSSTriggerPrefix, err)
+	}
+	return nil
 }
 
 // authFlags are dev's --auth, --api-key and --jwt-* flags. They follow the

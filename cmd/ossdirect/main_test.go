@@ -237,6 +237,9 @@ func TestErrors(t *testing.T) {
 		{"dev jwt short secret", []string{"dev", "--auth", "jwt", "--jwt-secret", "s3cr3t-only-31-bytes-long-xxxxx"}, "--jwt-secret is too short: HS256 needs at least 32 bytes"},
 		{"dev jwt secret without jwt mode", []string{"dev", "--auth", "apikey", "--api-key", "alice:0123456789abcdef", "--jwt-secret", "s3cr3t-0123456789abcdef0123456789abcdef"}, "--jwt-secret needs --auth jwt"},
 		{"dev jwt audience without jwt mode", []string{"dev", "--jwt-audience", "uploads"}, "--jwt-audience needs --auth jwt"},
+		{"dev trigger prefix with a slash", []string{"dev", "--oss-trigger-prefix", "/uploads/"}, `--oss-trigger-prefix "/uploads/": an object key never starts with`},
+		{"dev trigger prefix without events", []string{"dev", "--oss-events=false", "--oss-trigger-prefix", "uploads/"}, "--oss-trigger-prefix needs --oss-events"},
+		{"dev bad oss-events value", []string{"dev", "--oss-events=maybe"}, `invalid boolean value "maybe" for -oss-events`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

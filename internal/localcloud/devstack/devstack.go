@@ -4,7 +4,10 @@
 // the same stack through Start. Each function on the API listener is
 // assembled by app.Build, as in FC, from a config.Config that points at the
 // emulators and signs with the root identity, and is mounted at its routes
-// from api's route table (api.Functions).
+// from api's route table (api.Functions). With Config.OSSEvents the stack
+// also plays the callback function's OSS trigger (trigger.go): the OSS
+// emulator's ObjectCreated events invoke the function asynchronously with
+// FC's OSS event, retried as FC retries asynchronous invocations.
 //
 // It is a development tool: the default identity is public and never valid
 // in the cloud, and nothing here is meant for production.
@@ -38,6 +41,7 @@ import (
 	"ossdirect/shared/config"
 	"ossdirect/shared/credentials"
 	"ossdirect/shared/fcrun"
+	"ossdirect/shared/requestid"
 	"ossdirect/shared/upload"
 
 	"ossdirect/internal/localcloud/ossemu"
@@ -89,7 +93,26 @@ type Config struct {
 	WebhookSecrets []string
 	// WebhookCallbackBudget is WEBHOOK_CALLBACK_BUDGET [3s].
 	WebhookCallbackBudget time.Duration
-	Logger                *slog.Logger // nil discards
+	// OSSEvents plays s.yaml's oss-created trigger: the OSS emulator's
+	// ObjectCreated events (PutObject, PostObject, CompleteMultipartUpload)
+	// under OSSTriggerPrefix invoke the callback function asynchronously
+	// with FC's OSS event, retried like FC's asynchronous invocations (see
+	// trigger.go). [off; `ossdirect dev` turns it on]
+	OSSEvents bool
+	// OSSTriggerPrefix is the trigger's key prefix filter [the longest
+	// common start of the profiles' directories before their first
+	// placeholder; "" when they share none, which filters nothing].
+	OSSTriggerPrefix string
+	// OSSTriggerTimeout is each invocation's deadline [10s, the callback
+	// function's timeout in s.yaml].
+	OSSTriggerTimeout time.Duration
+	// OSSTriggerRetries is maxAsyncRetryAttempts: the retries after a
+	// failed invocation, 1..8; -1 for none [3, as in s.yaml].
+	OSSTriggerRetries int
+	// OSSTriggerBackoff is the wait before the first retry, doubled before
+	// each next one [500ms].
+	OSSTriggerBackoff time.Duration
+	Logger            *slog.Logger // nil discards
 }
 
 // DefaultProfiles returns the local stack's profiles as JSON: the
@@ -115,7 +138,7 @@ func DefaultProfiles() string {
 
 // DevRoleARN is the role the local sts-token function assumes (stsemu
 // accepts any well-formed role).
-const DevRoleARN = "acs:ram::1234567890123456:role/ossdirect-dev"
+const DevRoleARN = "acs:ram::" + DevAccountID + ":role/ossdirect-dev"
 
 // Stack is a running local stack.
 type Stack struct {
@@ -126,7 +149,8 @@ type Stack struct {
 	Dir            string
 	AccessKeyID    string
 	servers        []*http.Server
-	webRoot        *os.Root // the opened WebDir, nil when none
+	webRoot        *os.Root    // the opened WebDir, nil when none
+	trigger        *ossTrigger // the OSS trigger, nil when Config.OSSEvents is off
 	errs           chan error
 }
 
@@ -172,6 +196,14 @@ func Start(cfg Config) (*Stack, error) {
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: data folder: %w", err)
+	}
+	var trigger *ossTrigger
+	if cfg.OSSEvents {
+		tc, err := cfg.triggerConfig(log.With("component", "oss-trigger"))
+		if err != nil {
+			return nil, err
+		}
+		trigger = newOSSTrigger(tc) // no goroutine until start
 	}
 
 	var listeners []net.Listener
@@ -224,7 +256,7 @@ func Start(cfg Config) (*Stack, error) {
 		origins = []string{apiURL}
 	}
 	sender := &notify.Sender{Key: key, Logger: log.With("component", "callback")}
-	ossSrv, err := ossemu.New(ossemu.Config{
+	ossCfg := ossemu.Config{
 		Dir:         dir,
 		Buckets:     []string{cfg.Bucket},
 		Region:      cfg.Region,
@@ -232,7 +264,11 @@ func Start(cfg Config) (*Stack, error) {
 		CORSOrigins: origins,
 		Callbacks:   sender,
 		Logger:      log.With("component", "ossemu"),
-	})
+	}
+	if trigger != nil {
+		ossCfg.Events = trigger.accept
+	}
+	ossSrv, err := ossemu.New(ossCfg)
 	if err != nil {
 		closeAll()
 		return nil, fmt.Errorf("devstack: %w", err)
@@ -261,7 +297,7 @@ func Start(cfg Config) (*Stack, error) {
 			log.Info("serving the web folder at /", "web", web)
 		}
 	}
-	api, err := s.apiHandler(functions)
+	api, err := s.apiHandler(functions.mux)
 	if err != nil {
 		closeAll()
 		s.closeWeb()
@@ -272,7 +308,15 @@ func Start(cfg Config) (*Stack, error) {
 		bw := NewBandwidth()
 		oss = bw.Wrap(ossSrv)
 		api.Handle("PUT /_test/bandwidth", bw)
-		log.Warn("test hooks on: PUT /_test/bandwidth limits the OSS emulator's upload bandwidth")
+		api.Handle("GET /_test/oss-events", serveOSSEventStats(trigger))
+		log.Warn("test hooks on: PUT /_test/bandwidth limits the OSS emulator's upload bandwidth; GET /_test/oss-events reports the OSS trigger")
+	}
+	if trigger != nil {
+		if cfg.OSSTriggerPrefix == "" {
+			trigger.cfg.Prefix = profilesPrefix(functions.profiles)
+		}
+		trigger.start(functions.callbackEvents)
+		s.trigger = trigger
 	}
 	// fcrun.Recover is the one place ossdirect dev recovers panics in the
 	// API listener's handlers, answering them as the deployed functions do.
@@ -295,9 +339,24 @@ func Start(cfg Config) (*Stack, error) {
 // Err reports a listener that stopped on its own.
 func (s *Stack) Err() <-chan error { return s.errs }
 
-// Close stops every listener, letting in-flight requests finish until ctx ends.
+// OSSEventStats reports what the OSS trigger has done (Enabled false when
+// Config.OSSEvents is off); GET /_test/oss-events serves the same.
+func (s *Stack) OSSEventStats() OSSEventStats {
+	if s.trigger == nil {
+		return OSSEventStats{}
+	}
+	return s.trigger.Stats()
+}
+
+// Close stops the OSS trigger (cancelling its invocations) and every
+// listener, letting in-flight requests finish until ctx ends.
 func (s *Stack) Close(ctx context.Context) error {
 	var errs []error
+	if s.trigger != nil {
+		if err := s.trigger.close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, srv := range s.servers {
 		if err := srv.Shutdown(ctx); err != nil {
 			// Connections that never sent a request count as active for
@@ -321,12 +380,26 @@ func (s *Stack) closeWeb() {
 //go:embed status.html
 var statusHTML string
 
+// assembled is what functions builds.
+type assembled struct {
+	// mux serves the four functions at their routes.
+	mux *http.ServeMux
+	// profiles are the upload profiles the functions were built with.
+	profiles upload.Profiles
+	// callbackEvents is the callback function's FC event handler,
+	// fcrun.Handler over what app.Build returned: what FC invokes for its
+	// OSS trigger.
+	callbackEvents func(context.Context, []byte) (any, error)
+}
+
 // functions assembles the four functions against the emulators, each with
 // app.Build as in FC, from one config.Config: the root identity signs
 // (a static credentials provider), stsemu issues STS credentials, and the
 // callback function trusts the OSS emulator's public key (and only it).
-// It returns them mounted at their routes (api.Function.Routes).
-func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *slog.Logger) (*http.ServeMux, error) {
+// It returns them mounted at their routes (api.Function.Routes), and the
+// callback function's FC event handler for the OSS trigger. As in FC
+// (app.Run), their log records carry the request id of their context.
+func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *slog.Logger) (*assembled, error) {
 	profilesJSON := cfg.Profiles
 	if profilesJSON == "" {
 		profilesJSON = DefaultProfiles()
@@ -367,17 +440,21 @@ func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *s
 		}
 		fcfg.GrantSecrets = [][]byte{secret}
 	}
-	mux := http.NewServeMux()
+	out := &assembled{mux: http.NewServeMux(), profiles: profiles}
+	flog := slog.New(requestid.LogHandler(log.Handler()))
 	for _, fn := range api.Functions() {
-		h, _, err := app.Build(fn, fcfg, log)
+		h, opts, err := app.Build(fn, fcfg, flog)
 		if err != nil {
 			return nil, fmt.Errorf("devstack: %s: %w", fn, err)
 		}
 		for _, route := range fn.Routes() {
-			mux.Handle(route, h)
+			out.mux.Handle(route, h)
+		}
+		if fn == api.CallbackFn {
+			out.callbackEvents = fcrun.Handler(h, opts)
 		}
 	}
-	return mux, nil
+	return out, nil
 }
 
 func (s *Stack) apiHandler(mux *http.ServeMux) (*http.ServeMux, error) {

@@ -62,6 +62,15 @@ type Config struct {
 	// MaxObjectSize bounds PutObject, PostObject, UploadPart and
 	// CompleteMultipartUpload bodies, in bytes. Default DefaultMaxObjectSize.
 	MaxObjectSize int64
+	// Events, when set, receives an Event for every object a request
+	// stored, like OSS's event notification: PutObject, PostObject,
+	// CompleteMultipartUpload and CopyObject once the object is in place,
+	// including those whose upload callback then failed (the object stays
+	// stored, as the 203 CallbackFailed answer says). Never for a refused
+	// request, InitiateMultipartUpload, UploadPart, AbortMultipartUpload or
+	// deletes. It is called on the request's goroutine as the request ends,
+	// so it must not block: hand the event to a queue. Nil: no events.
+	Events func(Event)
 	// Now is the clock; nil means time.Now. It is read once per request.
 	Now func() time.Time
 	// Logger receives one line per request and every internal error;

@@ -38,6 +38,12 @@
 //     whose public half is served at Server.KeyURL on every host that is not
 //     a CNAME (its first path segment is not a valid bucket name, so it never
 //     shadows an object).
+//   - Event notification: with Config.Events set, every object a request
+//     stored (PutObject, PostObject, CompleteMultipartUpload, CopyObject;
+//     also when the upload callback then failed) produces one Event, the
+//     facts of OSS's ObjectCreated record, with the ETag unquoted as OSS
+//     puts it in events. The dev stack feeds them to its FC-like OSS
+//     trigger (internal/localcloud/devstack), which renders FC's event.
 //
 // CopyObject (PUT with x-oss-copy-source) copies within the emulator's
 // buckets with OSS's authorization rules: oss:PutObject on the target and
@@ -55,7 +61,10 @@
 // bucket creation or configuration), no
 // versioning, ACL, tagging, lifecycle, encryption, storage classes,
 // symlinks, AppendObject, UploadPartCopy, conditional copies, image
-// processing or success_action_redirect. Requests that need them get 501
+// processing or success_action_redirect. Events are only ObjectCreated for
+// the four operations above (no ObjectRemoved, no event rules or MNS
+// delivery: the consumer filters), and an overwrite's DeltaSize reads the
+// old size just before the commit, so a concurrent upload can make it stale. Requests that need them get 501
 // NotImplemented
 // rather than a silent success. Virtual-hosted addressing
 // (bucket.endpoint) is not supported.

@@ -140,8 +140,17 @@ func (s *Server) stage(body io.Reader, contentLength, limit int64) (*staged, err
 	return st, nil
 }
 
-// commit installs st as the request's object.
+// commit installs st as the request's object and, with Config.Events set,
+// records its event (see created). The replaced object's size, for the
+// event's DeltaSize, is read just before the commit: a concurrent upload of
+// the same key can make it stale.
 func (s *Server) commit(rq *request, st *staged, m *objectMeta, noOverwrite bool) error {
+	prevSize := int64(-1)
+	if s.cfg.Events != nil {
+		if prev, err := s.store.Stat(rq.bucket, rq.key); err == nil {
+			prevSize = prev.Size
+		}
+	}
 	err := s.store.Commit(st, rq.bucket, rq.key, m, noOverwrite)
 	switch {
 	case errors.Is(err, errExists):
@@ -149,6 +158,7 @@ func (s *Server) commit(rq *request, st *staged, m *objectMeta, noOverwrite bool
 	case err != nil:
 		return newError(errInternal, err)
 	}
+	s.created(rq, m, prevSize)
 	return nil
 }
 

@@ -79,6 +79,8 @@ type request struct {
 	// errCode and errCause record the error answered, for the log.
 	errCode  string
 	errCause error
+	// created is the event of the object the request stored (nil: none).
+	created *Event
 }
 
 func (rq *request) hostID() string {
@@ -154,6 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.logRequest(rq)
 	}()
+	defer s.emit(rq) // runs first, panics included
 	if err := s.serve(rq); err != nil {
 		if sw.status != 0 {
 			// The response has started (e.g. a GetObject body failed midway).

@@ -5,6 +5,8 @@ package syncbuf
 
 import (
 	"bytes"
+	"encoding/json"
+	"strings"
 	"sync"
 )
 
@@ -25,4 +27,18 @@ func (s *Buffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Logged returns the records written so far by a slog JSON handler whose
+// message is msg and whose "key" attribute is key (an object key), decoded;
+// lines that are not JSON objects are skipped.
+func (s *Buffer) Logged(msg, key string) []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(s.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg && rec["key"] == key {
+			out = append(out, rec)
+		}
+	}
+	return out
 }
