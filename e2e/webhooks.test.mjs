@@ -91,6 +91,9 @@ async function exactlyOne(key, source) {
   assert.equal(event.data.contentType, head.res.headers['content-type']);
   assert.equal(event.data.bucket, stack.bucket);
   assert.equal(refused.length, 0, `refused deliveries: ${refused.join('; ')}`);
+  // Both channels saw the upload: the OSS event's witness ran too.
+  const witnessed = stack.logs().split('\n').filter((l) => l.includes('"msg":"upload verified"') && l.includes(`"key":${JSON.stringify(key)}`));
+  assert.ok(witnessed.some((l) => l.includes('"source":"oss-event"')), `no OSS-event witness for ${key}`);
   return event;
 }
 

@@ -91,7 +91,7 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.logWitnessed(r.Context(), uploadevent.SourceCallback, p, seen, "grantId", b.ID, "subject", b.Subject, "ossRequestId", form.Get("reqId"))
-	_, err = h.deliverWithinBudget(r.Context(), h.event(uploadevent.SourceCallback, p, seen, b.Subject, b.ID), h.act(seen))
+	_, err = h.deliverWithinBudget(r.Context(), h.event(uploadevent.SourceCallback, p, seen, b.Subject, b.ID), h.act(seen), false)
 	if err == nil {
 		err = seen.refusal(p)
 	}
@@ -123,11 +123,19 @@ func (h *Handlers) event(source string, p upload.Profile, w *witnessed, subject,
 // does not succeed in time is logged and left to the durable path (the OSS
 // event, which FC retries; reconcile). delivered reports that the event
 // reached the receiver, now or earlier; the error is act's only: the
-// upload could not be deleted or quarantined.
-func (h *Handlers) deliverWithinBudget(ctx context.Context, e uploadevent.Event, act func(context.Context) error) (delivered bool, _ error) {
+// upload could not be deleted or quarantined. When another invocation
+// holds the event, await says to wait (within the budget) for its
+// delivery to be recorded, so that delivered is accurate (confirm); the
+// callback does not wait, to answer OSS at once.
+func (h *Handlers) deliverWithinBudget(ctx context.Context, e uploadevent.Event, act func(context.Context) error, await bool) (delivered bool, _ error) {
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.CallbackBudget)
 	defer cancel()
 	err := h.deliverOnce(ctx, e, act)
+	if errors.Is(err, errHeldElsewhere) && await {
+		if h.awaitDelivered(ctx, e.Data.ID) == nil {
+			return true, nil
+		}
+	}
 	var actErr *Error
 	switch {
 	case err == nil:

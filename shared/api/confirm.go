@@ -105,7 +105,7 @@ func (h *Handlers) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	h.logWitnessed(r.Context(), uploadevent.SourceConfirm, p, seen, "grantId", b.ID, "subject", b.Subject)
 	e := h.event(uploadevent.SourceConfirm, p, seen, b.Subject, b.ID)
-	delivered, err := h.deliverWithinBudget(r.Context(), e, h.act(seen))
+	delivered, err := h.deliverWithinBudget(r.Context(), e, h.act(seen), true)
 	if err == nil {
 		err = seen.refusal(p)
 	}
