@@ -84,3 +84,7 @@ func (ib *Inbox) stream(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// Receiver is what Events names as the receiver: Config.Receiver, or
+// "forwarding to <URL>".
+func (ib *Inbox) Receiver() string { return ib.receiver }
