@@ -80,6 +80,12 @@ type Config struct {
 	// listener, which limits how fast the OSS emulator reads uploads (0
 	// lifts the limit). For the end-to-end tests; off by default.
 	TestHooks bool
+	// Inbox serves the upload events at GET /events (EventsPath) [off].
+	// Without a WebhookURL the stack receives them itself: its own
+	// receiver at POST /_dev/webhook (InboxPath) verifies and keeps them,
+	// with a fresh webhook secret per start; with one, /events says they
+	// are forwarded there and lists nothing.
+	Inbox bool
 	// GrantSecrets sign and verify the grants' callback bindings, the
 	// current one first [one random secret per start].
 	GrantSecrets [][]byte
@@ -90,12 +96,6 @@ type Config struct {
 	WebhookSecrets []string
 	// WebhookCallbackBudget is WEBHOOK_CALLBACK_BUDGET [3s].
 	WebhookCallbackBudget time.Duration
-	// Inbox serves the upload events at GET /events (EventsPath) [off].
-	// Without a WebhookURL the stack receives them itself: its own
-	// receiver at POST /_dev/webhook (InboxPath) verifies and keeps them,
-	// with a fresh webhook secret per start; with one, /events says they
-	// are forwarded there and lists nothing.
-	Inbox bool
 	Logger                *slog.Logger // nil discards
 }
 
@@ -134,10 +134,10 @@ type Stack struct {
 	AccessKeyID    string
 	Events         string // the event list's URL; empty without Config.Inbox
 	servers        []*http.Server
-	inbox          *inbox.Inbox // nil without Config.Inbox
-	inboxReceives  bool         // the inbox takes the deliveries itself
 	webRoot        *os.Root // the opened WebDir, nil when none
 	errs           chan error
+	inbox          *inbox.Inbox // nil without Config.Inbox
+	inboxReceives  bool         // the inbox takes the deliveries itself
 }
 
 // Info is the JSON line `ossdirect dev` prints once every listener is up.
