@@ -27,7 +27,7 @@ func (s *Stack) startInbox(cfg *Config, log *slog.Logger) error {
 	if !cfg.Inbox {
 		return nil
 	}
-	icfg := inbox.Config{Logger: log.With("component", "inbox")}
+	icfg := inbox.Config{CORSOrigins: cfg.CORSOrigins, Logger: log.With("component", "inbox")}
 	if cfg.WebhookURL != "" {
 		icfg.ForwardTo = cfg.WebhookURL
 	} else {
@@ -57,6 +57,7 @@ func (s *Stack) mountInbox(mux *http.ServeMux) {
 		mux.HandleFunc("POST "+InboxPath, s.inbox.Receive)
 	}
 	mux.HandleFunc("GET "+EventsPath, s.inbox.Events)
+	mux.HandleFunc("OPTIONS "+EventsPath, s.inbox.Events) // CORS preflight (Config.CORSOrigins)
 }
 
 // receiver is what the status page says about the inbox's receiver.

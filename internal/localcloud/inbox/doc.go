@@ -36,6 +36,7 @@
 // each new one as it arrives, and a comment line every Config.Heartbeat.
 // A reconnecting EventSource sends Last-Event-ID and gets only what it has
 // not seen. A stream ends when its client goes or the inbox is closed.
+// Pages from Config.CORSOrigins may read Events from another origin.
 //
 // With Config.ForwardTo set, events go to another receiver: the inbox
 // receives nothing, and Events names that receiver (its scheme, host and

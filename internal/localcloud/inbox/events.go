@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,9 +13,19 @@ import (
 
 // Events serves the kept deliveries (GET): as a [Listing] in JSON, or, when
 // the client accepts text/event-stream, as a stream of Server-Sent Events
-// (see the package comment).
+// (see the package comment). It answers the CORS preflight (OPTIONS) of
+// Config.CORSOrigins: a reconnecting EventSource sends Last-Event-ID, which
+// is not a CORS-safelisted header.
 func (ib *Inbox) Events(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	allowed := ib.allowOrigin(w, r)
+	switch {
+	case r.Method == http.MethodOptions && allowed:
+		w.Header().Set("Access-Control-Allow-Methods", "GET, HEAD")
+		w.Header().Set("Access-Control-Allow-Headers", "Accept, Cache-Control, Last-Event-ID")
+		w.Header().Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		w.Header().Set("Allow", "GET, HEAD")
 		writeError(w, fmt.Errorf("%w: the event list is GET", errMethod))
 		return
@@ -30,6 +41,18 @@ func (ib *Inbox) Events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(Listing{Receiver: ib.receiver, Events: ds})
+}
+
+// allowOrigin lets a browser page from one of Config.CORSOrigins read the
+// answer, and reports whether r came from one.
+func (ib *Inbox) allowOrigin(w http.ResponseWriter, r *http.Request) bool {
+	w.Header().Add("Vary", "Origin")
+	origin := r.Header.Get("Origin")
+	if origin == "" || !slices.Contains(ib.cfg.CORSOrigins, origin) {
+		return false
+	}
+	w.Header().Set("Access-Control-Allow-Origin", origin)
+	return true
 }
 
 func acceptsEventStream(accept string) bool {

@@ -40,6 +40,10 @@ type Config struct {
 	Keep int
 	// MaxBody is the largest body accepted, in bytes [DefaultMaxBody].
 	MaxBody int64
+	// CORSOrigins are the browser origins, other than the inbox's own,
+	// that may read Events (a page served elsewhere on this machine)
+	// [none].
+	CORSOrigins []string
 	// Heartbeat is how often an idle event stream gets a comment line, so
 	// proxies and browsers keep it open [DefaultHeartbeat].
 	Heartbeat time.Duration

@@ -218,3 +218,41 @@ func TestWrongMethods(t *testing.T) {
 		}
 	}
 }
+
+// A page served from another allowed origin may read the list and follow
+// the stream (whose reconnects send Last-Event-ID, so they are preflighted);
+// other origins get no CORS grant.
+func TestEventsCORS(t *testing.T) {
+	t.Parallel()
+	const page = "http://localhost:5173"
+	ib, err := inbox.New(inbox.Config{Secrets: []string{newSecret(t)}, CORSOrigins: []string{page}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, method, origin string
+		wantStatus           int
+		wantAllow            string
+	}{
+		{"list from the allowed origin", http.MethodGet, page, http.StatusOK, page},
+		{"preflight from the allowed origin", http.MethodOptions, page, http.StatusNoContent, page},
+		{"list from another origin", http.MethodGet, "http://evil.test", http.StatusOK, ""},
+		{"preflight from another origin", http.MethodOptions, "http://evil.test", http.StatusMethodNotAllowed, ""},
+	} {
+		req := httptest.NewRequest(tc.method, "/events", nil)
+		req.Header.Set("Origin", tc.origin)
+		if tc.method == http.MethodOptions {
+			req.Header.Set("Access-Control-Request-Method", "GET")
+			req.Header.Set("Access-Control-Request-Headers", "last-event-id")
+		}
+		rec := httptest.NewRecorder()
+		ib.Events(rec, req)
+		h := rec.Header()
+		if rec.Code != tc.wantStatus || h.Get("Access-Control-Allow-Origin") != tc.wantAllow || h.Get("Vary") != "Origin" {
+			t.Errorf("%s: %d, Allow-Origin %q, Vary %q; want %d, %q, Origin", tc.name, rec.Code, h.Get("Access-Control-Allow-Origin"), h.Get("Vary"), tc.wantStatus, tc.wantAllow)
+		}
+		if tc.method == http.MethodOptions && tc.wantAllow != "" && !strings.Contains(h.Get("Access-Control-Allow-Headers"), "Last-Event-ID") {
+			t.Errorf("%s: Allow-Headers %q, want Last-Event-ID", tc.name, h.Get("Access-Control-Allow-Headers"))
+		}
+	}
+}
