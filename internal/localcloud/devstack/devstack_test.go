@@ -27,16 +27,7 @@ import (
 
 func startStack(t *testing.T) *devstack.Stack {
 	t.Helper()
-	s, err := devstack.Start(devstack.Config{Addr: "127.0.0.1:0", OSSAddr: "127.0.0.1:0", STSAddr: "127.0.0.1:0", Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
-	return s
+	return startStackWith(t, devstack.Config{})
 }
 
 // assumeRole calls the stack's STS emulator with the official STS SDK, the

@@ -1,13 +1,12 @@
 package devstack
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
 
 	"ossdirect/internal/localcloud/inbox"
+	"ossdirect/shared/webhook"
 )
 
 // Where the event inbox (Config.Inbox) is mounted on the API listener.
@@ -31,12 +30,8 @@ func (s *Stack) startInbox(cfg *Config, log *slog.Logger) error {
 	if cfg.WebhookURL != "" {
 		icfg.ForwardTo = cfg.WebhookURL
 	} else {
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return fmt.Errorf("devstack: webhook secret: %w", err)
-		}
 		cfg.WebhookURL = s.API + InboxPath
-		cfg.WebhookSecrets = []string{"whsec_" + base64.StdEncoding.EncodeToString(key)}
+		cfg.WebhookSecrets = []string{webhook.NewSecret()}
 		icfg.Receiver, icfg.Secrets = cfg.WebhookURL, cfg.WebhookSecrets
 		s.inboxReceives = true
 	}

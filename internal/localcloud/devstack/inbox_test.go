@@ -19,21 +19,6 @@ import (
 	"ossdirect/shared/uploadevent"
 )
 
-func startStackWith(t *testing.T, cfg devstack.Config) *devstack.Stack {
-	t.Helper()
-	cfg.Addr, cfg.OSSAddr, cfg.STSAddr, cfg.Dir = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
-	s, err := devstack.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
-	return s
-}
-
 func listEvents(t *testing.T, url string) inbox.Listing {
 	t.Helper()
 	resp, err := http.Get(url)

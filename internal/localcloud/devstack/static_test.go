@@ -2,7 +2,6 @@ package devstack_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,26 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"ossdirect/internal/localcloud/devstack"
 )
 
 func startWebStack(t *testing.T, webDir string, logs io.Writer) *devstack.Stack {
 	t.Helper()
-	s, err := devstack.Start(devstack.Config{
-		Addr: "127.0.0.1:0", OSSAddr: "127.0.0.1:0", STSAddr: "127.0.0.1:0", Dir: t.TempDir(), WebDir: webDir,
-		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
-	return s
+	return startStackWith(t, devstack.Config{WebDir: webDir, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 }
 
 type fetched struct {

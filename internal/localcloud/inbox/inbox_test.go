@@ -3,7 +3,6 @@ package inbox_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -25,13 +24,6 @@ import (
 	"ossdirect/shared/uploadevent"
 	"ossdirect/shared/webhook"
 )
-
-func newSecret(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 32)
-	rand.Read(b)
-	return "whsec_" + base64.StdEncoding.EncodeToString(b)
-}
 
 // fixture is an inbox behind a loopback server: POST /hook receives,
 // /events lists. Each event stream whose handler returned is counted in
@@ -115,7 +107,7 @@ func event(key string) uploadevent.Event {
 
 func TestVerifiedDeliveryIsListed(t *testing.T) {
 	t.Parallel()
-	secret := newSecret(t)
+	secret := webhook.NewSecret()
 	f := start(t, inbox.Config{Secrets: []string{secret}, Receiver: "http://inbox.test/hook"})
 	e := event("uploads/alice/a.png")
 	if err := sender(t, f.hook(), nil, secret).Deliver(context.Background(), e); err != nil {
@@ -217,13 +209,13 @@ func wantRefused(t *testing.T, f *fixture, a answer, status int, code string, ve
 
 func TestRefusedDeliveriesAreListed(t *testing.T) {
 	t.Parallel()
-	secret := newSecret(t)
+	secret := webhook.NewSecret()
 	f := start(t, inbox.Config{Secrets: []string{secret}, MaxBody: 64 << 10})
 	ctx := context.Background()
 
 	t.Run("wrong secret", func(t *testing.T) {
 		rl := newRelay(t, f.hook(), nil)
-		err := sender(t, rl.URL, nil, newSecret(t)).Deliver(ctx, event("k/wrong-secret"))
+		err := sender(t, rl.URL, nil, webhook.NewSecret()).Deliver(ctx, event("k/wrong-secret"))
 		if !errors.Is(err, webhook.ErrPermanent) {
 			t.Errorf("Deliver: %v, want the receiver's refusal", err)
 		}
@@ -324,7 +316,7 @@ func TestRefusedDeliveriesAreListed(t *testing.T) {
 
 func TestDuplicatesAreMarked(t *testing.T) {
 	t.Parallel()
-	secret := newSecret(t)
+	secret := webhook.NewSecret()
 	f := start(t, inbox.Config{Secrets: []string{secret}, Keep: 3})
 	s := sender(t, f.hook(), nil, secret)
 	deliver := func(e uploadevent.Event) {
@@ -336,7 +328,7 @@ func TestDuplicatesAreMarked(t *testing.T) {
 	a, b, c := event("k/a"), event("k/b"), event("k/c")
 	// A forged delivery with a's id is neither a duplicate nor makes a's
 	// first verified delivery one.
-	sender(t, f.hook(), nil, newSecret(t)).Deliver(context.Background(), a)
+	sender(t, f.hook(), nil, webhook.NewSecret()).Deliver(context.Background(), a)
 	deliver(a)
 	deliver(a) // a retry: same webhook-id
 	var got []bool
@@ -365,13 +357,13 @@ func TestDuplicatesAreMarked(t *testing.T) {
 // The receiver holds the new and the old secret while senders move over.
 func TestSecretRotation(t *testing.T) {
 	t.Parallel()
-	current, previous := newSecret(t), newSecret(t)
+	current, previous := webhook.NewSecret(), webhook.NewSecret()
 	f := start(t, inbox.Config{Secrets: []string{current, previous}})
 	for name, secrets := range map[string][]string{
 		"sender still on the previous secret": {previous},
 		"sender on the current secret":        {current},
 		"sender signing with both":            {current, previous},
-		"sender on a secret not yet known":    {newSecret(t), current},
+		"sender on a secret not yet known":    {webhook.NewSecret(), current},
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := event("k/" + name)
@@ -383,7 +375,7 @@ func TestSecretRotation(t *testing.T) {
 			}
 		})
 	}
-	if err := sender(t, f.hook(), nil, newSecret(t)).Deliver(context.Background(), event("k/unknown")); !errors.Is(err, webhook.ErrPermanent) {
+	if err := sender(t, f.hook(), nil, webhook.NewSecret()).Deliver(context.Background(), event("k/unknown")); !errors.Is(err, webhook.ErrPermanent) {
 		t.Errorf("a secret the receiver does not hold: %v, want refused", err)
 	}
 }
@@ -406,8 +398,8 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	bad := "whsec_" + base64.StdEncoding.EncodeToString([]byte("too short a key"))
 	for name, cfg := range map[string]inbox.Config{
 		"no secret":          {},
-		"secret and forward": {Secrets: []string{newSecret(t)}, ForwardTo: "http://127.0.0.1:1/"},
-		"short secret":       {Secrets: []string{newSecret(t), bad}},
+		"secret and forward": {Secrets: []string{webhook.NewSecret()}, ForwardTo: "http://127.0.0.1:1/"},
+		"short secret":       {Secrets: []string{webhook.NewSecret(), bad}},
 	} {
 		_, err := inbox.New(cfg)
 		if err == nil {

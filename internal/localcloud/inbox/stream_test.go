@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ossdirect/internal/localcloud/inbox"
+	"ossdirect/shared/webhook"
 )
 
 // guard bounds every wait for a state, so a broken stream fails the test
@@ -117,7 +118,7 @@ func (f *fixture) handlerReturned(t *testing.T) {
 
 func TestEventStream(t *testing.T) {
 	t.Parallel()
-	secret := newSecret(t)
+	secret := webhook.NewSecret()
 	f := start(t, inbox.Config{Secrets: []string{secret}, Heartbeat: time.Hour})
 	s := sender(t, f.hook(), nil, secret)
 	deliver := func(key string) {
@@ -176,7 +177,7 @@ func TestEventStream(t *testing.T) {
 
 func TestEventStreamHeartbeat(t *testing.T) {
 	t.Parallel()
-	f := start(t, inbox.Config{Secrets: []string{newSecret(t)}, Heartbeat: 5 * time.Millisecond})
+	f := start(t, inbox.Config{Secrets: []string{webhook.NewSecret()}, Heartbeat: 5 * time.Millisecond})
 	ch, _ := subscribe(t, f, "")
 	timeout := time.After(guard)
 	for {
@@ -196,7 +197,7 @@ func TestEventStreamHeartbeat(t *testing.T) {
 // other methods.
 func TestWrongMethods(t *testing.T) {
 	t.Parallel()
-	ib, err := inbox.New(inbox.Config{Secrets: []string{newSecret(t)}})
+	ib, err := inbox.New(inbox.Config{Secrets: []string{webhook.NewSecret()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestWrongMethods(t *testing.T) {
 func TestEventsCORS(t *testing.T) {
 	t.Parallel()
 	const page = "http://localhost:5173"
-	ib, err := inbox.New(inbox.Config{Secrets: []string{newSecret(t)}, CORSOrigins: []string{page}})
+	ib, err := inbox.New(inbox.Config{Secrets: []string{webhook.NewSecret()}, CORSOrigins: []string{page}})
 	if err != nil {
 		t.Fatal(err)
 	}
