@@ -20,8 +20,8 @@ import (
 )
 
 // devCommand runs the local stack until SIGINT or SIGTERM. Once every
-// listener is up it prints one JSON line with the endpoints on stdout; logs
-// go to stderr.
+// listener is up it prints one JSON line with the endpoints on stdout
+// (devstack.Info, the event list's URL included); logs go to stderr.
 func devCommand(args []string, stdout, stderr io.Writer) error {
 	const cmd = "dev"
 	fs := newFlagSet(cmd, stderr)
@@ -40,7 +40,7 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 	profilesFile := fs.String("profiles", "", "JSON file with the upload profiles (default: the built-in dev profile \"default\")")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&cfg.TestHooks, "test-hooks", false, "serve PUT /_test/bandwidth?bytesPerSecond=N, which slows the OSS emulator's uploads (for the end-to-end tests)")
-	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "POST upload events as signed Standard Webhooks to this `URL` (needs --webhook-secret); default: log them")
+	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "POST upload events as signed Standard Webhooks to your receiver at this `URL` (needs --webhook-secret); default: the stack's own receiver, which lists them at /events and on the upload page")
 	webhookSecret := fs.String("webhook-secret", "", "whsec_ `SECRET`(s) signing the webhooks, separated by spaces or commas, the current one first")
 	fs.BoolVar(&cfg.OSSEvents, "oss-events", true, "send the OSS emulator's ObjectCreated events to the callback function like s.yaml's OSS trigger (asynchronous, retried); --oss-events=false turns it off")
 	fs.StringVar(&cfg.OSSTriggerPrefix, "oss-trigger-prefix", "", "key `PREFIX` the OSS trigger filters on (default: the common start of the profiles' directories)")
@@ -63,6 +63,9 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: --log-level %q: want debug, info, warn or error", cmd, *logLevel)
 	}
 	cfg.CORSOrigins = origins
+	// The inbox is always on: without --webhook-url the stack receives
+	// and lists the events itself; with it, /events says where they go.
+	cfg.Inbox = true
 	cfg.WebhookSecrets = strings.FieldsFunc(*webhookSecret, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 	switch {
 	case (cfg.WebhookURL == "") != (len(cfg.WebhookSecrets) == 0):

@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -51,6 +52,14 @@ func parseSecret(s string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %d bytes", ErrBadSecret, len(key))
 	}
 	return key, nil
+}
+
+// NewSecret returns a fresh secret: "whsec_" and the base64 of 32 bytes
+// from crypto/rand.
+func NewSecret() string {
+	key := make([]byte, 32)
+	crand.Read(key) // never fails (Go 1.24+)
+	return "whsec_" + base64.StdEncoding.EncodeToString(key)
 }
 
 // Doer sends HTTP requests (an *http.Client).

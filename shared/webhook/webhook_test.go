@@ -246,3 +246,14 @@ func TestLogSink(t *testing.T) {
 		t.Errorf("record %v", rec)
 	}
 }
+
+func TestNewSecret(t *testing.T) {
+	t.Parallel()
+	a, b := webhook.NewSecret(), webhook.NewSecret()
+	if err := webhook.ParseSecret(a); err != nil || a == b {
+		t.Errorf("NewSecret: %v; two in a row equal: %v", err, a == b)
+	}
+	if _, err := webhook.New(webhook.Config{URL: "http://127.0.0.1:1/", Secrets: []string{a}}); err != nil {
+		t.Errorf("a Sender refuses a new secret: %v", err)
+	}
+}

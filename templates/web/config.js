@@ -40,4 +40,10 @@ export default {
   // STS multipart (ali-oss multipartUpload): part size and parallel parts.
   partSize: 1024 * 1024,
   parallel: 4,
+
+  // The Events panel: the upload events the local stack (`ossdirect dev`)
+  // received, from <apiBase>/events. 'auto' asks for them only when the
+  // API is on this machine (localhost, 127.x.x.x, [::1]), so a deployed
+  // page makes no such request; true always asks, false never does.
+  events: 'auto',
 };

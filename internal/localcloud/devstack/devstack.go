@@ -44,6 +44,7 @@ import (
 	"ossdirect/shared/requestid"
 	"ossdirect/shared/upload"
 
+	"ossdirect/internal/localcloud/inbox"
 	"ossdirect/internal/localcloud/ossemu"
 	"ossdirect/internal/localcloud/ossemu/notify"
 	"ossdirect/internal/localcloud/stsemu"
@@ -83,6 +84,12 @@ type Config struct {
 	// listener, which limits how fast the OSS emulator reads uploads (0
 	// lifts the limit). For the end-to-end tests; off by default.
 	TestHooks bool
+	// Inbox serves the upload events at GET /events (EventsPath) [off].
+	// Without a WebhookURL the stack receives them itself: its own
+	// receiver at POST /_dev/webhook (InboxPath) verifies and keeps them,
+	// with a fresh webhook secret per start; with one, /events says they
+	// are forwarded there and lists nothing.
+	Inbox bool
 	// GrantSecrets sign and verify the grants' callback bindings, the
 	// current one first [one random secret per start].
 	GrantSecrets [][]byte
@@ -148,10 +155,13 @@ type Stack struct {
 	KeyURLPrefix   string // the prefix to allow-list for callback verification
 	Dir            string
 	AccessKeyID    string
+	Events         string // the event list's URL; empty without Config.Inbox
 	servers        []*http.Server
 	webRoot        *os.Root    // the opened WebDir, nil when none
 	trigger        *ossTrigger // the OSS trigger, nil when Config.OSSEvents is off
 	errs           chan error
+	inbox          *inbox.Inbox // nil without Config.Inbox
+	inboxReceives  bool         // the inbox takes the deliveries itself
 }
 
 // Info is the JSON line `ossdirect dev` prints once every listener is up.
@@ -161,11 +171,12 @@ type Info struct {
 	STS    string `json:"sts"`
 	Bucket string `json:"bucket"`
 	Region string `json:"region"`
+	Events string `json:"events,omitempty"`
 }
 
 // Info returns the stack's endpoints.
 func (s *Stack) Info() Info {
-	return Info{API: s.API, OSS: s.OSS, STS: s.STS, Bucket: s.Bucket, Region: s.Region}
+	return Info{API: s.API, OSS: s.OSS, STS: s.STS, Bucket: s.Bucket, Region: s.Region, Events: s.Events}
 }
 
 // Start binds every listener, then serves in the background. It returns
@@ -281,6 +292,10 @@ func Start(cfg Config) (*Stack, error) {
 		KeyURL: keyURL, KeyURLPrefix: ossSrv.KeyURLPrefix(ossURL), Dir: dir,
 		AccessKeyID: cfg.AccessKeyID, errs: make(chan error, 3),
 	}
+	if err := s.startInbox(&cfg, log); err != nil {
+		closeAll()
+		return nil, err
+	}
 	functions, err := s.functions(cfg, ossSrv.KeyURLPrefix(ossURL), origins, log)
 	if err != nil {
 		closeAll()
@@ -351,6 +366,9 @@ func (s *Stack) OSSEventStats() OSSEventStats {
 // Close stops the OSS trigger (cancelling its invocations) and every
 // listener, letting in-flight requests finish until ctx ends.
 func (s *Stack) Close(ctx context.Context) error {
+	if s.inbox != nil {
+		s.inbox.Close() // ends the event streams, which Shutdown would wait for
+	}
 	var errs []error
 	if s.trigger != nil {
 		if err := s.trigger.close(ctx); err != nil {
@@ -468,9 +486,11 @@ func (s *Stack) apiHandler(mux *http.ServeMux) (*http.ServeMux, error) {
 		page.Execute(w, map[string]string{
 			"OSS": s.OSS, "OSSHost": strings.TrimPrefix(s.OSS, "http://"), "STS": s.STS, "Bucket": s.Bucket,
 			"Region": s.Region, "KeyURL": s.KeyURL, "Data": s.Dir, "AccessKeyID": s.AccessKeyID,
+			"Events": s.Events, "Receiver": s.receiver(),
 		})
 	}
 	mux.HandleFunc("GET /status", status)
+	s.mountInbox(mux)
 	if s.webRoot != nil {
 		// "/" without a method: it must not conflict with the functions'
 		// method-less routes; StaticFiles answers 405 itself.
