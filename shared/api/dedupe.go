@@ -135,6 +135,15 @@ func (h *Handlers) deliverOnce(ctx context.Context, e uploadevent.Event, act fun
 	claim := eventRecord(id, ".claim")
 	body := h.claimBody(e, h.now().Add(lease))
 	prev, err := h.cfg.Objects.Claim(ctx, claim, body)
+	for try := 1; errors.Is(err, upload.ErrObjectNotFound) && try < 3; try++ {
+		// The claim existed when written and was gone when read: its
+		// holder has just finished (or released it and removed it).
+		if done, derr := h.delivered(ctx, id); derr == nil && done {
+			h.log.InfoContext(ctx, "event already delivered", "eventId", id, "key", e.Data.Key)
+			return run()
+		}
+		prev, err = h.cfg.Objects.Claim(ctx, claim, body)
+	}
 	if err != nil {
 		return errors.Join(fmt.Errorf("api: event %s: claiming it: %w", id, err), run())
 	}
