@@ -76,30 +76,41 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, bindingError(err, h.cfg.GrantGrace))
 		return
 	}
-	ev, err := h.checkObject(form.Get("bucket"), form.Get("object"), b.Subject, b.Profile)
-	if err == nil && !b.Covers(ev.key) {
-		err = &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "object: " + strconvQuote(ev.key) + " is outside its grant's key or directory"}
-	}
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	p, _ := h.cfg.Profiles.Lookup(ev.profile)
-	seen, err := h.witness(r.Context(), p, ev.key)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.logWitnessed(r.Context(), uploadevent.SourceCallback, p, seen, "grantId", b.ID, "subject", b.Subject, "ossRequestId", form.Get("reqId"))
-	_, err = h.deliverWithinBudget(r.Context(), h.event(uploadevent.SourceCallback, p, seen, b.Subject, b.ID), h.act(seen), false)
-	if err == nil {
-		err = seen.refusal(p)
-	}
+	seen, _, _, err := h.boundUpload(r.Context(), uploadevent.SourceCallback, b, form.Get("bucket"), form.Get("object"), "object", false, "ossRequestId", form.Get("reqId"))
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, h.callbackAnswer(seen))
+}
+
+// boundUpload is what the callback and confirm do once a grant binding b
+// is verified: the object (bucket, key; field names key in errors) must
+// lie in this bucket, in b's profile directory for b's subject and within
+// b's key or directory; then it is witnessed, logged (with attrs),
+// reported from source within the callback's budget (await: see
+// deliverWithinBudget) and, if it broke its profile, deleted or
+// quarantined — answered with the refusal.
+func (h *Handlers) boundUpload(ctx context.Context, source string, b upload.Binding, bucket, key, field string, await bool, attrs ...any) (*witnessed, uploadevent.Event, bool, error) {
+	ev, err := h.checkObject(bucket, key, field, b.Subject, b.Profile)
+	if err == nil && !b.Covers(ev.key) {
+		err = &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: field + ": " + strconvQuote(ev.key) + " is outside its grant's key or directory"}
+	}
+	if err != nil {
+		return nil, uploadevent.Event{}, false, err
+	}
+	p, _ := h.cfg.Profiles.Lookup(ev.profile)
+	seen, err := h.witness(ctx, p, ev.key)
+	if err != nil {
+		return nil, uploadevent.Event{}, false, err
+	}
+	h.logWitnessed(ctx, source, p, seen, append([]any{"grantId", b.ID, "subject", b.Subject}, attrs...)...)
+	e := h.event(source, p, seen, b.Subject, b.ID)
+	delivered, err := h.deliverWithinBudget(ctx, e, h.act(seen), await)
+	if err == nil {
+		err = seen.refusal(p)
+	}
+	return seen, e, delivered, err
 }
 
 // callbackAnswer is the answer for a witnessed upload that was kept.
@@ -198,10 +209,11 @@ func (h *Handlers) verifyCallback(r *http.Request, body []byte) error {
 
 type verifiedObject struct{ key, profile string }
 
-// checkObject accepts an object of the configured bucket whose key lies in a
+// checkObject (field: what the request calls the key, for errors) accepts
+// an object of the configured bucket whose key lies in a
 // profile's directory; with a profile and subject named (by the grant's
 // pinned callback variables), in that profile's directory for that subject.
-func (h *Handlers) checkObject(bucket, key, subject, profile string) (verifiedObject, error) {
+func (h *Handlers) checkObject(bucket, key, field, subject, profile string) (verifiedObject, error) {
 	if bucket != h.cfg.Bucket {
 		return verifiedObject{}, &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "bucket: " + strconvQuote(bucket) + " is not this deployment's bucket"}
 	}
@@ -210,7 +222,7 @@ func (h *Handlers) checkObject(bucket, key, subject, profile string) (verifiedOb
 		if !errors.As(err, &fe) {
 			return verifiedObject{}, err
 		}
-		return verifiedObject{}, invalid("object", "%s", fe.Message())
+		return verifiedObject{}, invalid(field, "%s", fe.Message())
 	}
 	sub := ""
 	if subject != "" {
@@ -224,7 +236,7 @@ func (h *Handlers) checkObject(bucket, key, subject, profile string) (verifiedOb
 			return verifiedObject{key: key, profile: name}, nil
 		}
 	}
-	return verifiedObject{}, &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "object: " + strconvQuote(key) + " is outside every upload profile's directory"}
+	return verifiedObject{}, &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: field + ": " + strconvQuote(key) + " is outside every upload profile's directory"}
 }
 
 // allEqual reports whether every s in ss is want (vacuously true).
@@ -284,7 +296,7 @@ func (h *Handlers) HandleOSSEvent(ctx context.Context, ev *events.OssEvent) erro
 			name = *rec.EventName
 		}
 		key := *rec.Oss.Object.Key
-		obj, err := h.checkObject(*rec.Oss.Bucket.Name, key, "", "")
+		obj, err := h.checkObject(*rec.Oss.Bucket.Name, key, "object", "", "")
 		if err != nil {
 			h.log.WarnContext(ctx, "OSS event skipped", "event", name, "bucket", *rec.Oss.Bucket.Name, "key", key, "reason", h.clientError(err).Message)
 			continue

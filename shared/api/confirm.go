@@ -89,26 +89,7 @@ func (h *Handlers) confirm(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "callback: the grant was issued to another caller"})
 		return
 	}
-	ev, err := h.checkObject(h.cfg.Bucket, req.Key, b.Subject, b.Profile)
-	if err == nil && !b.Covers(ev.key) {
-		err = &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "key: " + strconvQuote(ev.key) + " is outside its grant's key or directory"}
-	}
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	p, _ := h.cfg.Profiles.Lookup(ev.profile)
-	seen, err := h.witness(r.Context(), p, ev.key)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.logWitnessed(r.Context(), uploadevent.SourceConfirm, p, seen, "grantId", b.ID, "subject", b.Subject)
-	e := h.event(uploadevent.SourceConfirm, p, seen, b.Subject, b.ID)
-	delivered, err := h.deliverWithinBudget(r.Context(), e, h.act(seen), true)
-	if err == nil {
-		err = seen.refusal(p)
-	}
+	seen, e, delivered, err := h.boundUpload(r.Context(), uploadevent.SourceConfirm, b, h.cfg.Bucket, req.Key, "key", true)
 	if err != nil {
 		h.writeError(w, r, err)
 		return

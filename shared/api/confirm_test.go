@@ -5,8 +5,6 @@ package api_test
 // reaches the receiver once, and only the grant's own caller can ask.
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -22,17 +20,7 @@ import (
 // callback function down looks like to OSS.
 func withCallbackURL(t *testing.T, cb, url string) string {
 	t.Helper()
-	raw, err := base64.StdEncoding.DecodeString(cb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p map[string]string
-	if err := json.Unmarshal(raw, &p); err != nil {
-		t.Fatal(err)
-	}
-	p["callbackUrl"] = url
-	out, _ := json.Marshal(p)
-	return base64.StdEncoding.EncodeToString(out)
+	return rewriteParam(t, cb, func(p map[string]string) { p["callbackUrl"] = url })
 }
 
 func TestConfirmAfterCallbackFailed(t *testing.T) {

@@ -110,7 +110,7 @@ func (h *Handlers) Reconcile(ctx context.Context, opts ReconcileOptions) (*Recon
 				return nil
 			}
 			seen[o.Key] = true
-			obj, err := h.checkObject(h.cfg.Bucket, o.Key, "", "")
+			obj, err := h.checkObject(h.cfg.Bucket, o.Key, "object", "", "")
 			if err != nil || (opts.Profile != "" && obj.profile != opts.Profile) {
 				return nil // outside the profiles looked at (e.g. quarantine)
 			}

@@ -86,6 +86,12 @@ func (s *trustStack) put(t *testing.T, g stsGrant, key, contentType string, data
 // what a client holding STS credentials can do.
 func rewriteBody(t *testing.T, cb string, edit func(string) string) string {
 	t.Helper()
+	return rewriteParam(t, cb, func(p map[string]string) { p["callbackBody"] = edit(p["callbackBody"]) })
+}
+
+// rewriteParam returns the callback param cb (Base64 JSON) after edit.
+func rewriteParam(t *testing.T, cb string, edit func(map[string]string)) string {
+	t.Helper()
 	raw, err := base64.StdEncoding.DecodeString(cb)
 	if err != nil {
 		t.Fatal(err)
@@ -94,22 +100,13 @@ func rewriteBody(t *testing.T, cb string, edit func(string) string) string {
 	if err := json.Unmarshal(raw, &p); err != nil {
 		t.Fatal(err)
 	}
-	p["callbackBody"] = edit(p["callbackBody"])
+	edit(p)
 	out, _ := json.Marshal(p)
 	return base64.StdEncoding.EncodeToString(out)
 }
 
 // logged returns the log records with msg about key.
-func (s *trustStack) logged(msg, key string) []map[string]any {
-	var out []map[string]any
-	for _, line := range strings.Split(s.logs.String(), "\n") {
-		var rec map[string]any
-		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg && rec["key"] == key {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
+func (s *trustStack) logged(msg, key string) []map[string]any { return s.logs.Logged(msg, key) }
 
 // callbackRefused checks OSS's 203 CallbackFailed for a refused callback.
 func callbackRefused(t *testing.T, err error, status string) {
