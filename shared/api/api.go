@@ -103,6 +103,10 @@ type Config struct {
 	// bytes, delete, move, records), with the function's own credentials;
 	// nil makes the callback function answer 501 NotConfigured.
 	Objects ObjectStore
+	// Multipart is the presigned-url function's view of OSS for presigned
+	// multipart uploads (initiate, list parts, complete, abort), with the
+	// function's own credentials; nil answers those operations 501.
+	Multipart MultipartStore
 	// Events receives the callback function's upload events (both
 	// channels); nil: none are made.
 	Events EventSink

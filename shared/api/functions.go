@@ -19,10 +19,15 @@ type route struct {
 	cors     bool   // browser-facing: CORS headers and preflights
 	main     func(*Handlers, http.ResponseWriter, *http.Request)
 	seed     func(*Handlers, http.ResponseWriter, *http.Request)
-	// sub is a browser-facing operation (CORS) at a path ending in
-	// subPath (callback's /confirm), "" for none.
-	subPath string
-	sub     func(*Handlers, http.ResponseWriter, *http.Request)
+	// subs are browser-facing operations (CORS) at paths ending in their
+	// suffix: callback's /confirm, presigned-url's /multipart/<op>.
+	subs []subRoute
+}
+
+// subRoute is an operation of a function at a path ending in suffix.
+type subRoute struct {
+	suffix string
+	serve  func(*Handlers, http.ResponseWriter, *http.Request)
 }
 
 // The four functions: the route table.
@@ -30,11 +35,14 @@ var (
 	PostSignature = Function{&route{name: "post-signature", seedPath: SeedPostPath, cors: true,
 		main: (*Handlers).postSignature, seed: (*Handlers).seedPost}}
 	PresignedURL = Function{&route{name: "presigned-url", seedPath: SeedPresignedPath, cors: true,
-		main: (*Handlers).presignedURL, seed: (*Handlers).seedPresigned}}
+		main: (*Handlers).presignedURL, seed: (*Handlers).seedPresigned,
+		subs: []subRoute{{MultipartCreatePath, (*Handlers).multipartCreate}, {MultipartSignPath, (*Handlers).multipartSign},
+			{MultipartListPath, (*Handlers).multipartList}, {MultipartCompletePath, (*Handlers).multipartComplete},
+			{MultipartAbortPath, (*Handlers).multipartAbort}}}}
 	STSToken = Function{&route{name: "sts-token", seedPath: SeedSTSPath, cors: true,
 		main: (*Handlers).stsToken, seed: (*Handlers).seedSTS}}
 	CallbackFn = Function{&route{name: "callback", main: (*Handlers).callback,
-		subPath: ConfirmPath, sub: (*Handlers).confirm}}
+		subs: []subRoute{{ConfirmPath, (*Handlers).confirm}}}}
 )
 
 // Seed-sample routes.
@@ -67,7 +75,8 @@ func (f Function) Path() string {
 
 // Routes are the paths f answers at on a server that hosts every function
 // (the local stack): its Path, for the signing functions the seed-sample
-// path, and for callback its confirm path (/callback/confirm).
+// path, and its operations' paths (/callback/confirm,
+// /presigned-url/multipart/create…).
 func (f Function) Routes() []string {
 	if f.r == nil {
 		return nil
@@ -76,42 +85,45 @@ func (f Function) Routes() []string {
 	if f.r.seedPath != "" {
 		routes = append(routes, f.r.seedPath)
 	}
-	if f.r.subPath != "" {
-		routes = append(routes, f.Path()+f.r.subPath)
+	for _, s := range f.r.subs {
+		routes = append(routes, f.Path()+s.suffix)
 	}
 	return routes
 }
 
 // Handler returns the handler of fn, for its own FC HTTP trigger: it
 // answers at any path, at its seed-sample path (a path ending in it) in
-// the samples' response shape, and callback's confirm at a path ending in
-// /confirm. It panics on the zero Function.
+// the samples' response shape, and its operations at paths ending in
+// theirs (callback's /confirm, presigned-url's /multipart/<op>). It panics
+// on the zero Function.
 func (h *Handlers) Handler(fn Function) http.Handler {
 	if fn.r == nil {
 		panic("api: Handler of the zero Function")
 	}
 	rt := fn.r
-	if rt.sub != nil {
-		main := h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.main(h, w, r) }), rt.cors)
-		sub := h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.sub(h, w, r) }), true)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasSuffix(r.URL.Path, rt.subPath) {
-				sub.ServeHTTP(w, r)
-				return
-			}
-			main.ServeHTTP(w, r)
-		})
-	}
-	if rt.seed == nil {
-		return h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.main(h, w, r) }), rt.cors)
-	}
-	return h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, rt.seedPath) {
+	main := h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.seed != nil && strings.HasSuffix(r.URL.Path, rt.seedPath) {
 			rt.seed(h, w, r)
 			return
 		}
 		rt.main(h, w, r)
 	}), rt.cors)
+	if len(rt.subs) == 0 {
+		return main
+	}
+	subs := make([]http.Handler, len(rt.subs))
+	for i, s := range rt.subs {
+		subs[i] = h.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(h, w, r) }), true)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i, s := range rt.subs {
+			if strings.HasSuffix(r.URL.Path, s.suffix) {
+				subs[i].ServeHTTP(w, r)
+				return
+			}
+		}
+		main.ServeHTTP(w, r)
+	})
 }
 
 // Mux mounts every function at its Routes, as the local stack serves them,

@@ -25,6 +25,8 @@ func TestRouteTable(t *testing.T) {
 		t.Errorf("Functions = %q, want %q", names, want)
 	}
 	want := []string{"/post-signature", api.SeedPostPath, "/presigned-url", api.SeedPresignedPath,
+		"/presigned-url" + api.MultipartCreatePath, "/presigned-url" + api.MultipartSignPath, "/presigned-url" + api.MultipartListPath,
+		"/presigned-url" + api.MultipartCompletePath, "/presigned-url" + api.MultipartAbortPath,
 		"/sts-token", api.SeedSTSPath, "/callback", "/callback" + api.ConfirmPath}
 	if !slices.Equal(routes, want) {
 		t.Errorf("routes = %q, want %q", routes, want)

@@ -82,6 +82,15 @@ func build(fn api.Function, cfg *config.Config, log *slog.Logger) (*api.Handlers
 		GrantSecrets: cfg.GrantSecrets, GrantGrace: cfg.GrantGrace, QuarantinePrefix: cfg.QuarantinePrefix,
 		Logger: log.With("component", "api", "function", fn.String()),
 	}
+	if fn == api.PresignedURL {
+		// Presigned multipart: the function starts, lists, completes and
+		// aborts uploads with its own credentials.
+		client, err := ossclient.New(ossclient.Config{Bucket: cfg.Bucket, Region: cfg.Region, Endpoint: cfg.Endpoint, Credentials: cfg.Credentials})
+		if err != nil {
+			return nil, err
+		}
+		acfg.Multipart = client
+	}
 	if fn == api.CallbackFn {
 		// The callback function's witness reads the bucket with the
 		// function's own credentials.
