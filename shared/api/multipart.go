@@ -81,6 +81,10 @@ type createResponse struct {
 	Token      string `json:"token"`
 	Expire     int64  `json:"expire"`
 	Expiration string `json:"expiration"`
+	// Callback is the upload's callback parameter (profiles with a
+	// callback): what POST /callback/confirm takes if complete answers
+	// 502 CallbackFailed.
+	Callback string `json:"callback,omitempty"`
 }
 
 type signedPart struct {
@@ -203,8 +207,12 @@ func (h *Handlers) multipartCreate(w http.ResponseWriter, r *http.Request) {
 	exp := now.Add(upload.MultipartTTL).Truncate(time.Second)
 	t := upload.MultipartToken{GrantID: b.ID, UploadID: uploadID, Key: g.Key, Subject: sub.ID, Profile: g.Profile, Size: req.Size, PartSize: partSize, Expires: exp.Unix()}
 	h.log.InfoContext(r.Context(), "multipart upload started", "key", g.Key, "uploadId", uploadID, "profile", g.Profile, "subject", sub.ID, "size", req.Size, "partSize", partSize, "partCount", count)
-	writeJSON(w, http.StatusOK, createResponse{Key: g.Key, UploadID: uploadID, PartSize: partSize, PartCount: count,
-		Token: t.Sign(h.cfg.GrantSecrets[0]), Expire: exp.Unix(), Expiration: exp.UTC().Format(time.RFC3339)})
+	resp := createResponse{Key: g.Key, UploadID: uploadID, PartSize: partSize, PartCount: count,
+		Token: t.Sign(h.cfg.GrantSecrets[0]), Expire: exp.Unix(), Expiration: exp.UTC().Format(time.RFC3339)}
+	if g.Callback {
+		resp.Callback = h.callbackParam(t.Binding())
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // multipartSign presigns UploadPart URLs (V4) for a batch of parts, each
