@@ -17,6 +17,11 @@ const (
 	MaxPartSize     = 5 << 30
 	MaxParts        = 10000
 	DefaultPartSize = 8 << 20
+	// DefaultPartCount bounds the parts of the default plan: files over
+	// DefaultPartCount × DefaultPartSize (512 MiB) get bigger parts (whole
+	// MiB), so what passes through the functions (one signed URL per
+	// part) does not grow with the file.
+	DefaultPartCount = 64
 	// MultipartTTL is how long a presigned multipart upload's token lasts:
 	// long enough for a big file over a slow phone connection, resumed.
 	MultipartTTL = 24 * time.Hour
@@ -62,16 +67,18 @@ type MultipartToken struct {
 	Expires  int64  `json:"e"` // Unix seconds
 }
 
-// PlanParts returns the part size for a file of size bytes (partSize 0:
-// DefaultPartSize, raised so there are at most MaxParts parts) and the
-// part count; a requested partSize outside the limits is a FieldError on
-// "partSize".
+// PlanParts returns the part size for a file of size bytes and the part
+// count. partSize 0 chooses DefaultPartSize, raised to whole MiB so there
+// are at most DefaultPartCount parts (within MaxPartSize); a requested
+// partSize outside the limits is a FieldError on "partSize".
 func PlanParts(size, partSize int64) (int64, int, error) {
 	if size <= 0 {
 		return 0, 0, &FieldError{Field: "size", Reason: "required: the file's size in bytes (more than 0)", Err: ErrInvalidRequest}
 	}
 	if partSize == 0 {
-		partSize = max(DefaultPartSize, (size+MaxParts-1)/MaxParts)
+		const mib = 1 << 20
+		partSize = max(DefaultPartSize, (size+DefaultPartCount*mib-1)/(DefaultPartCount*mib)*mib)
+		partSize = min(partSize, max(MaxPartSize, (size+MaxParts-1)/MaxParts))
 	}
 	switch {
 	case partSize < MinPartSize || partSize > MaxPartSize:
