@@ -10,10 +10,12 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -21,7 +23,11 @@ import (
 
 	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/internal/testsupport/syncbuf"
+	"ossdirect/shared/api"
 	"ossdirect/shared/auth"
+	ourcreds "ossdirect/shared/credentials"
+	"ossdirect/shared/ossclient"
+	"ossdirect/shared/upload"
 )
 
 // mpProfiles: a video profile with a callback (20 MiB max), one without.
@@ -79,19 +85,25 @@ type mpSigned struct {
 	} `json:"parts"`
 }
 
-// putParts signs parts ns of c and PUTs data's slices, answering each
-// part's ETag.
+// putParts signs parts ns of c through the stack as apiKey's caller and
+// PUTs data's slices, answering each part's ETag.
 func (s *mpStack) putParts(apiKey string, c mpCreated, data []byte, ns ...int) map[int]string {
 	s.t.Helper()
+	return putSigned(s.t, s.op("sign", apiKey, c.with("partNumbers", ns)), c, data)
+}
+
+// putSigned PUTs data's slices to the part URLs of a sign answer r,
+// answering each part's ETag.
+func putSigned(t *testing.T, r response, c mpCreated, data []byte) map[int]string {
+	t.Helper()
 	var signed mpSigned
-	s.op("sign", apiKey, c.with("partNumbers", ns)).decode(s.t, &signed)
+	r.decode(t, &signed)
 	etags := map[int]string{}
 	for _, p := range signed.Parts {
 		start := int64(p.PartNumber-1) * c.PartSize
-		body := data[start : start+p.ContentLength]
-		status, etag, msg := putPart(s.t, p.Method, p.URL, p.Headers, body)
+		status, etag, msg := putPart(t, p.Method, p.URL, p.Headers, data[start:start+p.ContentLength])
 		if status != http.StatusOK {
-			s.t.Fatalf("PUT part %d: %d %s", p.PartNumber, status, msg)
+			t.Fatalf("PUT part %d: %d %s", p.PartNumber, status, msg)
 		}
 		etags[p.PartNumber] = etag
 	}
@@ -266,6 +278,99 @@ func TestMultipartRefusals(t *testing.T) {
 		got, _ := stored(t, s.Stack, c.Key)
 		if !bytes.Equal(got, data) {
 			t.Fatal("stored bytes differ")
+		}
+	})
+}
+
+// inProcess is the presigned-url function's handler built here against
+// the stack's OSS emulator, with profiles and callback URL of the test's
+// choosing, signing tokens with the stack's grant secret; serveJSON calls
+// it as alice.
+func (s *mpStack) inProcess(t *testing.T, profiles, callbackURL string) http.Handler {
+	t.Helper()
+	ps, err := upload.ParseProfiles([]byte(profiles))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := ossclient.New(ossclient.Config{Bucket: s.Bucket, Region: s.Region, Endpoint: s.OSS,
+		Credentials: ourcreds.NewStatic(devstack.DevAccessKeyID, devstack.DevAccessKeySecret, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authn, err := auth.New(auth.Config{Mode: auth.ModeAPIKey, APIKeys: map[string]string{aliceKey: "alice"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newHandlers(t, api.Config{Bucket: s.Bucket, Region: s.Region, UploadHost: s.OSS + "/" + s.Bucket, Profiles: ps, Auth: authn,
+		GrantSecrets: [][]byte{testGrantSecret}, Multipart: client, CallbackURL: callbackURL}).Handler(api.PresignedURL)
+}
+
+func serveJSON(t *testing.T, h http.Handler, op string, body any) response {
+	t.Helper()
+	j, _ := json.Marshal(body)
+	r := httptest.NewRequest(http.MethodPost, "/presigned-url/multipart/"+op, bytes.NewReader(j))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("X-Api-Key", aliceKey)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
+}
+
+func TestMultipartCompleteRefusals(t *testing.T) {
+	t.Parallel()
+	s := startMultipartStack(t)
+	data := randomBytes(t, 150<<10)
+
+	t.Run("the profile's maximum shrank since create: ProfileViolation, aborted, nothing stored", func(t *testing.T) {
+		before := s.inProcess(t, `{"files": {"prefix": "files/{sub}/", "naming": "client", "maxSize": 1048576}}`, "")
+		after := s.inProcess(t, `{"files": {"prefix": "files/{sub}/", "naming": "client", "maxSize": 1024}}`, "")
+		var c mpCreated
+		serveJSON(t, before, "create", map[string]any{"profile": "files", "filename": "shrunk.bin", "size": len(data), "partSize": 100 << 10}).decode(t, &c)
+		etags := putSigned(t, serveJSON(t, before, "sign", c.with("partNumbers", []int{1, 2})), c, data)
+		r := serveJSON(t, after, "complete", c.with("parts", partList(etags, 2)))
+		if r.status != http.StatusForbidden || !strings.Contains(string(r.body), "ProfileViolation") || !strings.Contains(string(r.body), "size:") {
+			t.Fatalf("complete: %d %s, want 403 ProfileViolation naming size", r.status, r.body)
+		}
+		if _, ok := stored(t, s.Stack, c.Key); ok {
+			t.Fatal("stored")
+		}
+		if r := serveJSON(t, before, "list", c.bound()); r.status != http.StatusNotFound {
+			t.Errorf("list after the violation: %d %s, want 404 (aborted)", r.status, r.body)
+		}
+	})
+
+	t.Run("the key exists and the profile forbids overwriting: 409 at create", func(t *testing.T) {
+		h := s.inProcess(t, `{"files": {"prefix": "files/{sub}/", "naming": "client", "maxSize": 1048576}}`, "")
+		var c mpCreated
+		serveJSON(t, h, "create", map[string]any{"profile": "files", "filename": "once.bin", "size": len(data), "partSize": 100 << 10}).decode(t, &c)
+		etags := putSigned(t, serveJSON(t, h, "sign", c.with("partNumbers", []int{1, 2})), c, data)
+		serveJSON(t, h, "complete", c.with("parts", partList(etags, 2))).decode(t, new(map[string]any))
+		r := serveJSON(t, h, "create", map[string]any{"profile": "files", "filename": "once.bin", "size": len(data), "partSize": 100 << 10})
+		if r.status != http.StatusConflict || !strings.Contains(string(r.body), "FileAlreadyExists") {
+			t.Fatalf("create over an existing key: %d %s, want 409 FileAlreadyExists", r.status, r.body)
+		}
+	})
+
+	t.Run("the callback fails: 502 CallbackFailed, stored; confirm with create's callback reports it", func(t *testing.T) {
+		h := s.inProcess(t, `{"videos": {"prefix": "videos/{sub}/", "naming": "uuid", "maxSize": 1048576, "callback": true}}`, deadURL(t))
+		var c struct {
+			mpCreated
+			Callback string `json:"callback"`
+		}
+		serveJSON(t, h, "create", map[string]any{"profile": "videos", "filename": "cb.mp4", "size": len(data), "partSize": 100 << 10}).decode(t, &c)
+		if c.Callback == "" {
+			t.Fatal("create answered no callback parameter for a callback profile")
+		}
+		etags := putSigned(t, serveJSON(t, h, "sign", c.with("partNumbers", []int{1, 2})), c.mpCreated, data)
+		r := serveJSON(t, h, "complete", c.with("parts", partList(etags, 2)))
+		if r.status != http.StatusBadGateway || !strings.Contains(string(r.body), "CallbackFailed") || !strings.Contains(string(r.body), "stored") {
+			t.Fatalf("complete: %d %s, want 502 CallbackFailed saying the object is stored", r.status, r.body)
+		}
+		wantStored(t, s.Stack, c.Key, data)
+		var ans map[string]any
+		postJSON(t, s.API+"/callback/confirm", map[string]any{"key": c.Key, "callback": c.Callback}, "X-Api-Key", aliceKey).decode(t, &ans)
+		if ans["Status"] != "OK" || ans["key"] != c.Key || ans["size"] != float64(len(data)) {
+			t.Fatalf("confirm: %v", ans)
 		}
 	})
 }
