@@ -70,8 +70,12 @@ $(E2E_DEPS): e2e/package.json e2e/package-lock.json
 	fi
 
 ## web-deps: the web page's npm packages (ali-oss browser build, Uppy), pinned by templates/web/package-lock.json
-web-deps: check-node
-	cd templates/web && npm ci --no-audit --no-fund
+## (npm ci, again only when the lock file changes)
+WEB_DEPS := templates/web/node_modules/.package-lock.json
+web-deps: check-node $(WEB_DEPS)
+
+$(WEB_DEPS): templates/web/package.json templates/web/package-lock.json
+	cd templates/web && npm ci --no-audit --no-fund && touch node_modules/.package-lock.json
 
 ## build: the host CLI in build/bin/ossdirect and the four FC packages in build/fc/
 build: build-cli build-fc
@@ -113,12 +117,18 @@ fuzz: deps
 	  done; \
 	done
 
-## run: the local stack (OSS and STS emulators, API status page) on loopback, data in ./.data
+## run: the local stack (OSS and STS emulators, the functions, the upload page) on loopback, data in ./.data.
+## Builds only the CLI (the FC packages are for deploying), installs the page's npm packages only when
+## their lock file changed, and prints the addresses once every listener is bound.
 DEV_FLAGS ?=
-run: build
-	@$(MAKE) --no-print-directory web-deps || echo "warning: the web page's npm packages are missing (need Node.js + npm): the API and emulators run, the page's STS multipart and Uppy modes will not load" >&2
-	@echo "Starting the local stack: open http://127.0.0.1:8080/ (Ctrl-C stops it; data stays in ./.data)." >&2
-	$(BIN)/ossdirect dev $(DEV_FLAGS)
+run: check-go
+	@echo "==> building the CLI (build/bin/ossdirect; the first time also downloads Go modules)" >&2
+	@$(GO) build -trimpath -o $(BIN)/ossdirect ./cmd/ossdirect
+	@$(MAKE) --no-print-directory -q $(WEB_DEPS) 2>/dev/null || { \
+	  echo "==> installing the upload page's npm packages (templates/web; again only when package-lock.json changes)" >&2; \
+	  $(MAKE) --no-print-directory web-deps >&2 || echo "warning: the web page's npm packages are missing (need Node.js + npm): the API and emulators run, the page's STS multipart and Uppy modes will not load" >&2; }
+	@echo "==> starting the local stack (ossdirect dev $(DEV_FLAGS))" >&2
+	@$(BIN)/ossdirect dev $(DEV_FLAGS)
 
 clean:
 	rm -rf build

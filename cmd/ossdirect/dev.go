@@ -91,13 +91,14 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 
 	stack, err := devstack.Start(cfg)
 	if err != nil {
-		return err
+		return withListenHint(err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if printJSON(stdout, stderr, stack.Info()) != 0 {
 		return fmt.Errorf("%s: writing output failed", cmd)
 	}
+	fmt.Fprint(stderr, readyBanner(stack))
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -197,4 +198,34 @@ func (f *authFlags) config() (auth.Config, error) {
 		a.JWTSecret, a.Issuer, a.Audience = f.jwtSecret, f.jwtIssuer, f.jwtAudience
 	}
 	return a, nil
+}
+
+// readyBanner is what `ossdirect dev` tells a person once every listener
+// is bound: the real addresses (port 0 picks free ones) and data folder.
+func readyBanner(s *devstack.Stack) string {
+	var b strings.Builder
+	b.WriteString("\nossdirect dev is up (Ctrl-C stops it):\n")
+	line := func(what, v string) { fmt.Fprintf(&b, "  %-13s %s\n", what, v) }
+	line("upload page", s.API+"/")
+	line("status", s.API+"/status")
+	if s.Events != "" {
+		line("upload events", s.Events)
+	}
+	line("OSS emulator", s.OSS+" (bucket "+s.Bucket+")")
+	line("STS emulator", s.STS)
+	line("data", s.Dir)
+	b.WriteString("\n")
+	return b.String()
+}
+
+// withListenHint adds to a busy port's error the flag that moves that
+// listener elsewhere.
+func withListenHint(err error) error {
+	var le *devstack.ListenError
+	if !errors.As(err, &le) || !errors.Is(err, syscall.EADDRINUSE) {
+		return err
+	}
+	flag := map[string]string{"API": "--addr", "OSS": "--oss-addr", "STS": "--sts-addr"}[le.Listener]
+	return fmt.Errorf("%w\nhint: another program is using %s. Stop it, or run on another port: "+
+		"make run DEV_FLAGS='%s 127.0.0.1:0' (port 0 picks a free port; the addresses are printed once it is up)", err, le.Addr, flag)
 }

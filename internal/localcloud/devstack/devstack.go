@@ -226,7 +226,7 @@ func Start(cfg Config) (*Stack, error) {
 	listen := func(what, addr string) (net.Listener, string, error) {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
-			return nil, "", fmt.Errorf("devstack: %s listener on %s: %w", what, addr, err)
+			return nil, "", &ListenError{Listener: what, Addr: addr, Err: err}
 		}
 		listeners = append(listeners, l)
 		return l, "http://" + l.Addr().String(), nil
@@ -350,6 +350,19 @@ func Start(cfg Config) (*Stack, error) {
 	log.Info("local stack up", "api", apiURL, "oss", ossURL, "sts", stsURL, "bucket", cfg.Bucket, "dir", dir)
 	return s, nil
 }
+
+// ListenError reports a listener that could not bind (Listener is "API",
+// "OSS" or "STS"); errors.Is(err, syscall.EADDRINUSE) tells a busy port.
+type ListenError struct {
+	Listener, Addr string
+	Err            error
+}
+
+func (e *ListenError) Error() string {
+	return fmt.Sprintf("devstack: %s listener on %s: %v", e.Listener, e.Addr, e.Err)
+}
+
+func (e *ListenError) Unwrap() error { return e.Err }
 
 // Err reports a listener that stopped on its own.
 func (s *Stack) Err() <-chan error { return s.errs }
