@@ -33,7 +33,8 @@ type subRoute struct {
 // The four functions: the route table.
 var (
 	PostSignature = Function{&route{name: "post-signature", seedPath: SeedPostPath, cors: true,
-		main: (*Handlers).postSignature, seed: (*Handlers).seedPost}}
+		main: (*Handlers).postSignature, seed: (*Handlers).seedPost,
+		subs: []subRoute{{DescribePath, (*Handlers).describe}}}}
 	PresignedURL = Function{&route{name: "presigned-url", seedPath: SeedPresignedPath, cors: true,
 		main: (*Handlers).presignedURL, seed: (*Handlers).seedPresigned,
 		subs: []subRoute{{MultipartCreatePath, (*Handlers).multipartCreate}, {MultipartSignPath, (*Handlers).multipartSign},
@@ -94,7 +95,8 @@ func (f Function) Routes() []string {
 // Handler returns the handler of fn, for its own FC HTTP trigger: it
 // answers at any path, at its seed-sample path (a path ending in it) in
 // the samples' response shape, and its operations at paths ending in
-// theirs (callback's /confirm, presigned-url's /multipart/<op>). It panics
+// theirs (post-signature's /profile, callback's /confirm, presigned-url's
+// /multipart/<op>). It panics
 // on the zero Function.
 func (h *Handlers) Handler(fn Function) http.Handler {
 	if fn.r == nil {

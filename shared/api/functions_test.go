@@ -24,7 +24,7 @@ func TestRouteTable(t *testing.T) {
 	if want := []string{"post-signature", "presigned-url", "sts-token", "callback"}; !slices.Equal(names, want) {
 		t.Errorf("Functions = %q, want %q", names, want)
 	}
-	want := []string{"/post-signature", api.SeedPostPath, "/presigned-url", api.SeedPresignedPath,
+	want := []string{"/post-signature", api.SeedPostPath, "/post-signature" + api.DescribePath, "/presigned-url", api.SeedPresignedPath,
 		"/presigned-url" + api.MultipartCreatePath, "/presigned-url" + api.MultipartSignPath, "/presigned-url" + api.MultipartListPath,
 		"/presigned-url" + api.MultipartCompletePath, "/presigned-url" + api.MultipartAbortPath,
 		"/sts-token", api.SeedSTSPath, "/callback", "/callback" + api.ConfirmPath}
