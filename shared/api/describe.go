@@ -24,9 +24,9 @@ type describeResponse struct {
 	ContentTypes []string `json:"contentTypes"`
 	// Accept is ContentTypes as an <input type=file accept> value ("" for
 	// any).
-	Accept string `json:"accept"`
-	MinSize int64 `json:"minSize"`
-	MaxSize int64 `json:"maxSize"`
+	Accept  string `json:"accept"`
+	MinSize int64  `json:"minSize"`
+	MaxSize int64  `json:"maxSize"`
 	// Naming is "uuid" (the server names files) or "client".
 	Naming          string `json:"naming"`
 	ForbidOverwrite bool   `json:"forbidOverwrite"`
@@ -87,6 +87,6 @@ func (h *Handlers) describe(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, max-age=60")
 	writeJSON(w, http.StatusOK, describeResponse{Profile: p.Name, ContentTypes: types, Accept: strings.Join(types, ","),
 		MinSize: p.MinSize, MaxSize: p.MaxSize, Naming: string(p.Naming), ForbidOverwrite: p.ForbidOverwrite, Callback: p.Callback,
-		Expires: time.Duration(p.Expires).String(),
+		Expires:   time.Duration(p.Expires).String(),
 		Multipart: describeMultipart{MinPartSize: upload.MinPartSize, MaxPartSize: upload.MaxPartSize, MaxParts: upload.MaxParts, DefaultPartSize: upload.DefaultPartSize}})
 }
