@@ -218,6 +218,23 @@ type xmlUpload struct {
 	Initiated string
 }
 
+// listUploadsResult is ListMultipartUploads' answer, elements in OSS's order.
+type listUploadsResult struct {
+	XMLName            xml.Name `xml:"ListMultipartUploadsResult"`
+	EncodingType       string   `xml:",omitempty"`
+	Bucket             string
+	KeyMarker          string
+	UploadIDMarker     string `xml:"UploadIdMarker"`
+	NextKeyMarker      string
+	NextUploadIDMarker string `xml:"NextUploadIdMarker"`
+	Delimiter          string
+	Prefix             string
+	MaxUploads         int
+	IsTruncated        bool
+	Uploads            []xmlUpload       `xml:"Upload"`
+	CommonPrefixes     []xmlCommonPrefix `xml:"CommonPrefixes"`
+}
+
 // listMultipartUploads answers GET /<bucket>?uploads: the uploads in
 // progress by key, then upload id. Uploads whose keys share a common prefix
 // (delimiter) count as one entry towards max-uploads. The Next markers name
@@ -249,21 +266,7 @@ func (s *Server) listMultipartUploads(rq *request) error {
 	if err != nil {
 		return newError(errInternal, err)
 	}
-	res := struct {
-		XMLName            xml.Name `xml:"ListMultipartUploadsResult"`
-		EncodingType       string   `xml:",omitempty"`
-		Bucket             string
-		KeyMarker          string
-		UploadIDMarker     string `xml:"UploadIdMarker"`
-		NextKeyMarker      string
-		NextUploadIDMarker string `xml:"NextUploadIdMarker"`
-		Delimiter          string
-		Prefix             string
-		MaxUploads         int
-		IsTruncated        bool
-		Uploads            []xmlUpload       `xml:"Upload"`
-		CommonPrefixes     []xmlCommonPrefix `xml:"CommonPrefixes"`
-	}{EncodingType: xmlEncodingType(rq), Bucket: rq.bucket, KeyMarker: xmlValue(rq, keyMarker),
+	res := listUploadsResult{EncodingType: xmlEncodingType(rq), Bucket: rq.bucket, KeyMarker: xmlValue(rq, keyMarker),
 		UploadIDMarker: q.Get("upload-id-marker"), Delimiter: xmlValue(rq, delimiter), Prefix: xmlValue(rq, prefix),
 		MaxUploads: maxUploads}
 	n, lastPrefix, nextKey, nextID := 0, "", "", ""

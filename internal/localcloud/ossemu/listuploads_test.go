@@ -163,35 +163,14 @@ func TestListMultipartUploadsPagination(t *testing.T) {
 	}
 }
 
-// rawUploads is ListMultipartUploadsResult as the XML has it.
-type rawUploads struct {
-	XMLName            xml.Name `xml:"ListMultipartUploadsResult"`
-	EncodingType       string
-	Bucket             string
-	KeyMarker          string
-	UploadIDMarker     string `xml:"UploadIdMarker"`
-	NextKeyMarker      string
-	NextUploadIDMarker string `xml:"NextUploadIdMarker"`
-	Delimiter          string
-	Prefix             string
-	MaxUploads         int
-	IsTruncated        bool
-	Uploads            []struct {
-		Key       string
-		UploadID  string `xml:"UploadId"`
-		Initiated string
-	} `xml:"Upload"`
-	CommonPrefixes []struct{ Prefix string } `xml:"CommonPrefixes"`
-}
-
 // getUploads sends a signed GET /<bucket>?uploads&<query> and decodes it.
-func (h *harness) getUploads(t *testing.T, query url.Values) (rawUploads, []byte) {
+func (h *harness) getUploads(t *testing.T, query url.Values) (listUploadsResult, []byte) {
 	t.Helper()
 	resp, body := do(t, h.signBucketRequest(mustRequest(t, http.MethodGet, h.ts.URL+"/"+testBucket+"/?uploads&"+query.Encode())))
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/xml" {
 		t.Fatalf("%v: %d %s", query, resp.StatusCode, body)
 	}
-	var res rawUploads
+	var res listUploadsResult
 	if err := xml.Unmarshal(body, &res); err != nil {
 		t.Fatalf("%s: %v", body, err)
 	}
@@ -313,4 +292,29 @@ func TestListMultipartUploadsRefusals(t *testing.T) {
 	// Mixed with list-type=2 it is neither listing.
 	resp, body = do(t, h.signBucketRequest(mustRequest(t, http.MethodGet, h.ts.URL+"/"+testBucket+"/?uploads&list-type=2")))
 	wantError(t, resp, body, 501, "NotImplemented")
+}
+
+// TestPendingUploads: what the dev stack's status page shows, straight from
+// the store: the uploads in ListMultipartUploads' order, with their parts
+// and bytes so far.
+func TestPendingUploads(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	root := h.root()
+	idB, _ := uploadParts(t, root, "b.bin", []byte("12345"), []byte("678"))
+	idA := initiate(t, root, "a.bin")
+	got, err := h.srv.PendingUploads(testBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Key != "a.bin" || got[0].UploadID != idA || got[0].Parts != 0 || got[0].Bytes != 0 ||
+		got[1].Key != "b.bin" || got[1].UploadID != idB || got[1].Parts != 2 || got[1].Bytes != 8 || time.Since(got[1].Initiated) > time.Minute {
+		t.Fatalf("pending %+v", got)
+	}
+	if got, err := h.srv.PendingUploads("other-bucket"); err != nil || len(got) != 0 {
+		t.Fatalf("other-bucket: %+v, %v", got, err)
+	}
+	if _, err := h.srv.PendingUploads("no-such-bucket"); err == nil {
+		t.Fatal("a bucket the server does not serve gave no error")
+	}
 }
