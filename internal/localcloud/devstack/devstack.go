@@ -157,6 +157,7 @@ type Stack struct {
 	AccessKeyID    string
 	Events         string // the event list's URL; empty without Config.Inbox
 	servers        []*http.Server
+	ossSrv         *ossemu.Server
 	webRoot        *os.Root    // the opened WebDir, nil when none
 	trigger        *ossTrigger // the OSS trigger, nil when Config.OSSEvents is off
 	errs           chan error
@@ -290,7 +291,7 @@ func Start(cfg Config) (*Stack, error) {
 	s := &Stack{
 		API: apiURL, OSS: ossURL, STS: stsURL, Bucket: cfg.Bucket, Region: cfg.Region,
 		KeyURL: keyURL, KeyURLPrefix: ossSrv.KeyURLPrefix(ossURL), Dir: dir,
-		AccessKeyID: cfg.AccessKeyID, errs: make(chan error, 3),
+		AccessKeyID: cfg.AccessKeyID, ossSrv: ossSrv, errs: make(chan error, 3),
 	}
 	if err := s.startInbox(&cfg, log); err != nil {
 		closeAll()
@@ -312,7 +313,7 @@ func Start(cfg Config) (*Stack, error) {
 			log.Info("serving the web folder at /", "web", web)
 		}
 	}
-	api, err := s.apiHandler(functions.mux)
+	api, err := s.apiHandler(functions.mux, log)
 	if err != nil {
 		closeAll()
 		s.closeWeb()
@@ -488,19 +489,21 @@ func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *s
 	return out, nil
 }
 
-func (s *Stack) apiHandler(mux *http.ServeMux) (*http.ServeMux, error) {
+func (s *Stack) apiHandler(mux *http.ServeMux, log *slog.Logger) (*http.ServeMux, error) {
 	page, err := template.New("status").Parse(statusHTML)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: status page: %w", err)
 	}
 	status := func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-cache")
-		page.Execute(w, map[string]string{
+		data := map[string]any{
 			"OSS": s.OSS, "OSSHost": strings.TrimPrefix(s.OSS, "http://"), "STS": s.STS, "Bucket": s.Bucket,
 			"Region": s.Region, "KeyURL": s.KeyURL, "Data": s.Dir, "AccessKeyID": s.AccessKeyID,
 			"Events": s.Events, "Receiver": s.receiver(),
-		})
+		}
+		s.pendingUploads(data, log)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		page.Execute(w, data)
 	}
 	mux.HandleFunc("GET /status", status)
 	s.mountInbox(mux)
@@ -516,6 +519,35 @@ func (s *Stack) apiHandler(mux *http.ServeMux) (*http.ServeMux, error) {
 		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "stack": s.Info()})
 	})
 	return mux, nil
+}
+
+// maxPendingShown bounds the pending multipart uploads the status page lists.
+const maxPendingShown = 100
+
+// pendingRow is one pending multipart upload on the status page.
+type pendingRow struct {
+	Key, UploadID, Initiated string
+	Parts                    int
+	Bytes                    int64
+}
+
+// pendingUploads puts the bucket's multipart uploads in progress into the
+// status page's data, as the emulator's store has them: "Pending" (at most
+// maxPendingShown rows, by key), "PendingMore" (how many more) and
+// "PendingErr" when they cannot be read.
+func (s *Stack) pendingUploads(data map[string]any, log *slog.Logger) {
+	uploads, err := s.ossSrv.PendingUploads(s.Bucket)
+	if err != nil {
+		log.Warn("status page: listing pending multipart uploads", "err", err)
+		data["PendingErr"] = err.Error()
+		return
+	}
+	rows := make([]pendingRow, 0, min(len(uploads), maxPendingShown))
+	for _, u := range uploads[:min(len(uploads), maxPendingShown)] {
+		rows = append(rows, pendingRow{Key: u.Key, UploadID: u.UploadID,
+			Initiated: u.Initiated.UTC().Format(time.RFC3339), Parts: u.Parts, Bytes: u.Bytes})
+	}
+	data["Pending"], data["PendingMore"] = rows, len(uploads)-len(rows)
 }
 
 // trusted is what the OSS emulator trusts: the root identity, and the

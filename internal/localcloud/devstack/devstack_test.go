@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -219,4 +220,65 @@ func TestCallbackVerifiesOnlyWithTheKeyURLAllowListed(t *testing.T) {
 
 func callbackParam(url string) string {
 	return encodeB64(fmt.Sprintf(`{"callbackUrl":%q,"callbackBody":"bucket=${bucket}&object=${object}&size=${size}","callbackBodyType":"application/x-www-form-urlencoded"}`, url))
+}
+
+// The status page lists the multipart uploads in progress, with their parts
+// so far, until they are completed.
+func TestStatusListsPendingMultipartUploads(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	client := ossClient(s, credentials.NewStaticCredentialsProvider(devstack.DevAccessKeyID, devstack.DevAccessKeySecret), oss.SignatureVersionV4)
+	ctx := context.Background()
+	status := func() string {
+		t.Helper()
+		resp, err := http.Get(s.API + "/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET /status: %d %s", resp.StatusCode, body)
+		}
+		return string(body)
+	}
+	if page := status(); !strings.Contains(page, "Pending multipart uploads") || !strings.Contains(page, "None in bucket") || !strings.Contains(page, "AbortMultipartUpload") {
+		t.Fatalf("status page without uploads:\n%s", page)
+	}
+	key := "big/pending 中文 <b>.bin"
+	init, err := client.InitiateMultipartUpload(ctx, &oss.InitiateMultipartUploadRequest{Bucket: oss.Ptr(s.Bucket), Key: oss.Ptr(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := oss.ToString(init.UploadId)
+	var parts []oss.UploadPart
+	for i, size := range []int{100 << 10, 7} {
+		res, err := client.UploadPart(ctx, &oss.UploadPartRequest{Bucket: oss.Ptr(s.Bucket), Key: oss.Ptr(key), UploadId: init.UploadId,
+			PartNumber: int32(i + 1), Body: bytes.NewReader(make([]byte, size))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, oss.UploadPart{PartNumber: int32(i + 1), ETag: res.ETag})
+	}
+	page := status()
+	row := regexp.MustCompile(`<tr>[^\n]*` + id + `[^\n]*</tr>`).FindString(page)
+	if row == "" {
+		t.Fatalf("upload %s not on the status page:\n%s", id, page)
+	}
+	for _, want := range []string{"<code>big/pending 中文 &lt;b&gt;.bin</code>", `<td class="n">2</td>`, `<td class="n">102407</td>`} {
+		if !strings.Contains(row, want) {
+			t.Errorf("row %s lacks %s", row, want)
+		}
+	}
+	initiated, err := time.Parse(time.RFC3339, regexp.MustCompile(`\d{4}-\d\d-\d\dT[0-9:]{8}Z`).FindString(row))
+	if err != nil || time.Since(initiated) > time.Minute {
+		t.Errorf("row %s: initiated %v, %v", row, initiated, err)
+	}
+	if _, err := client.CompleteMultipartUpload(ctx, &oss.CompleteMultipartUploadRequest{Bucket: oss.Ptr(s.Bucket), Key: oss.Ptr(key), UploadId: init.UploadId,
+		CompleteMultipartUpload: &oss.CompleteMultipartUpload{Parts: parts}}); err != nil {
+		t.Fatal(err)
+	}
+	if page := status(); strings.Contains(page, id) || !strings.Contains(page, "None in bucket") {
+		t.Fatalf("completed upload still on the status page:\n%s", page)
+	}
 }

@@ -18,7 +18,11 @@
 //     delimiter, start-after, continuation-token, max-keys 0–1000 (default
 //     100; other values 400 InvalidArgument naming the argument),
 //     encoding-type=url, fetch-owner ignored), authorized as
-//     oss:ListObjects on "acs:oss:*:*:<bucket>".
+//     oss:ListObjects on "acs:oss:*:*:<bucket>"; ListMultipartUploads
+//     (GET /<bucket>?uploads: prefix, delimiter, key-marker,
+//     upload-id-marker, max-uploads 1–1000 (default 1000; other values 400
+//     InvalidArgument naming the argument), encoding-type=url), authorized
+//     as oss:ListMultipartUploads on "acs:oss:*:*:<bucket>".
 //   - Authentication: V1 and V4 header signatures, V1 and V4 presigned
 //     URLs, V1 and V4 PostObject signatures and policy evaluation, STS
 //     security tokens and RAM permissions through the Credentials
@@ -56,8 +60,8 @@
 //
 // # What it does not emulate
 //
-// No service or bucket operations other than PostObject and ListObjectsV2
-// (no ListBuckets, ListObjects without list-type=2, ListMultipartUploads,
+// No service or bucket operations other than PostObject, ListObjectsV2 and
+// ListMultipartUploads (no ListBuckets, ListObjects without list-type=2,
 // bucket creation or configuration), no
 // versioning, ACL, tagging, lifecycle, encryption, storage classes,
 // symlinks, AppendObject, UploadPartCopy, conditional copies, image
@@ -83,6 +87,15 @@
 //     CompleteMultipartUpload, as well as Complete's own.
 //   - ListObjectsV2's continuation token is the base64url of the last key
 //     or common prefix returned; owners are never listed.
+//   - ListMultipartUploads' NextKeyMarker and NextUploadIdMarker name the
+//     last entry listed, whether or not the list is truncated (as OSS's
+//     example shows). When that entry is a common prefix, NextKeyMarker is
+//     the prefix and NextUploadIdMarker is empty; a key-marker at or after
+//     a common prefix skips the uploads under it, so pages never repeat a
+//     prefix. Uploads of one key are ordered by upload id, which here is
+//     random, not by initiation time.
+//   - ListParts' max-parts above 1000 is taken as 1000; 0 or a
+//     non-integer is 400 InvalidArgument.
 //   - EC values are sent only where the protocol reference or the official
 //     SDK's tests document them; other errors carry an empty <EC>.
 //

@@ -1,6 +1,7 @@
 package ossemu
 
 import (
+	"cmp"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
@@ -483,6 +484,33 @@ func (fst *fileStore) Parts(id string) ([]partInfo, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	return fst.partsLocked(id)
+}
+
+func (fst *fileStore) Uploads(bucket string) ([]uploadInfo, error) {
+	ents, err := os.ReadDir(fst.uploads)
+	if err != nil {
+		return nil, err
+	}
+	var out []uploadInfo
+	for _, e := range ents {
+		if !e.IsDir() || !validUploadID(e.Name()) {
+			continue
+		}
+		u, err := fst.Upload(e.Name())
+		if errors.Is(err, errNoUpload) {
+			continue // being created, or completed or aborted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		if u.Bucket == bucket {
+			out = append(out, *u)
+		}
+	}
+	slices.SortFunc(out, func(a, b uploadInfo) int {
+		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.ID, b.ID))
+	})
+	return out, nil
 }
 
 func (fst *fileStore) Concat(id string, parts []partInfo) (*staged, error) {

@@ -226,6 +226,17 @@ func sdkError(t *testing.T, err error) *oss.ServiceError {
 	return se
 }
 
+// wantSDKError checks that err is the SDK's service error with status and
+// code, and returns it.
+func wantSDKError(t *testing.T, err error, status int, code string) *oss.ServiceError {
+	t.Helper()
+	se := sdkError(t, err)
+	if se.StatusCode != status || se.Code != code {
+		t.Fatalf("%d %s (%s), want %d %s", se.StatusCode, se.Code, se.Message, status, code)
+	}
+	return se
+}
+
 // signedRequest builds a raw request to bucket/key signed with V4 (or V1)
 // by shared/signing at t.
 func (h *harness) signedRequest(method, key string, body []byte, header http.Header, v1 bool, creds signing.Credentials, t time.Time) *http.Request {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,10 +13,13 @@ import (
 )
 
 const (
-	actionListObjects = "oss:ListObjects"
+	actionListObjects          = "oss:ListObjects"
+	actionListMultipartUploads = "oss:ListMultipartUploads"
 	// defaultMaxKeys and maxMaxKeys bound ListObjectsV2's max-keys.
 	defaultMaxKeys = 100
 	maxMaxKeys     = 1000
+	// maxMaxUploads is ListMultipartUploads' default and largest max-uploads.
+	maxMaxUploads = 1000
 	// maxListPrefix is the longest prefix, start-after or delimiter (bytes).
 	maxListPrefix = 1024
 )
@@ -32,24 +36,16 @@ type listArgs struct {
 }
 
 func parseListArgs(q url.Values) (*listArgs, error) {
-	a := &listArgs{maxKeys: defaultMaxKeys}
-	for _, name := range []string{"prefix", "delimiter", "start-after", "continuation-token", "max-keys"} {
-		if len(q[name]) > 1 {
-			return nil, listArgError(name, strings.Join(q[name], ","), "The "+name+" parameter is repeated.")
-		}
+	if err := singleParams(q, "prefix", "delimiter", "start-after", "continuation-token", "max-keys"); err != nil {
+		return nil, err
 	}
-	a.prefix, a.delimiter, a.startAfter = q.Get("prefix"), q.Get("delimiter"), q.Get("start-after")
-	for name, v := range map[string]string{"prefix": a.prefix, "delimiter": a.delimiter, "start-after": a.startAfter} {
-		if len(v) > maxListPrefix || !utf8.ValidString(v) {
-			return nil, listArgError(name, v, "The "+name+" parameter must be valid UTF-8 of at most 1024 bytes.")
-		}
+	if err := textParams(q, "prefix", "delimiter", "start-after"); err != nil {
+		return nil, err
 	}
-	if v, ok := q["max-keys"]; ok {
-		n, err := strconv.Atoi(v[0])
-		if err != nil || n < 0 || n > maxMaxKeys {
-			return nil, listArgError("max-keys", v[0], "Argument max-keys must be an integer between 0 and 1000.")
-		}
-		a.maxKeys = n
+	a := &listArgs{prefix: q.Get("prefix"), delimiter: q.Get("delimiter"), startAfter: q.Get("start-after")}
+	var err error
+	if a.maxKeys, err = countParam(q, "max-keys", defaultMaxKeys, 0, maxMaxKeys); err != nil {
+		return nil, err
 	}
 	if v, ok := q["continuation-token"]; ok {
 		b, err := base64.RawURLEncoding.DecodeString(v[0])
@@ -59,6 +55,53 @@ func parseListArgs(q url.Values) (*listArgs, error) {
 		a.token, a.rawToken, a.hasToken = string(b), v[0], true
 	}
 	return a, nil
+}
+
+// singleParams refuses a listing parameter among names given more than once.
+func singleParams(q url.Values, names ...string) error {
+	for _, name := range names {
+		if len(q[name]) > 1 {
+			return listArgError(name, strings.Join(q[name], ","), "The "+name+" parameter is repeated.")
+		}
+	}
+	return nil
+}
+
+// textParams refuses a listing parameter among names that is not valid
+// UTF-8 of at most maxListPrefix bytes.
+func textParams(q url.Values, names ...string) error {
+	for _, name := range names {
+		if v := q.Get(name); len(v) > maxListPrefix || !utf8.ValidString(v) {
+			return listArgError(name, v, "The "+name+" parameter must be valid UTF-8 of at most 1024 bytes.")
+		}
+	}
+	return nil
+}
+
+// countParam returns the integer parameter name, def when absent; a value
+// that is not an integer in [lo, hi] is InvalidArgument naming it.
+func countParam(q url.Values, name string, def, lo, hi int) (int, error) {
+	v, ok := q[name]
+	if !ok {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v[0])
+	if err != nil || n < lo || n > hi {
+		return 0, listArgError(name, v[0], fmt.Sprintf("Argument %s must be an integer between %d and %d.", name, lo, hi))
+	}
+	return n, nil
+}
+
+// groupKey returns what a listing shows for key (which starts with prefix):
+// the common prefix up to and including the first delimiter after prefix,
+// with isPrefix set, or the key itself.
+func groupKey(key, prefix, delimiter string) (entry string, isPrefix bool) {
+	if delimiter != "" {
+		if i := strings.Index(key[len(prefix):], delimiter); i >= 0 {
+			return key[:len(prefix)+i+len(delimiter)], true
+		}
+	}
+	return key, false
 }
 
 // listArgError is InvalidArgument naming the argument, as OSS answers.
@@ -83,11 +126,7 @@ type xmlCommonPrefix struct {
 
 // listObjectsV2 answers GET /<bucket>?list-type=2.
 func (s *Server) listObjectsV2(rq *request) error {
-	p, err := s.authenticate(rq)
-	if err != nil {
-		return err
-	}
-	if err := allow(p, actionListObjects, "acs:oss:*:*:"+rq.bucket); err != nil {
+	if err := s.authorizeBucket(rq, actionListObjects); err != nil {
 		return err
 	}
 	a, err := parseListArgs(rq.query)
@@ -98,12 +137,7 @@ func (s *Server) listObjectsV2(rq *request) error {
 	if err != nil {
 		return newError(errInternal, err)
 	}
-	enc := func(v string) string {
-		if encodingURL(rq) {
-			return url.QueryEscape(v)
-		}
-		return v
-	}
+	enc := func(v string) string { return xmlValue(rq, v) }
 	res := struct {
 		XMLName               xml.Name `xml:"ListBucketResult"`
 		Name                  string
@@ -133,12 +167,7 @@ func (s *Server) listObjectsV2(rq *request) error {
 		if !strings.HasPrefix(k, a.prefix) || k <= a.startAfter {
 			continue
 		}
-		entry, isPrefix := k, false
-		if a.delimiter != "" {
-			if i := strings.Index(k[len(a.prefix):], a.delimiter); i >= 0 {
-				entry, isPrefix = k[:len(a.prefix)+i+len(a.delimiter)], true
-			}
-		}
+		entry, isPrefix := groupKey(k, a.prefix, a.delimiter)
 		if a.hasToken && entry <= a.token || isPrefix && entry == last {
 			continue
 		}
@@ -172,3 +201,100 @@ func (s *Server) listObjectsV2(rq *request) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// authorizeBucket authenticates a bucket-level request and checks that its
+// principal may perform action on the bucket ("acs:oss:*:*:<bucket>").
+func (s *Server) authorizeBucket(rq *request, action string) error {
+	p, err := s.authenticate(rq)
+	if err != nil {
+		return err
+	}
+	return allow(p, action, "acs:oss:*:*:"+rq.bucket)
+}
+
+type xmlUpload struct {
+	Key       string
+	UploadID  string `xml:"UploadId"`
+	Initiated string
+}
+
+// listUploadsResult is ListMultipartUploads' answer, elements in OSS's order.
+type listUploadsResult struct {
+	XMLName            xml.Name `xml:"ListMultipartUploadsResult"`
+	EncodingType       string   `xml:",omitempty"`
+	Bucket             string
+	KeyMarker          string
+	UploadIDMarker     string `xml:"UploadIdMarker"`
+	NextKeyMarker      string
+	NextUploadIDMarker string `xml:"NextUploadIdMarker"`
+	Delimiter          string
+	Prefix             string
+	MaxUploads         int
+	IsTruncated        bool
+	Uploads            []xmlUpload       `xml:"Upload"`
+	CommonPrefixes     []xmlCommonPrefix `xml:"CommonPrefixes"`
+}
+
+// listMultipartUploads answers GET /<bucket>?uploads: the uploads in
+// progress by key, then upload id. Uploads whose keys share a common prefix
+// (delimiter) count as one entry towards max-uploads. The Next markers name
+// the last entry listed, truncated or not (as OSS's example shows); when it
+// is a common prefix, NextKeyMarker is the prefix and NextUploadIdMarker is
+// empty, and a key-marker that is a common prefix skips every upload under
+// it, so a paginator never sees a prefix twice.
+func (s *Server) listMultipartUploads(rq *request) error {
+	if err := s.authorizeBucket(rq, actionListMultipartUploads); err != nil {
+		return err
+	}
+	q := rq.query
+	if err := singleParams(q, "prefix", "delimiter", "key-marker", "upload-id-marker", "max-uploads"); err != nil {
+		return err
+	}
+	if err := textParams(q, "prefix", "delimiter", "key-marker"); err != nil {
+		return err
+	}
+	maxUploads, err := countParam(q, "max-uploads", maxMaxUploads, 1, maxMaxUploads)
+	if err != nil {
+		return err
+	}
+	prefix, delimiter, keyMarker := q.Get("prefix"), q.Get("delimiter"), q.Get("key-marker")
+	idMarker := ""
+	if keyMarker != "" { // without key-marker OSS ignores upload-id-marker
+		idMarker = q.Get("upload-id-marker")
+	}
+	uploads, err := s.store.Uploads(rq.bucket)
+	if err != nil {
+		return newError(errInternal, err)
+	}
+	res := listUploadsResult{EncodingType: xmlEncodingType(rq), Bucket: rq.bucket, KeyMarker: xmlValue(rq, keyMarker),
+		UploadIDMarker: q.Get("upload-id-marker"), Delimiter: xmlValue(rq, delimiter), Prefix: xmlValue(rq, prefix),
+		MaxUploads: maxUploads}
+	n, lastPrefix, nextKey, nextID := 0, "", "", ""
+	for _, u := range uploads {
+		if !strings.HasPrefix(u.Key, prefix) {
+			continue
+		}
+		entry, isPrefix := groupKey(u.Key, prefix, delimiter)
+		switch {
+		case keyMarker != "" && isPrefix && entry <= keyMarker,
+			u.Key < keyMarker,
+			u.Key == keyMarker && (idMarker == "" || u.ID <= idMarker),
+			isPrefix && entry == lastPrefix:
+			continue
+		}
+		if n == maxUploads {
+			res.IsTruncated = true
+			break
+		}
+		n++
+		if isPrefix {
+			res.CommonPrefixes = append(res.CommonPrefixes, xmlCommonPrefix{xmlValue(rq, entry)})
+			lastPrefix, nextKey, nextID = entry, entry, ""
+			continue
+		}
+		res.Uploads = append(res.Uploads, xmlUpload{xmlValue(rq, u.Key), u.ID, u.Initiated.UTC().Format(timeLayout)})
+		nextKey, nextID = u.Key, u.ID
+	}
+	res.NextKeyMarker, res.NextUploadIDMarker = xmlValue(rq, nextKey), nextID
+	return writeXML(rq, http.StatusOK, res)
+}

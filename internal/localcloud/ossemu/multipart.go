@@ -5,11 +5,13 @@ import (
 	"crypto/md5"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const (
@@ -44,12 +46,16 @@ func writeXML(rq *request, status int, v any) error {
 // (the only value serve lets through).
 func encodingURL(rq *request) bool { return rq.query.Has("encoding-type") }
 
-// xmlKey renders a key for an XML response (URL-encoded when asked).
-func xmlKey(rq *request) string {
+// xmlKey renders the request's key for an XML response.
+func xmlKey(rq *request) string { return xmlValue(rq, rq.key) }
+
+// xmlValue renders a key, prefix, delimiter or marker for an XML response
+// (URL-encoded when asked).
+func xmlValue(rq *request, v string) string {
 	if encodingURL(rq) {
-		return url.QueryEscape(rq.key)
+		return url.QueryEscape(v)
 	}
-	return rq.key
+	return v
 }
 
 func xmlEncodingType(rq *request) string {
@@ -366,4 +372,45 @@ func (s *Server) listParts(rq *request) error {
 		res.NextPartNumberMarker = p.Number
 	}
 	return writeXML(rq, http.StatusOK, res)
+}
+
+// PendingUpload is a multipart upload in progress: initiated, and neither
+// completed nor aborted.
+type PendingUpload struct {
+	Key       string
+	UploadID  string
+	Initiated time.Time
+	// Parts and Bytes count the parts stored so far and their total size.
+	Parts int
+	Bytes int64
+}
+
+// PendingUploads lists bucket's multipart uploads in progress, by key and
+// then upload id as ListMultipartUploads orders them, with the parts stored
+// so far. It reads the storage directly, with no request and no
+// authorization: it is for the dev stack's status page, not for clients.
+func (s *Server) PendingUploads(bucket string) ([]PendingUpload, error) {
+	if !s.buckets[bucket] {
+		return nil, fmt.Errorf("ossemu: bucket %q is not served", bucket)
+	}
+	uploads, err := s.store.Uploads(bucket)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PendingUpload, 0, len(uploads))
+	for _, u := range uploads {
+		parts, err := s.store.Parts(u.ID)
+		if errors.Is(err, errNoUpload) {
+			continue // completed or aborted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		p := PendingUpload{Key: u.Key, UploadID: u.ID, Initiated: u.Initiated, Parts: len(parts)}
+		for _, part := range parts {
+			p.Bytes += part.Size
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }

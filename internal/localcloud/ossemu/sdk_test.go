@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"errors"
 	"hash/crc64"
 	"io"
 	"net/http"
@@ -489,14 +488,6 @@ func TestSDKCopyObject(t *testing.T) {
 		_, err := c.CopyObject(ctx, req)
 		return err
 	}
-	wantCode := func(t *testing.T, err error, status int, code string) {
-		t.Helper()
-		var se *oss.ServiceError
-		if !errors.As(err, &se) || se.StatusCode != status || se.Code != code {
-			t.Fatalf("got %v, want %d %s", err, status, code)
-		}
-	}
-
 	t.Run("root copies, keeping the source's metadata", func(t *testing.T) {
 		if err := copyTo(root, "src/a.png", "dst/a.png", nil); err != nil {
 			t.Fatal(err)
@@ -525,13 +516,13 @@ func TestSDKCopyObject(t *testing.T) {
 		}
 	})
 	t.Run("forbid-overwrite refuses an existing target", func(t *testing.T) {
-		wantCode(t, copyTo(root, "src/a.png", "dst/a.png", func(r *oss.CopyObjectRequest) { r.ForbidOverwrite = oss.Ptr("true") }), 409, "FileAlreadyExists")
+		wantSDKError(t, copyTo(root, "src/a.png", "dst/a.png", func(r *oss.CopyObjectRequest) { r.ForbidOverwrite = oss.Ptr("true") }), 409, "FileAlreadyExists")
 	})
 	t.Run("a missing source is NoSuchKey", func(t *testing.T) {
-		wantCode(t, copyTo(root, "src/missing.png", "dst/c.png", nil), 404, "NoSuchKey")
+		wantSDKError(t, copyTo(root, "src/missing.png", "dst/c.png", nil), 404, "NoSuchKey")
 	})
 	t.Run("STS may not read a source outside its policy", func(t *testing.T) {
-		wantCode(t, copyTo(sts, "src/a.png", stsPrefix+"stolen.png", nil), 403, "AccessDenied")
+		wantSDKError(t, copyTo(sts, "src/a.png", stsPrefix+"stolen.png", nil), 403, "AccessDenied")
 		if ok, _ := h.srv.store.Exists(testBucket, stsPrefix+"stolen.png"); ok {
 			t.Fatal("the copy was stored")
 		}
@@ -540,7 +531,7 @@ func TestSDKCopyObject(t *testing.T) {
 		if _, err := root.PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr(stsPrefix + "mine.txt"), Body: strings.NewReader("mine")}); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, copyTo(sts, stsPrefix+"mine.txt", "elsewhere/mine.txt", nil), 403, "AccessDenied")
+		wantSDKError(t, copyTo(sts, stsPrefix+"mine.txt", "elsewhere/mine.txt", nil), 403, "AccessDenied")
 	})
 	t.Run("STS copies inside its policy", func(t *testing.T) {
 		if err := copyTo(sts, stsPrefix+"mine.txt", stsPrefix+"copy.txt", nil); err != nil {
@@ -554,6 +545,6 @@ func TestSDKCopyObject(t *testing.T) {
 		}
 		_, err = root.UploadPartCopy(ctx, &oss.UploadPartCopyRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("dst/parts.bin"),
 			UploadId: init.UploadId, PartNumber: 1, SourceKey: oss.Ptr("src/a.png")})
-		wantCode(t, err, 501, "NotImplemented")
+		wantSDKError(t, err, 501, "NotImplemented")
 	})
 }

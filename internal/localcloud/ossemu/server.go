@@ -223,9 +223,12 @@ func (s *Server) serve(rq *request) error {
 		rq.op = "OptionObject"
 		return s.preflight(rq)
 	}
+	_, uploads := q["uploads"]
+	_, uploadID := q["uploadId"]
+	_, partNumber := q["partNumber"]
 	// ListObjectsV2 (GET /<bucket>?list-type=2) takes two parameters that
 	// mean something else, unsupported, everywhere else.
-	listV2 := rq.key == "" && r.Method == http.MethodGet && q.Get("list-type") == "2" && len(q["list-type"]) == 1
+	listV2 := rq.key == "" && r.Method == http.MethodGet && !uploads && q.Get("list-type") == "2" && len(q["list-type"]) == 1
 	if name := unsupportedSubresource(q, listV2); name != "" {
 		rq.op = "Unsupported"
 		return newError(errNotImplemented, nil).withMessage("The OSS emulator does not implement the sub-resource or parameter " + strconv.Quote(name) + ".")
@@ -233,9 +236,6 @@ func (s *Server) serve(rq *request) error {
 	if v, ok := q["encoding-type"]; ok && (len(v) != 1 || v[0] != "url") {
 		return invalidArgument("The encoding-type parameter must be \"url\".")
 	}
-	_, uploads := q["uploads"]
-	_, uploadID := q["uploadId"]
-	_, partNumber := q["partNumber"]
 	if rq.key == "" {
 		if r.Method == http.MethodPost && !uploads && !uploadID && !partNumber {
 			rq.op = "PostObject"
@@ -245,8 +245,12 @@ func (s *Server) serve(rq *request) error {
 			rq.op = "ListObjectsV2"
 			return s.listObjectsV2(rq)
 		}
+		if r.Method == http.MethodGet && uploads && !uploadID && !partNumber {
+			rq.op = "ListMultipartUploads"
+			return s.listMultipartUploads(rq)
+		}
 		rq.op = "Bucket"
-		return newError(errNotImplemented, nil).withMessage("The OSS emulator does not implement bucket-level operations other than PostObject and ListObjectsV2 (such as ListObjects without list-type=2).")
+		return newError(errNotImplemented, nil).withMessage("The OSS emulator does not implement bucket-level operations other than PostObject, ListObjectsV2 and ListMultipartUploads (such as ListObjects without list-type=2).")
 	}
 	if err := checkObjectName(rq.key); err != nil {
 		return err

@@ -114,6 +114,9 @@ type uploadStore interface {
 	PutPart(id string, p *partInfo, st *staged) error
 	// Parts lists an upload's parts in ascending order, or errNoUpload.
 	Parts(id string) ([]partInfo, error)
+	// Uploads lists bucket's uploads in progress by key, then upload id
+	// (byte order), as ListMultipartUploads orders them.
+	Uploads(bucket string) ([]uploadInfo, error)
 	// Concat stages the concatenation of parts (which must be current:
 	// a part whose ETag changed gives errBadPart) with its CRC-64, ready
 	// for objectStore.Commit.
