@@ -155,6 +155,7 @@ type Stack struct {
 	KeyURLPrefix   string // the prefix to allow-list for callback verification
 	Dir            string
 	AccessKeyID    string
+	devSecret      string // the root secret when it is the public DevAccessKeySecret (shown on /status), else ""
 	Events         string // the event list's URL; empty without Config.Inbox
 	servers        []*http.Server
 	ossSrv         *ossemu.Server
@@ -292,6 +293,9 @@ func Start(cfg Config) (*Stack, error) {
 		API: apiURL, OSS: ossURL, STS: stsURL, Bucket: cfg.Bucket, Region: cfg.Region,
 		KeyURL: keyURL, KeyURLPrefix: ossSrv.KeyURLPrefix(ossURL), Dir: dir,
 		AccessKeyID: cfg.AccessKeyID, ossSrv: ossSrv, errs: make(chan error, 3),
+	}
+	if cfg.AccessKeySecret == DevAccessKeySecret {
+		s.devSecret = DevAccessKeySecret
 	}
 	if err := s.startInbox(&cfg, log); err != nil {
 		closeAll()
@@ -497,7 +501,7 @@ func (s *Stack) apiHandler(mux *http.ServeMux, log *slog.Logger) (*http.ServeMux
 	status := func(w http.ResponseWriter, r *http.Request) {
 		data := map[string]any{
 			"OSS": s.OSS, "OSSHost": strings.TrimPrefix(s.OSS, "http://"), "STS": s.STS, "Bucket": s.Bucket,
-			"Region": s.Region, "KeyURL": s.KeyURL, "Data": s.Dir, "AccessKeyID": s.AccessKeyID,
+			"Region": s.Region, "KeyURL": s.KeyURL, "Data": s.Dir, "AccessKeyID": s.AccessKeyID, "DevSecret": s.devSecret,
 			"Events": s.Events, "Receiver": s.receiver(),
 		}
 		s.pendingUploads(data, log)
