@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
   startStackAndBrowser, openPage, writeFiles, md5, item, itemInfo, waitForState, waitForParts, setMode,
-  objectMd5, objectExists, rootClient, screenshot, messages,
+  objectMd5, objectExists, rootClient, screenshot, messages, watchMultipart,
 } from './browser.mjs';
 
 const MiB = 1024 * 1024;
@@ -21,27 +21,6 @@ after(async () => {
   await stack?.stop();
 });
 
-// track records the page's presigned multipart operations (with their
-// JSON bodies and answers) and its requests to OSS.
-function track(page) {
-  const seen = { ops: [], answers: [], oss: [] };
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    const m = /^\/presigned-url\/multipart\/(\w+)$/.exec(u.pathname);
-    if (u.origin === stack.api && m && r.method() === 'POST') seen.ops.push({ op: m[1], body: r.postDataJSON() });
-    if (u.origin === stack.oss && r.method() !== 'OPTIONS') seen.oss.push({ method: r.method(), url: u, headers: r.headers() });
-  });
-  page.on('response', async (r) => {
-    const m = /\/presigned-url\/multipart\/(\w+)$/.exec(new URL(r.url()).pathname);
-    if (m && r.request().method() === 'POST') seen.answers.push({ op: m[1], status: r.status(), body: await r.json().catch(() => null) });
-  });
-  seen.of = (op) => seen.ops.filter((o) => o.op === op);
-  seen.answer = (op) => seen.answers.filter((a) => a.op === op);
-  // partPuts: the part numbers PUT to OSS, in order.
-  seen.partPuts = () => seen.oss.filter((r) => r.method === 'PUT' && r.url.searchParams.has('partNumber')).map((r) => Number(r.url.searchParams.get('partNumber')));
-  return seen;
-}
-
 const checkpoint = (page) => page.evaluate(() => {
   const k = Object.keys(localStorage).find((x) => x.startsWith('ossdirect:presigned:'));
   return k ? JSON.parse(localStorage.getItem(k)) : null;
@@ -49,7 +28,7 @@ const checkpoint = (page) => page.evaluate(() => {
 
 test('multipart (no SDK): a 40 MiB file with progress, Pause, and resume after a reload sending only the missing parts', async () => {
   let page = await openPage(browser.context, `${stack.api}/`);
-  const seen = track(page);
+  const seen = watchMultipart(page, stack);
   const size = 40 * MiB + 12345; // 41 parts of 1 MiB (config.js partSize), the last one short
   const name = 'big 大文件 no-sdk.bin';
   const f = writeFiles({ [name]: randomBytes(size) });
@@ -145,7 +124,7 @@ test('multipart (no SDK): a 40 MiB file with progress, Pause, and resume after a
 
 test('multipart (no SDK): Cancel aborts the upload, so no part is left on OSS', async () => {
   const page = await openPage(browser.context, `${stack.api}/`);
-  const seen = track(page);
+  const seen = watchMultipart(page, stack);
   const name = 'cancel no-sdk.bin';
   const f = writeFiles({ [name]: randomBytes(24 * MiB) });
   try {
@@ -176,7 +155,7 @@ test('multipart (no SDK): Cancel aborts the upload, so no part is left on OSS', 
 
 test('multipart (no SDK): a failed part is signed again and re-sent on its own; a small file goes in one PUT', async () => {
   const page = await openPage(browser.context, `${stack.api}/`);
-  const seen = track(page);
+  const seen = watchMultipart(page, stack);
   const name = 'flaky parts.bin';
   const f = writeFiles({ [name]: randomBytes(6 * MiB + 3), 'tiny.txt': Buffer.from('small enough for one PUT\n') });
   const failed = new Map();
@@ -231,7 +210,7 @@ test('multipart (no SDK): a failed part is signed again and re-sent on its own; 
 
 test('multipart (no SDK): complete answering 502 CallbackFailed is confirmed with the callback create answered', async () => {
   const page = await openPage(browser.context, `${stack.api}/`);
-  const seen = track(page);
+  const seen = watchMultipart(page, stack);
   const name = 'callback fails.bin';
   const f = writeFiles({ [name]: randomBytes(2 * MiB + 5) });
   const confirms = [];
