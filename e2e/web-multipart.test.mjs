@@ -122,6 +122,39 @@ test('multipart (no SDK): a 40 MiB file with progress, Pause, and resume after a
   }
 });
 
+test('multipart (no SDK): a saved upload OSS no longer has is started again after the reload', async () => {
+  const page = await openPage(browser.context, `${stack.api}/`);
+  const seen = watchMultipart(page, stack);
+  const name = 'gone after reload.bin';
+  const f = writeFiles({ [name]: randomBytes(8 * MiB + 1) });
+  try {
+    await setMode(page, 'multipart');
+    await stack.bandwidth(MiB);
+    await page.setInputFiles('#file-input', f.paths[name]);
+    await waitForParts(page, name, 2);
+    await page.reload();
+    await page.waitForSelector('html[data-ready="true"]');
+    await stack.bandwidth(0);
+    // Meanwhile the upload was aborted (another tab, a lifecycle rule).
+    const first = seen.answer('create')[0].body;
+    await rootClient(stack).abortMultipartUpload(first.key, first.uploadId);
+    await setMode(page, 'multipart');
+    await page.setInputFiles('#file-input', f.paths[name]);
+    await waitForState(page, name, 'done');
+    const info = await itemInfo(page, name);
+    assert.equal(seen.answer('list').at(-1).status, 404, 'list: no such upload');
+    assert.match(info.message, /^Uploaded\. The earlier upload of this file could not be continued \(uploadId: no such upload on OSS/);
+    assert.equal(seen.of('create').length, 2, 'a new multipart upload');
+    assert.notEqual(info.key, first.key);
+    assert.equal(await objectMd5(stack, info.key), md5(f.bytes[name]));
+    assert.equal(await objectExists(stack, first.key), false);
+  } finally {
+    await stack.bandwidth(0);
+    f.cleanup();
+    await page.close();
+  }
+});
+
 test('multipart (no SDK): Cancel aborts the upload, so no part is left on OSS', async () => {
   const page = await openPage(browser.context, `${stack.api}/`);
   const seen = watchMultipart(page, stack);

@@ -151,6 +151,7 @@ async function resumed(item, signal) {
     if (!gone(err)) throw err;
     console.warn('the saved upload cannot be continued', err);
     forget(item);
+    if (item.resumed) item.note(`The earlier upload of this file could not be continued (${err.message}); it was started again.`);
     item.resumed = false;
     return null;
   }

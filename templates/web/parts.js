@@ -117,8 +117,9 @@ export async function sendParts({ file, plan, parallel, sign, retryPart, onPart,
   const todo = [];
   for (let n = 1; n <= total; n++) if (!have.has(n)) todo.push(n);
   const inflight = new Map();
+  let done = doneBytes(plan);
   const show = () => {
-    let sent = doneBytes(plan);
+    let sent = done;
     for (const b of inflight.values()) sent += b;
     onProgress?.(sent, plan.doneParts.length, total);
   };
@@ -142,6 +143,7 @@ export async function sendParts({ file, plan, parallel, sign, retryPart, onPart,
         if (!etag) throw new OssError(0, '', 'Please set the etag of expose-headers in OSS');
         inflight.delete(n);
         plan.doneParts.push({ number: n, etag });
+        done += blob.size;
         onPart?.(n, etag);
         show();
         return;
