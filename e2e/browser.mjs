@@ -268,3 +268,27 @@ export async function throttleUploads(page, bytesPerSecond) {
 export async function messages(page, name) {
   return page.evaluate((n) => window.__messages.filter((m) => m.name === n).map((m) => m.text), name);
 }
+
+// watchMultipart records a page's presigned multipart operations
+// (<api>/presigned-url/multipart/<op>: JSON bodies and answers) and its
+// requests to OSS. of(op) and answer(op) list one operation's; partPuts()
+// the part numbers PUT to OSS, in order.
+export function watchMultipart(page, stack) {
+  const seen = { ops: [], answers: [], oss: [] };
+  const opOf = (url) => /^\/presigned-url\/multipart\/(\w+)$/.exec(url.pathname)?.[1];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.origin === stack.api && opOf(u) && r.method() === 'POST') seen.ops.push({ op: opOf(u), body: r.postDataJSON() });
+    if (u.origin === stack.oss && r.method() !== 'OPTIONS') seen.oss.push({ method: r.method(), url: u, headers: r.headers() });
+  });
+  page.on('response', async (r) => {
+    const u = new URL(r.url());
+    if (u.origin === stack.api && opOf(u) && r.request().method() === 'POST') {
+      seen.answers.push({ op: opOf(u), status: r.status(), body: await r.json().catch(() => null) });
+    }
+  });
+  seen.of = (op) => seen.ops.filter((o) => o.op === op);
+  seen.answer = (op) => seen.answers.filter((a) => a.op === op);
+  seen.partPuts = () => seen.oss.filter((r) => r.method === 'PUT' && r.url.searchParams.has('partNumber')).map((r) => Number(r.url.searchParams.get('partNumber')));
+  return seen;
+}

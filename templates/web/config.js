@@ -22,7 +22,8 @@ export default {
   profile: 'default',
 
   // The mode selected when the page opens: 'post' (PostObject policy),
-  // 'put' (presigned PUT) or 'sts' (STS credentials + ali-oss multipart).
+  // 'put' (presigned PUT), 'sts' (STS credentials + ali-oss multipart) or
+  // 'multipart' (presigned multipart: no SDK, the server signs each part).
   mode: 'post',
 
   // How many files upload at the same time.
@@ -37,7 +38,8 @@ export default {
   // expired signature) before a file is marked failed.
   retries: 4,
 
-  // STS multipart (ali-oss multipartUpload): part size and parallel parts.
+  // Multipart uploads (STS and presigned): part size (at least 100 KiB;
+  // raised so that a file has at most 10,000 parts) and parallel parts.
   partSize: 1024 * 1024,
   parallel: 4,
 

@@ -1,28 +1,24 @@
 // ossdirect upload page: the browser uploads straight to OSS; the signing
-// functions only decide who may upload what, where. Three modes share one
+// functions only decide who may upload what, where. Four modes share one
 // queue and one UI:
-//   post — PostObject: POST a form with every field post-signature returned, the file last
-//   put  — presigned PUT: PUT the file with exactly the headers presigned-url returned
-//   sts  — STS credentials from sts-token; ali-oss runs the multipart protocol, the
-//          parts go as File slices to URLs it presigns (parallel, pause/resume,
-//          resumable after a reload; hashing in a Worker, nothing heavy on the page)
-// No build step: an ES module the browser loads as is. Configure config.js.
-import config from './config.js';
+//   post      — PostObject: POST a form with every field post-signature returned, the file last
+//   put       — presigned PUT: PUT the file with exactly the headers presigned-url returned
+//   sts       — STS credentials from sts-token; ali-oss runs the multipart protocol, the
+//               parts go as File slices to URLs it presigns (parallel, pause/resume,
+//               resumable after a reload; hashing in a Worker, nothing heavy on the page)
+//   multipart — presigned multipart (multipart.js): presigned-url starts, signs, checks and
+//               completes the upload; the parts go as File slices, no SDK at all
+// No build step: ES modules the browser loads as is. Configure config.js.
+import { apiBase, callFunction, cfg, uploadRequest } from './api.js';
+import {
+  ApiError, ConfigError, NetworkError, OssError, abortError, backoff, isAbort, parseOssError, sleep, waitOnline,
+} from './errors.js';
+import { MIN_PART_SIZE, checkpointStore, choosePartSize, doneBytes, keptParts, partCount, send, sendParts } from './parts.js';
+import { abortPresigned, presignedCheckpoints, uploadPresigned } from './multipart.js';
 
-const cfg = {
-  apiBase: '', token: '', apiKey: '', profile: 'default', mode: 'post', concurrency: 3,
-  maxSize: 0, contentTypes: [], retries: 4, partSize: 1024 * 1024, parallel: 4,
-  ...config,
-};
-const apiBase = String(cfg.apiBase || '').replace(/\/+$/, '');
-const MODES = { post: 'POST', put: 'PUT', sts: 'STS' };
+const MODES = { post: 'POST', put: 'PUT', sts: 'STS', multipart: 'Multipart' };
 const ALIOSS_SRC = 'node_modules/ali-oss/dist/aliyun-oss-sdk.min.js';
-const CHECKPOINT_PREFIX = 'ossdirect:multipart:';
-const CHECKPOINT_TTL = 7 * 24 * 3600 * 1000;
-const STALL_MS = 60_000;
 const MD5_WORKER_SRC = 'md5-worker.js';
-const MIN_PART_SIZE = 100 * 1024; // smaller files go in one PutObject (as ali-oss does)
-const MAX_PARTS = 10_000;
 const PART_URL_SECONDS = 15 * 60;
 const STS_RENEW_MS = 2 * 60_000; // renew temporary credentials this long before they expire
 
@@ -45,54 +41,6 @@ export function formatDuration(s) {
 }
 
 // ---------------------------------------------------------------- errors
-
-// ApiError is a signing function's JSON error {code, message, requestId}.
-class ApiError extends Error {
-  constructor(status, body, retryAfter) {
-    super(body.message || `HTTP ${status}`);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = body.code || '';
-    this.requestId = body.requestId || '';
-    this.retryAfter = retryAfter;
-  }
-}
-
-// OssError is OSS's XML error <Error><Code/><Message/><RequestId/><EC/></Error>
-// (or an ali-oss error carrying the same fields).
-class OssError extends Error {
-  constructor(status, code, message, requestId = '', ec = '') {
-    super(message || code || `HTTP ${status}`);
-    this.name = 'OssError';
-    this.status = status;
-    this.code = code;
-    this.requestId = requestId;
-    this.ec = ec;
-  }
-}
-
-// NetworkError: the request never got an HTTP answer (offline, reset,
-// stalled, or refused by CORS — the browser does not say which).
-class NetworkError extends Error {
-  constructor(message = 'network error') {
-    super(message);
-    this.name = 'NetworkError';
-  }
-}
-
-class ConfigError extends Error {}
-
-const abortError = () => new DOMException('canceled', 'AbortError');
-const isAbort = (err) => err?.name === 'AbortError' || err?.name === 'cancel';
-
-export function parseOssError(status, text, requestId = '') {
-  if (text && text.includes('<Error>')) {
-    const doc = new DOMParser().parseFromString(text, 'application/xml');
-    const get = (tag) => doc.getElementsByTagName(tag)[0]?.textContent?.trim() || '';
-    return new OssError(status, get('Code'), get('Message'), get('RequestId') || requestId, get('EC'));
-  }
-  return new OssError(status, status >= 500 ? 'InternalError' : `HTTP${status}`, (text || '').slice(0, 200) || `HTTP ${status}`, requestId);
-}
 
 // explain turns any failure into what the person sees and what the queue
 // does next: retry (now or after a back-off, with a fresh signature) or stop.
@@ -180,6 +128,9 @@ function explainApiError(err) {
           if (size < min) return { text: `Too small: ${formatBytes(size)}; this upload needs at least ${formatBytes(min)}.`, retry: false, field };
         }
       }
+      if (field === 'parts') { // presigned multipart complete: a part OSS lacks or holds otherwise
+        return { text: `OSS does not hold every part as it was sent (${reason}); sending the missing parts again`, retry: 'now' };
+      }
       if (field === 'filename' || field === 'contentType') {
         return { text: `This file type is not allowed: ${reason.replace(/\s*not allowed$/, '')}.${allowed ? ` Allowed: ${allowed}.` : ''}`, retry: false, field };
       }
@@ -188,9 +139,14 @@ function explainApiError(err) {
     case 401:
       return { text: `Not signed in, or the sign-in expired: ${err.message}${rid}.`, retry: false };
     case 403:
+      if (field === 'token') return { text: `The saved upload can no longer be continued (${reason}); starting again`, retry: 'now', restart: true };
       return { text: `You may not upload here: ${err.message}${rid}.`, retry: false };
     case 404:
+      if (field === 'uploadId') return { text: 'The multipart upload no longer exists on the server; starting it again', retry: 'now', restart: true };
       return { text: err.code === 'NoSuchProfile' ? `Unknown upload profile: ${reason}.${allowed ? ` Allowed: ${allowed}.` : ''}` : `The signing function was not found (${err.message})${rid}: check apiBase in config.js.`, retry: false };
+    case 409:
+      if (err.code === 'FileAlreadyExists') return { text: `An object with this name already exists and overwriting is forbidden${rid}.`, retry: false };
+      break;
     case 413:
       return { text: `The request to the signing service is too large: ${err.message}${rid}.`, retry: false };
     case 429:
@@ -203,42 +159,6 @@ function explainApiError(err) {
 }
 
 // ---------------------------------------------------------------- helpers
-
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(abortError()); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-// anySignal is AbortSignal.any, with a fallback for browsers without it.
-function anySignal(signals) {
-  if (AbortSignal.any) return AbortSignal.any(signals);
-  const c = new AbortController();
-  for (const s of signals) {
-    if (s.aborted) { c.abort(s.reason); break; }
-    s.addEventListener('abort', () => c.abort(s.reason), { once: true });
-  }
-  return c.signal;
-}
-
-function waitOnline(signal) {
-  return new Promise((resolve, reject) => {
-    if (navigator.onLine) return resolve();
-    const done = () => { signal?.removeEventListener('abort', onAbort); resolve(); };
-    const onAbort = () => { window.removeEventListener('online', done); reject(abortError()); };
-    window.addEventListener('online', done, { once: true });
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-// Exponential back-off with jitter: 1 s, 2 s, 4 s, 8 s … capped at 20 s.
-function backoff(attempt) {
-  const base = Math.min(20_000, 1000 * 2 ** attempt);
-  return Math.round(base * (0.75 + Math.random() * 0.5));
-}
 
 function extensionOf(name) {
   const m = /\.([A-Za-z0-9]{1,10})$/.exec(name || '');
@@ -278,85 +198,7 @@ function precheck(file) {
   return '';
 }
 
-// ---------------------------------------------------------------- the signing API
-
-async function authHeaders() {
-  const h = {};
-  const token = typeof cfg.token === 'function' ? await cfg.token() : cfg.token;
-  if (token) h.Authorization = `Bearer ${token}`;
-  if (cfg.apiKey) h['X-Api-Key'] = cfg.apiKey;
-  return h;
-}
-
-// callFunction POSTs the upload request to one signing function and returns
-// its JSON, or throws ApiError (its JSON error) / NetworkError.
-export async function callFunction(name, body, signal) {
-  const timeout = AbortSignal.timeout(30_000);
-  const both = signal ? anySignal([signal, timeout]) : timeout;
-  let res;
-  try {
-    res = await fetch(`${apiBase}/${name}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(await authHeaders()) },
-      body: JSON.stringify(body),
-      signal: both,
-      cache: 'no-store',
-    });
-  } catch (err) {
-    if (signal?.aborted) throw abortError();
-    throw new NetworkError(timeout.aborted ? 'the signing service did not answer in 30 s' : 'could not reach the signing service');
-  }
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  if (!res.ok) {
-    const retryAfter = Number(res.headers.get('Retry-After')) * 1000 || 0;
-    throw new ApiError(res.status, json && typeof json === 'object' ? json : { code: `HTTP${res.status}`, message: text.slice(0, 200) || res.statusText, requestId: res.headers.get('X-Request-Id') || '' }, retryAfter);
-  }
-  if (!json) throw new ApiError(res.status, { code: 'BadResponse', message: `${name} did not answer with JSON` });
-  return json;
-}
-
-function uploadRequest(item) {
-  const body = { profile: cfg.profile, filename: item.file.name, size: item.file.size };
-  if (item.file.type) body.contentType = item.file.type;
-  return body;
-}
-
-// ---------------------------------------------------------------- XHR transfer
-
-// send runs one XHR with upload progress; resolves with the HTTP answer
-// (any status), rejects with NetworkError or AbortError.
-function send({ method, url, headers = {}, body, signal, onProgress, onSent }) {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const xhr = new XMLHttpRequest();
-    let stallTimer;
-    let stalled = false;
-    const arm = () => {
-      clearTimeout(stallTimer);
-      stallTimer = setTimeout(() => { stalled = true; xhr.abort(); }, STALL_MS);
-    };
-    const cleanup = () => { clearTimeout(stallTimer); signal?.removeEventListener('abort', onAbort); };
-    const onAbort = () => xhr.abort();
-    xhr.open(method, url);
-    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
-    xhr.upload.onprogress = (e) => { arm(); if (e.lengthComputable) onProgress?.(e.loaded, e.total); };
-    xhr.upload.onload = () => { arm(); onSent?.(); };
-    xhr.onload = () => {
-      cleanup();
-      resolve({ status: xhr.status, text: xhr.responseText, header: (h) => xhr.getResponseHeader(h) });
-    };
-    xhr.onerror = () => { cleanup(); reject(new NetworkError('the connection failed')); };
-    xhr.onabort = () => {
-      cleanup();
-      reject(stalled ? new NetworkError(`no progress for ${STALL_MS / 1000} s`) : abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    arm();
-    xhr.send(body);
-  });
-}
+// ---------------------------------------------------------------- OSS answers
 
 // ossAnswer turns an OSS answer into the upload's result: the callback's
 // JSON (when the profile has a callback), or an OssError. 203 means the
@@ -378,11 +220,11 @@ function ossAnswer(res) {
   throw parseOssError(res.status, res.text, requestId);
 }
 
-// ---------------------------------------------------------------- the three modes
+// ---------------------------------------------------------------- the modes
 
 async function uploadPost(item, signal) {
   item.setPhase('signing', 'Asking for a signed form…');
-  const grant = await callFunction('post-signature', uploadRequest(item), signal);
+  const grant = await callFunction('post-signature', uploadRequest(item.file), signal);
   item.grant = grant;
   item.setKey(grant.key || `${grant.dir || ''}`);
   const form = new FormData();
@@ -401,7 +243,7 @@ async function uploadPost(item, signal) {
 
 async function uploadPut(item, signal) {
   item.setPhase('signing', 'Asking for a presigned URL…');
-  const grant = await callFunction('presigned-url', uploadRequest(item), signal);
+  const grant = await callFunction('presigned-url', uploadRequest(item.file), signal);
   item.grant = grant;
   item.setKey(grant.key);
   const headers = grant.headers || {};
@@ -440,36 +282,9 @@ function loadAliOss() {
   return aliOssLoading;
 }
 
-// Checkpoints of multipart uploads, kept in localStorage so a reload does
-// not lose the parts already on the server: add the same file again and the
-// upload continues (the page asks OSS which parts it has, and sends the rest).
-const checkpoints = {
-  id: (file) => `${CHECKPOINT_PREFIX}${cfg.profile}|${file.name}|${file.size}|${file.lastModified}`,
-  load(file) {
-    try {
-      const cp = JSON.parse(localStorage.getItem(this.id(file)) || 'null');
-      if (cp && cp.uploadId && Date.now() - cp.savedAt < CHECKPOINT_TTL && cp.fileSize === file.size) return cp;
-    } catch { /* unavailable or corrupt */ }
-    return null;
-  },
-  save(file, cp) {
-    try {
-      const { name, fileSize, partSize, uploadId, doneParts } = cp;
-      localStorage.setItem(this.id(file), JSON.stringify({ name, fileSize, partSize, uploadId, doneParts, savedAt: Date.now() }));
-    } catch { /* quota or private mode: resume within the page only */ }
-  },
-  clear(file) { try { localStorage.removeItem(this.id(file)); } catch { /* ignore */ } },
-};
-
-const partCount = (cp) => Math.ceil(cp.fileSize / cp.partSize);
-const partLength = (cp, n) => (n === partCount(cp) ? cp.fileSize - cp.partSize * (n - 1) : cp.partSize);
-
-function partBytes(cp) {
-  if (!cp) return 0;
-  let n = 0;
-  for (const p of cp.doneParts || []) n += partLength(cp, p.number);
-  return Math.min(n, cp.fileSize);
-}
+// The STS mode's checkpoints (parts.js checkpointStore): the parts it saw
+// finish, though on resume the page asks OSS which parts it has.
+const checkpoints = checkpointStore(`ossdirect:multipart:${cfg.profile}`, ['name', 'size', 'partSize', 'uploadId', 'doneParts']);
 
 // Content-MD5 of each part, computed in a Worker (md5-worker.js, spark-md5)
 // so hashing never blocks the page; OSS checks it and refuses a part that
@@ -522,7 +337,7 @@ async function stsClient(item, signal) {
     if (['queued', 'retrying', 'signing'].includes(item.state)) {
       item.setPhase('signing', item.client ? 'Fetching fresh temporary credentials…' : 'Asking for temporary credentials…');
     }
-    item.refreshing = callFunction('sts-token', uploadRequest(item), signal).finally(() => { item.refreshing = null; });
+    item.refreshing = callFunction('sts-token', uploadRequest(item.file), signal).finally(() => { item.refreshing = null; });
   }
   const t = await item.refreshing;
   if (item.sts !== t) {
@@ -601,9 +416,7 @@ async function uploadSts(item, signal) {
   if (cp?.uploadId) {
     item.setPhase('uploading', 'Checking which parts are already on the server…');
     const have = await listParts(client, cp);
-    // Keep the parts OSS has at the size this upload cuts them; anything
-    // else is sent again.
-    cp.doneParts = have.filter((p) => p.number <= partCount(cp) && p.size === partLength(cp, p.number)).map(({ number, etag }) => ({ number, etag }));
+    cp.doneParts = keptParts(cp, have);
     if (item.resumed && !item.noted) {
       item.noted = true;
       item.note(`Continuing an earlier upload: ${cp.doneParts.length} of ${partCount(cp)} parts are already on the server.`);
@@ -611,13 +424,25 @@ async function uploadSts(item, signal) {
   } else {
     item.setPhase('uploading', 'Starting a multipart upload…');
     const init = await client.initMultipartUpload(item.key, { mime });
-    const partSize = Math.max(MIN_PART_SIZE, Math.floor(cfg.partSize) || 0, Math.ceil(file.size / MAX_PARTS));
-    cp = { name: item.key, fileSize: file.size, partSize, uploadId: init.uploadId, doneParts: [] };
+    cp = { name: item.key, size: file.size, partSize: choosePartSize(file.size, cfg.partSize), uploadId: init.uploadId, doneParts: [] };
   }
   item.checkpoint = cp;
   checkpoints.save(file, cp);
   item.setPhase('uploading', cp.doneParts.length ? 'Uploading the remaining parts…' : 'Uploading…');
-  await sendParts(item, cp, signal);
+  await sendParts({
+    file, plan: cp, parallel: cfg.parallel, signal,
+    // Each part is signed (V4) with its Content-MD5, so OSS refuses a part
+    // damaged on the way; a failed part stops the upload (the queue retries
+    // it from the checkpoint, with fresh credentials when they expired).
+    sign: async (n, blob, s) => {
+      const md5 = await contentMD5(blob);
+      const headers = md5 ? { 'Content-MD5': md5 } : {};
+      const url = await (await stsClient(item, s)).signatureUrlV4('PUT', PART_URL_SECONDS, { headers, queries: { partNumber: String(n), uploadId: cp.uploadId } }, cp.name);
+      return { url, headers };
+    },
+    onPart: () => checkpoints.save(file, cp),
+    onProgress: (sent, done, total) => item.showParts(sent, done, total),
+  });
 
   item.setPhase('processing', 'All parts sent; completing the upload…');
   client = await stsClient(item, signal);
@@ -642,63 +467,6 @@ function stsResult(item, t, raw, etag) {
   return { stored: true, callback: data, etag, url: data?.url || objectUrl(t, item.key) };
 }
 
-// sendParts sends the parts cp does not have yet, cfg.parallel at a time,
-// each a File slice PUT to a presigned UploadPart URL with its Content-MD5.
-// The checkpoint is saved after every part. The first failure stops the
-// others and is thrown (the queue decides whether to retry).
-async function sendParts(item, cp, signal) {
-  const total = partCount(cp);
-  const have = new Set(cp.doneParts.map((p) => p.number));
-  const todo = [];
-  for (let n = 1; n <= total; n++) if (!have.has(n)) todo.push(n);
-  const inflight = new Map();
-  const show = () => {
-    let sent = partBytes(cp);
-    for (const b of inflight.values()) sent += b;
-    item.el.dataset.parts = `${cp.doneParts.length}/${total}`;
-    item.progress(sent);
-  };
-  show();
-  const stop = new AbortController();
-  const both = anySignal([signal, stop.signal]);
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length && !both.aborted) {
-      const n = todo[next++];
-      const start = (n - 1) * cp.partSize;
-      const blob = item.file.slice(start, start + partLength(cp, n), '');
-      const md5 = await contentMD5(blob);
-      const client = await stsClient(item, both);
-      const headers = md5 ? { 'Content-MD5': md5 } : {};
-      const url = await client.signatureUrlV4('PUT', PART_URL_SECONDS, { headers, queries: { partNumber: String(n), uploadId: cp.uploadId } }, cp.name);
-      inflight.set(n, 0);
-      let res;
-      try {
-        res = await send({
-          method: 'PUT', url, headers, body: blob, signal: both,
-          onProgress: (loaded) => { inflight.set(n, Math.min(loaded, blob.size)); show(); },
-        });
-      } finally {
-        inflight.delete(n);
-      }
-      if (res.status !== 200) throw parseOssError(res.status, res.text, res.header('x-oss-request-id') || '');
-      const etag = res.header('ETag');
-      if (!etag) throw new OssError(0, '', 'Please set the etag of expose-headers in OSS');
-      cp.doneParts.push({ number: n, etag });
-      checkpoints.save(item.file, cp);
-      show();
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, cfg.parallel), todo.length) }, worker));
-  } catch (err) {
-    stop.abort();
-    throw err;
-  }
-  if (signal.aborted) throw abortError();
-  cp.doneParts.sort((a, b) => a.number - b.number);
-}
-
 function objectUrl(t, key) {
   const u = new URL(t.endpoint);
   return isLocalHost(t.endpoint) ? `${u.origin}/${t.bucket}/${encodeKey(key)}` : `${u.protocol}//${t.bucket}.${u.host}/${encodeKey(key)}`;
@@ -720,7 +488,22 @@ async function abortMultipart(item) {
   }
 }
 
-const transfers = { post: uploadPost, put: uploadPut, sts: uploadSts };
+// transfers: each mode's upload(item, signal), which resolves with the
+// result or throws for the queue to explain; the multipart modes also
+// abort(item) (cancel: discard the parts sent, true when nothing is left)
+// and keep checkpoints, so that they can be paused and resumed.
+const transfers = {
+  post: { upload: uploadPost },
+  put: { upload: uploadPut },
+  sts: { upload: uploadSts, abort: abortMultipart, checkpoints },
+  multipart: {
+    // A file smaller than a part goes in one presigned PUT.
+    upload: (item, signal) => (item.file.size < MIN_PART_SIZE ? uploadPut(item, signal) : uploadPresigned(item, signal)),
+    abort: abortPresigned,
+    checkpoints: presignedCheckpoints,
+  },
+};
+const resumable = (item) => Boolean(transfers[item.mode].abort);
 
 // ---------------------------------------------------------------- the queue
 
@@ -793,6 +576,12 @@ class Item {
     this.notes = text;
   }
 
+  // showParts: bytes sent of a multipart upload, and done of its total parts.
+  showParts(bytes, done, total) {
+    this.el.dataset.parts = `${done}/${total}`;
+    this.progress(bytes);
+  }
+
   progress(bytes) {
     this.loaded = Math.max(0, Math.min(bytes, this.file.size));
     const now = performance.now();
@@ -826,9 +615,8 @@ class Item {
       queued: 'Waiting', signing: 'Signing', uploading: 'Uploading', processing: 'Confirming', retrying: 'Retrying',
       paused: 'Paused', canceling: 'Canceling', done: 'Done', warning: 'Stored, callback failed', error: 'Failed', canceled: 'Canceled',
     }[this.state] || this.state;
-    const sts = this.mode === 'sts';
     const running = ['signing', 'uploading', 'processing', 'retrying'].includes(this.state);
-    this.$('.pause').hidden = !(sts && running);
+    this.$('.pause').hidden = !(resumable(this) && running);
     this.$('.resume').hidden = this.state !== 'paused';
     this.$('.retry').hidden = !(this.state === 'error' || this.state === 'canceled');
     this.$('.cancel').hidden = FINAL.has(this.state) || this.state === 'canceling';
@@ -859,7 +647,7 @@ async function run(item) {
   try {
     for (;;) {
       try {
-        let out = await transfers[item.mode](item, signal);
+        let out = await transfers[item.mode].upload(item, signal);
         if (out.callbackError && !refusedByCallback(out) && !signal.aborted) out = await confirmUpload(item, out, signal);
         if (signal.aborted) {
           // The cancel came after OSS had stored the file.
@@ -879,10 +667,10 @@ async function run(item) {
         if (why.retry && item.attempt < cfg.retries) {
           item.attempt++;
           if (why.restart) {
-            checkpoints.clear(item.file);
+            transfers[item.mode].checkpoints?.clear(item.file);
             item.checkpoint = null;
             item.resumed = false;
-            if (item.mode === 'sts') item.setKey('');
+            item.setKey('');
           }
           if (why.fresh) item.freshCredentials = true;
           const note = `attempt ${item.attempt + 1} of ${cfg.retries + 1}`;
@@ -898,7 +686,7 @@ async function run(item) {
             item.setPhase('retrying', `${why.text} (${note})…`);
           }
           item.samples = [];
-          if (item.mode !== 'sts') item.progress(0);
+          if (!resumable(item)) item.progress(0);
           continue;
         }
         item.error = why;
@@ -921,14 +709,14 @@ async function run(item) {
 async function stopped(item) {
   if (item.intent === 'pause') {
     item.intent = null;
-    item.progress(partBytes(item.checkpoint)); // the parts in flight were stopped: only whole parts count
+    item.progress(doneBytes(item.checkpoint)); // the parts in flight were stopped: only whole parts count
     item.setPhase('paused', `Paused at ${Math.floor((item.loaded / (item.file.size || 1)) * 100)} %; the parts sent so far stay on the server until you resume or cancel.`);
     return;
   }
   item.intent = null;
-  if (item.mode === 'sts') {
+  if (resumable(item)) {
     item.setPhase('canceling', 'Canceling: discarding the parts already sent…');
-    const clean = await abortMultipart(item);
+    const clean = await transfers[item.mode].abort(item);
     item.setPhase('canceled', clean ? 'Canceled. Nothing was stored.' : 'Canceled. Some parts may remain on the server until the bucket\'s lifecycle rule removes them.');
   } else {
     item.setPhase('canceled', 'Canceled. Nothing was stored.');
@@ -941,12 +729,13 @@ async function stopped(item) {
 const refusedByCallback = (out) => out.refused || /Error status : 403\b/.test(out.callbackError || '');
 
 // grantCallback is the callback parameter of the item's grant (the
-// PostObject field, or the x-oss-callback header of presigned-url and
-// sts-token), which carries the grant's binding.
+// PostObject field, the x-oss-callback header of presigned-url and
+// sts-token, or what presigned multipart's create answered), which carries
+// the grant's binding.
 function grantCallback(item) {
   const headers = { ...(item.grant?.headers || {}), ...(item.sts?.headers || {}) };
   const name = Object.keys(headers).find((h) => h.toLowerCase() === 'x-oss-callback');
-  return item.grant?.fields?.callback || (name ? headers[name] : '');
+  return item.grant?.fields?.callback || item.grant?.callback || (name ? headers[name] : '');
 }
 
 // confirmUpload asks the callback function to verify and report an upload
@@ -1017,7 +806,7 @@ function cancel(item) {
   }
   if (item.state === 'paused') {
     item.setPhase('canceling', 'Canceling: discarding the parts already sent…');
-    abortMultipart(item).then((clean) => item.setPhase('canceled', clean ? 'Canceled. Nothing was stored.' : 'Canceled. Some parts may remain until the bucket\'s lifecycle rule removes them.'));
+    transfers[item.mode].abort(item).then((clean) => item.setPhase('canceled', clean ? 'Canceled. Nothing was stored.' : 'Canceled. Some parts may remain until the bucket\'s lifecycle rule removes them.'));
     return;
   }
   if (item.controller) {
@@ -1028,7 +817,7 @@ function cancel(item) {
 }
 
 function pause(item) {
-  if (item.mode !== 'sts' || !item.controller) return;
+  if (!resumable(item) || !item.controller) return;
   item.intent = 'pause';
   item.setPhase('canceling', 'Pausing…');
   item.controller.abort();
@@ -1047,7 +836,7 @@ function retry(item) {
   item.notes = '';
   item.$('.result').hidden = true;
   delete item.el.dataset.errorField;
-  if (item.mode !== 'sts' || item.state === 'canceled') {
+  if (!resumable(item) || item.state === 'canceled') {
     item.checkpoint = null;
     item.client = null;
     item.setKey('');
@@ -1058,7 +847,7 @@ function retry(item) {
 
 function remove(item) {
   if (!FINAL.has(item.state)) return;
-  if (item.mode === 'sts' && item.checkpoint?.uploadId) abortMultipart(item); // do not leave parts behind
+  if (resumable(item) && item.checkpoint?.uploadId) transfers[item.mode].abort(item); // do not leave parts behind
   if (item.thumbUrl) URL.revokeObjectURL(item.thumbUrl);
   item.el.remove();
   items.splice(items.indexOf(item), 1);
