@@ -276,3 +276,38 @@ test('multipart (no SDK): complete answering 502 CallbackFailed is confirmed wit
     await page.close();
   }
 });
+
+test('multipart (no SDK): complete\'s answer lost — the retry finds the upload completed and sends nothing again', async () => {
+  const page = await openPage(browser.context, `${stack.api}/`);
+  const seen = watchMultipart(page, stack);
+  const name = 'answer lost.bin';
+  const f = writeFiles({ [name]: randomBytes(3 * MiB + 7) });
+  let lost = 0;
+  // The first complete reaches the server, which completes the upload; the
+  // connection drops before the page gets the answer.
+  const loseAnswer = async (route) => {
+    if (lost++) return route.continue();
+    const real = await route.fetch();
+    assert.equal(real.status(), 200);
+    return route.abort('connectionreset');
+  };
+  try {
+    await page.route(`${stack.api}/presigned-url/multipart/complete`, loseAnswer);
+    await setMode(page, 'multipart');
+    await page.setInputFiles('#file-input', f.paths[name]);
+    await waitForState(page, name, ['done', 'warning', 'error']);
+    const info = await itemInfo(page, name);
+    assert.equal(info.state, 'done', info.message);
+    assert.equal(seen.of('create').length, 1, 'one upload started');
+    const puts = seen.partPuts();
+    assert.equal(puts.length, new Set(puts).size, `each part sent once: ${puts}`);
+    const again = seen.answer('complete').find((a) => a.body?.completedBefore);
+    assert.ok(again, `a complete answered completedBefore: ${JSON.stringify(seen.answer('complete'))}`);
+    assert.ok((await messages(page, name)).some((m) => /already been completed on the server/.test(m)));
+    assert.equal(await objectMd5(stack, info.key), md5(f.bytes[name]));
+  } finally {
+    await page.unroute(`${stack.api}/presigned-url/multipart/complete`, loseAnswer);
+    f.cleanup();
+    await page.close();
+  }
+});

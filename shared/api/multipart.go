@@ -30,6 +30,8 @@ type MultipartStore interface {
 	ListParts(ctx context.Context, key, uploadID string) ([]upload.Part, error)
 	Complete(ctx context.Context, key, uploadID string, parts []upload.Part, callback string, forbidOverwrite bool) ([]byte, string, error)
 	Abort(ctx context.Context, key, uploadID string) error
+	// Head says what OSS has at key (upload.ErrObjectNotFound if nothing).
+	Head(ctx context.Context, key string) (upload.Object, error)
 }
 
 // The multipart operations' paths, after the presigned-url function's own.
@@ -305,6 +307,14 @@ func (h *Handlers) multipartComplete(w http.ResponseWriter, r *http.Request) {
 	var parts []upload.Part
 	if err == nil {
 		parts, err = h.checkParts(r.Context(), t, req.Parts)
+		if errors.Is(err, upload.ErrNoSuchUpload) {
+			// Gone: completed by an earlier complete whose answer the
+			// client lost (or aborted). The object says which.
+			if obj, herr := h.cfg.Multipart.Head(r.Context(), t.Key); herr == nil && obj.Size == t.Size {
+				writeJSON(w, http.StatusOK, completedAnswer{Status: "OK", Key: t.Key, URL: h.objectURL(t.Key), Size: obj.Size, ETag: obj.ETag, CompletedBefore: true})
+				return
+			}
+		}
 	}
 	if err == nil && p.MaxSize > 0 && t.Size > p.MaxSize {
 		// The profile changed since create: what was started breaks it.
@@ -338,13 +348,19 @@ func (h *Handlers) multipartComplete(w http.ResponseWriter, r *http.Request) {
 		w.Write(answer)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Status string `json:"Status"`
-		Key    string `json:"key"`
-		URL    string `json:"url"`
-		Size   int64  `json:"size"`
-		ETag   string `json:"etag"`
-	}{"OK", t.Key, h.objectURL(t.Key), t.Size, etag})
+	writeJSON(w, http.StatusOK, completedAnswer{Status: "OK", Key: t.Key, URL: h.objectURL(t.Key), Size: t.Size, ETag: etag})
+}
+
+// completedAnswer is complete's answer for a profile without a callback,
+// and for an upload completed before (CompletedBefore: an earlier complete
+// whose answer was lost; its callback's answer is not repeated).
+type completedAnswer struct {
+	Status          string `json:"Status"`
+	Key             string `json:"key"`
+	URL             string `json:"url"`
+	Size            int64  `json:"size"`
+	ETag            string `json:"etag"`
+	CompletedBefore bool   `json:"completedBefore,omitempty"`
 }
 
 // multipartAbort aborts the upload; one already gone is not an error.
@@ -386,10 +402,15 @@ func checkPartNumbers(field string, ns []int, count, most int) error {
 	return nil
 }
 
-// checkParts checks the client's parts for complete: every part 1…count
+// checkParts checks the client's parts for complete against what OSS
+// lists (ErrNoSuchUpload when the upload is gone): every part 1…count
 // once, each with the ETag OSS has for it, the sizes OSS has adding up to
 // the declared size. It returns them in part order.
 func (h *Handlers) checkParts(ctx context.Context, t upload.MultipartToken, given []multipartPart) ([]upload.Part, error) {
+	have, err := h.cfg.Multipart.ListParts(ctx, t.Key, t.UploadID)
+	if err != nil {
+		return nil, err
+	}
 	count := t.PartCount()
 	if len(given) != count {
 		return nil, invalid("parts", "the upload has %d parts; %d given (complete needs all of them)", count, len(given))
@@ -399,10 +420,6 @@ func (h *Handlers) checkParts(ctx context.Context, t upload.MultipartToken, give
 		ns[i] = pt.PartNumber
 	}
 	if err := checkPartNumbers("parts", ns, count, upload.MaxParts); err != nil {
-		return nil, err
-	}
-	have, err := h.cfg.Multipart.ListParts(ctx, t.Key, t.UploadID)
-	if err != nil {
 		return nil, err
 	}
 	stored := make(map[int]upload.Part, len(have))

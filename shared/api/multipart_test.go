@@ -180,8 +180,14 @@ func TestMultipartUpload(t *testing.T) {
 	if sum, want := md5.Sum(got), md5.Sum(data); sum != want {
 		t.Fatalf("stored %s, want the uploaded bytes %s", hex.EncodeToString(sum[:]), hex.EncodeToString(want[:]))
 	}
-	if r := s.op("complete", aliceKey, c.with("parts", partList(etags, 4))); r.status != http.StatusNotFound || !strings.Contains(string(r.body), "uploadId: no such upload") {
-		t.Errorf("complete again: %d %s, want 404 naming uploadId", r.status, r.body)
+	// The answer was lost: completing again says it was completed before
+	// (even without the parts list), rather than starting over.
+	for _, parts := range [][]map[string]any{partList(etags, 4), {}} {
+		var again map[string]any
+		s.op("complete", aliceKey, c.with("parts", parts)).decode(t, &again)
+		if again["completedBefore"] != true || again["key"] != c.Key || again["size"] != float64(len(data)) {
+			t.Errorf("complete again: %v, want completedBefore for %s", again, c.Key)
+		}
 	}
 }
 
@@ -205,6 +211,9 @@ func TestMultipartAbortLeavesNothing(t *testing.T) {
 	}
 	if _, ok := stored(t, s.Stack, c.Key); ok {
 		t.Error("an aborted upload left an object")
+	}
+	if r := s.op("complete", bobKey, c.with("parts", []map[string]any{})); r.status != http.StatusNotFound || !strings.Contains(string(r.body), "uploadId: no such upload") {
+		t.Errorf("complete after abort: %d %s, want 404 naming uploadId", r.status, r.body)
 	}
 }
 

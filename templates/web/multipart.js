@@ -149,6 +149,11 @@ async function resumed(item, signal) {
     have = (await multipartCall('list', bound(cp), signal)).parts || [];
   } catch (err) {
     if (!gone(err)) throw err;
+    if (err.status === 404) {
+      // Gone on OSS: maybe completed by a complete whose answer was lost.
+      const done = await multipartCall('complete', { ...bound(cp), parts: [] }, signal).catch(() => null);
+      if (done?.completedBefore) return { ...cp, completed: done };
+    }
     console.warn('the saved upload cannot be continued', err);
     forget(item);
     if (item.resumed) item.note(`The earlier upload of this file could not be continued (${err.message}); it was started again.`);
@@ -192,6 +197,11 @@ function partRetryDelay(err, attempt) {
 // checkpoint in localStorage lets the same file continue after a reload.
 export async function uploadPresigned(item, signal) {
   const cp = (await resumed(item, signal)) || (await created(item, signal));
+  if (cp.completed) {
+    forget(item);
+    item.note('The upload had already been completed on the server (its answer was lost); nothing was sent again.');
+    return { stored: true, callback: cp.completed, etag: cp.completed.etag || '', url: cp.completed.url || '' };
+  }
   item.checkpoint = cp;
   item.grant = cp; // its callback parameter, for confirm after 502 CallbackFailed
   const have = new Set(cp.doneParts.map((p) => p.number));
