@@ -201,6 +201,7 @@ test('abort mid-upload rejects with an abort error and stores nothing', async ()
   const progress = [];
   task = ossdirect.uploadFile(tempFile('tmp_big.png', bytes), {
     api: stack.api,
+    multipartThreshold: Infinity, // 32 MiB: this test is about the POST upload
     onProgress: (p) => {
       progress.push(p.progress);
       if (!aborted && p.progress >= 5) {
@@ -283,7 +284,7 @@ test('the signing function refuses: JSON error made readable, not retried', asyn
     assert.match(err.requestId, /^[0-9a-f]{24}$/);
     return true;
   });
-  await assert.rejects(ossdirect.uploadFile(path, { api: stack.api, size: 200 * 1024 * 1024, retryDelay: 1 }).promise, (err) => {
+  await assert.rejects(ossdirect.uploadFile(path, { api: stack.api, size: 200 * 1024 * 1024, multipartThreshold: Infinity, retryDelay: 1 }).promise, (err) => {
     assert.equal(err.code, 'InvalidArgument');
     assert.equal(err.field, 'size');
     assert.equal(err.kind, 'too-large');
