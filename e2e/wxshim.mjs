@@ -38,7 +38,8 @@
 // - paths: 'wxfile://x' and 'http://tmp/x' map to <root>/x, like WeChat's
 //   temp files; any other path is a plain local path.
 //
-// Test hooks (not WeChat): `log` records every call; `onLog(fn)` calls fn
+// Test hooks (not WeChat): `log` records every call (a request's JSON body
+// as `json`, its bytes as `bytes`); `onLog(fn)` calls fn
 // synchronously whenever an entry starts or ends, BEFORE the caller's
 // callback runs; `kill()` models the mini-program being killed: open
 // requests are dropped, no callback ever runs again and later calls do
@@ -160,6 +161,9 @@ export function createWx(opts = {}) {
     entry.sentUrl = url.href;
     entry.sentHeader = { ...header };
     entry.bytes = body ? body.length : 0;
+    if (body && header['content-type'].includes('json') && !(o.data instanceof ArrayBuffer)) {
+      try { entry.json = JSON.parse(body.toString('utf8')); } catch { /* not JSON after all */ }
+    }
 
     let req;
     const finish = once((ok, res) => {

@@ -739,16 +739,16 @@ function urlLifetime(data, header, now) {
   return ms - Math.min(60000, ms / 4);
 }
 
-// signBatch signs part n and the next queued parts that need a URL, up to
-// max(4, 2 × parallel), so URLs are fresh when their PUT starts.
+// signBatch signs part n and the next parts still to send that have no
+// usable URL, up to max(4, 2 × parallel) in one call: few calls, and URLs
+// still fresh when their PUT starts.
 function signBatch(job, up, n) {
   var now = Date.now();
   var batch = [n];
   var most = Math.min(MAX_SIGN_BATCH, Math.max(4, 2 * job.parallel));
-  for (var i = 0; i < up.queue.length && batch.length < most; i++) {
-    var m = up.queue[i];
+  for (var m = n + 1; m <= up.partCount && batch.length < most; m++) {
     var s = up.urls[m];
-    if (!up.signing[m] && !(s && s.validUntil > now)) batch.push(m);
+    if (!up.done[m] && !up.signing[m] && !(s && s.validUntil > now)) batch.push(m);
   }
   var body = bound(up);
   body.partNumbers = batch;
