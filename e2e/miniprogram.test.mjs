@@ -579,7 +579,7 @@ test('the sample page uploads picked images with progress, results and errors', 
     assert.ok(Date.now() < deadline, 'uploads never finished');
     await new Promise((r) => setTimeout(r, 10));
   }
-  assert.deepEqual([...chooseOpts.mediaType], ['image']); // (an array of the page's realm)
+  assert.deepEqual([...chooseOpts.mediaType], ['image', 'video']); // (an array of the page's realm)
   assert.equal(chooseOpts.count, 9);
 
   const [ok, refused, cancelled] = items();

@@ -311,8 +311,9 @@ test('pause() stops the part PUTs in flight and resume() sends them again', asyn
     const bytes = randomBytes(24 * MiB);
     const progress = [];
     const task = helper.uploadFile(tempFile('tmp_pause.bin', bytes), { api: stack.api, profile: 'files', partSize: 2 * MiB, onProgress: (p) => progress.push(p.partsDone) });
-    // Two parts stored and counted (start, 1, 2), another PUT in flight.
-    await w.until(() => progress.length >= 3 && partPuts(w).some((e) => e.end === undefined), 'two parts stored, another in flight');
+    // Two parts stored and counted (start, 1, 2), as a part PUT starts: a
+    // part whose answer came before the pause is counted before it.
+    await w.until((e) => e?.method === 'PUT' && e.end === undefined && progress.length >= 3, 'two parts stored, another in flight');
     assert.equal(task.pause(), true);
     assert.equal(task.pause(), true);
     const stopped = partPuts(w).filter((e) => e.aborted);

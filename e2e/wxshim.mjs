@@ -43,7 +43,8 @@
 // synchronously whenever an entry starts or ends, BEFORE the caller's
 // callback runs; `kill()` models the mini-program being killed: open
 // requests are dropped, no callback ever runs again and later calls do
-// nothing; `until(predicate)` resolves once predicate() holds;
+// nothing; `until(predicate)` resolves once predicate(entry) holds, checked
+// now (entry undefined) and at each entry's start or end;
 // `inFlight`/`maxInFlight` count open request/uploadFile calls (WeChat
 // allows 10 at once).
 import http from 'node:http';
@@ -400,8 +401,8 @@ export function createWx(opts = {}) {
     get killed() { return killed; },
     until(predicate, what = 'a state', timeoutMs = 60000) {
       return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!predicate()) return;
+        const check = (entry) => {
+          if (!predicate(entry)) return;
           off();
           clearTimeout(timer);
           resolve();
