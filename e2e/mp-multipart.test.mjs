@@ -18,20 +18,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import http from 'node:http';
-import vm from 'node:vm';
 import { startStack } from './stack.mjs';
 import { createWx, createStorage } from './wxshim.mjs';
 import { startProxy, ossErrorXML } from './mp-proxy.mjs';
 import { md5, rootClient, objectMd5, objectExists } from './browser.mjs';
+import { HELPER, runInContext, loadPage } from './mpcontext.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const TEMPLATE = join(here, '..', 'templates', 'miniprogram');
-const MODULE = join(TEMPLATE, 'ossdirect.js');
 const MiB = 1024 * 1024;
 const KiB = 1024;
 const PART_TYPE = 'application/octet-stream';
@@ -56,25 +52,6 @@ after(async () => {
 function tempFile(name, bytes) {
   writeFileSync(join(root, name), bytes);
   return `wxfile://${name}`;
-}
-
-// runInContext loads a CommonJS file of the template in a bare context
-// holding globals (a mini-program's JS world); require resolves next to it,
-// except for files named in modules (path → exports).
-function runInContext(file, globals, modules = {}) {
-  const sandbox = { console, setTimeout, clearTimeout, ...globals };
-  vm.createContext(sandbox);
-  const cache = new Map(Object.entries(modules).map(([f, exports]) => [f, { exports }]));
-  const load = (f) => {
-    if (!cache.has(f)) {
-      const mod = { exports: {} };
-      cache.set(f, mod);
-      const src = readFileSync(f, 'utf8');
-      vm.runInContext(`(function (module, exports, require) {${src}\n})`, sandbox, { filename: f })(mod, mod.exports, (p) => load(resolve(dirname(f), p)));
-    }
-    return cache.get(f).exports;
-  };
-  return load(file);
 }
 
 // signContentType puts the fixed presigned-url function (part URLs signed
@@ -109,7 +86,7 @@ function signContentType(w) {
 function miniProgram({ storage = createStorage(), asIs = false, ...opts } = {}) {
   const w = createWx({ root, storage, ...opts });
   if (!asIs) signContentType(w);
-  return { wx: w, storage, helper: runInContext(MODULE, { wx: w }) };
+  return { wx: w, storage, helper: runInContext(HELPER, { wx: w }) };
 }
 
 const calls = (w, op) => w.log.filter((e) => e.api === 'request' && e.url.endsWith(`/presigned-url/multipart/${op}`));
@@ -622,18 +599,7 @@ test('the sample page uploads a picked video in parts, with pause and resume', a
     tempFiles: [{ tempFilePath: tempFile('tmp_page.mp4', video), size: video.length, fileType: 'video', thumbTempFilePath: 'wxfile://tmp_page_thumb.jpg', duration: 12 }],
     errMsg: 'chooseMedia:ok',
   }));
-  const defs = [];
-  const config = { apiBase: stack.api, profile: 'videos', getToken: () => '', maxFiles: 9 };
-  runInContext(join(TEMPLATE, 'pages/upload/upload.js'), { wx: w, Page: (d) => defs.push(d) }, { [join(TEMPLATE, 'config.js')]: config });
-  const page = { ...defs[0], data: JSON.parse(JSON.stringify(defs[0].data)) };
-  page.setData = (patch) => {
-    for (const [k, v] of Object.entries(patch)) {
-      const parts = k.replace(/\[(\d+)\]/g, '.$1').split('.');
-      let o = page.data;
-      for (let i = 0; i < parts.length - 1; i++) o = o[parts[i]] ??= /^\d+$/.test(parts[i + 1]) ? [] : {};
-      o[parts.at(-1)] = v;
-    }
-  };
+  const page = loadPage(w, { apiBase: stack.api, profile: 'videos', getToken: () => '', maxFiles: 9 });
   await stack.bandwidth(16 * MiB);
   try {
     page.onLoad();
