@@ -666,6 +666,21 @@ function finish(job, up) {
   try { getWx().removeStorageSync(job.recordKey); } catch (e) { /* nothing stored */ }
 }
 
+// pruneRecords drops the records of uploads whose token has expired (files
+// never uploaded again): they could not resume any more, and wx storage
+// holds 10 MB in all. OSS drops their parts by the bucket's lifecycle rule.
+function pruneRecords() {
+  try {
+    var w = getWx();
+    var keys = w.getStorageInfoSync().keys;
+    for (var i = 0; i < keys.length; i++) {
+      if (keys[i].indexOf(RECORD_PREFIX) !== 0) continue;
+      var r = w.getStorageSync(keys[i]);
+      if (!r || typeof r !== 'object' || !(r.expire * 1000 > Date.now())) w.removeStorageSync(keys[i]);
+    }
+  } catch (e) { /* no storage info: nothing to prune */ }
+}
+
 // resumeStored continues the upload stored for this file, if any: it asks
 // OSS (list) which parts it has. A record whose token expired, or that the
 // function no longer takes (gone, another caller), is dropped.
@@ -990,6 +1005,7 @@ async function runMultipart(job) {
   halt(job);
   if (job.options.resume !== false && typeof getWx().setStorageSync === 'function') {
     job.recordKey = RECORD_PREFIX + fnv1a(recordIdentity(job));
+    pruneRecords();
   }
   var up = (job.recordKey && await resumeStored(job)) || await create(job);
   halt(job);
