@@ -219,7 +219,7 @@ function ossError(props, hints) {
   var hint = (hints && hints[err.kind]) || HINTS[err.kind] || HINTS.unknown;
   if (props.limit && !(hints && hints[err.kind])) hint = hint.replace(/\.$/, ' (the limit is ' + props.limit + ').');
   err.hint = hint;
-  var extra = ['field', 'ec', 'errMsg', 'retryAfter', 'key', 'url', 'body', 'partNumber', 'uploadId'];
+  var extra = ['field', 'ec', 'errMsg', 'retryAfter', 'key', 'url', 'body', 'partNumber'];
   for (var i = 0; i < extra.length; i++) {
     if (props[extra[i]] !== undefined && props[extra[i]] !== '') err[extra[i]] = props[extra[i]];
   }
