@@ -8,19 +8,18 @@ import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import vm from 'node:vm';
 import http from 'node:http';
 import OSS from 'ali-oss';
 import { startStack, DEV_ACCESS_KEY_ID, DEV_ACCESS_KEY_SECRET } from './stack.mjs';
 import { createWx } from './wxshim.mjs';
 import { startProxy, ossErrorXML } from './mp-proxy.mjs';
+import { TEMPLATE, HELPER, runInContext, loadPage } from './mpcontext.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const TEMPLATE = join(here, '..', 'templates', 'miniprogram');
-const MODULE = join(TEMPLATE, 'ossdirect.js');
+const MODULE = HELPER;
 
 // The helper reads the global `wx` when it runs; each test installs its own shim.
 globalThis.wx = createWx();
@@ -201,6 +200,7 @@ test('abort mid-upload rejects with an abort error and stores nothing', async ()
   const progress = [];
   task = ossdirect.uploadFile(tempFile('tmp_big.png', bytes), {
     api: stack.api,
+    multipartThreshold: Infinity, // 32 MiB: this test is about the POST upload
     onProgress: (p) => {
       progress.push(p.progress);
       if (!aborted && p.progress >= 5) {
@@ -283,7 +283,7 @@ test('the signing function refuses: JSON error made readable, not retried', asyn
     assert.match(err.requestId, /^[0-9a-f]{24}$/);
     return true;
   });
-  await assert.rejects(ossdirect.uploadFile(path, { api: stack.api, size: 200 * 1024 * 1024, retryDelay: 1 }).promise, (err) => {
+  await assert.rejects(ossdirect.uploadFile(path, { api: stack.api, size: 200 * 1024 * 1024, multipartThreshold: Infinity, retryDelay: 1 }).promise, (err) => {
     assert.equal(err.code, 'InvalidArgument');
     assert.equal(err.field, 'size');
     assert.equal(err.kind, 'too-large');
@@ -454,15 +454,9 @@ test('options.hints translates the plain-language hints', async () => {
 // WeChat provides, and do a full upload with it.
 test('the module runs in a bare context with only wx, timers and console', async () => {
   const w = createWx({ root });
-  const source = readFileSync(MODULE, 'utf8');
-  const sandbox = { wx: w, console, setTimeout, clearTimeout };
-  vm.createContext(sandbox);
-  const mod = { exports: {} };
-  vm.runInContext(`(function (module, exports, require) {${source}\n})`, sandbox, { filename: MODULE })(mod, mod.exports, () => {
-    throw new Error('ossdirect.js must not require anything');
-  });
+  const helper = runInContext(MODULE, { wx: w }); // ossdirect.js requires nothing
   const bytes = randomBytes(4096);
-  const res = await mod.exports.uploadFile(tempFile('tmp_bare.jpg', bytes), { api: stack.api }).promise;
+  const res = await helper.uploadFile(tempFile('tmp_bare.jpg', bytes), { api: stack.api }).promise;
   assert.match(res.key, /\.jpg$/);
   assert.equal(res.callback.mimeType, 'image/jpeg');
   const got = await rootClient().get(res.key);
@@ -522,38 +516,6 @@ test('the sample project is complete: app.json pages, project.config.json, confi
 // The sample page's own logic, run in a bare context with a fake Page()
 // and the wx shim (plus wx.chooseMedia), against the real stack: one
 // upload succeeds, one is refused by OSS, one is cancelled by the user.
-function setPath(obj, path, value) {
-  const parts = path.replace(/\[(\d+)\]/g, '.$1').split('.');
-  let o = obj;
-  for (let i = 0; i < parts.length - 1; i++) {
-    if (o[parts[i]] === undefined) o[parts[i]] = /^\d+$/.test(parts[i + 1]) ? [] : {};
-    o = o[parts[i]];
-  }
-  o[parts.at(-1)] = value;
-}
-
-function loadPage(w, config) {
-  const defs = [];
-  const sandbox = { wx: w, Page: (d) => defs.push(d), console, setTimeout, clearTimeout };
-  vm.createContext(sandbox);
-  const cache = new Map();
-  const load = (file) => {
-    if (file.endsWith('config.js')) return config;
-    if (!cache.has(file)) {
-      const mod = { exports: {} };
-      cache.set(file, mod);
-      const src = readFileSync(file, 'utf8');
-      vm.runInContext(`(function (module, exports, require) {${src}\n})`, sandbox, { filename: file })(mod, mod.exports, (p) => load(resolve(dirname(file), p)));
-    }
-    return cache.get(file).exports;
-  };
-  load(join(TEMPLATE, 'pages/upload/upload.js'));
-  assert.equal(defs.length, 1);
-  const page = { ...defs[0], data: JSON.parse(JSON.stringify(defs[0].data)) };
-  page.setData = (patch) => { for (const [k, v] of Object.entries(patch)) setPath(page.data, k, v); };
-  return page;
-}
-
 test('the sample page uploads picked images with progress, results and errors', async () => {
   const w = createWx({ root, chunkDelayMs: 2 });
   const good = randomBytes(300 * 1024);
@@ -578,7 +540,7 @@ test('the sample page uploads picked images with progress, results and errors', 
     assert.ok(Date.now() < deadline, 'uploads never finished');
     await new Promise((r) => setTimeout(r, 10));
   }
-  assert.deepEqual([...chooseOpts.mediaType], ['image']); // (an array of the page's realm)
+  assert.deepEqual([...chooseOpts.mediaType], ['image', 'video']); // (an array of the page's realm)
   assert.equal(chooseOpts.count, 9);
 
   const [ok, refused, cancelled] = items();

@@ -1,25 +1,36 @@
 // ossdirect.js: direct uploads from a WeChat mini-program to Alibaba Cloud
-// OSS with a server-signed PostObject policy (the ossdirect `post-signature`
-// function). CommonJS, no dependencies, ES2017 syntax, only `wx` APIs.
+// OSS. Small files go with a server-signed PostObject policy (the ossdirect
+// `post-signature` function, then wx.uploadFile); big ones with presigned
+// multipart (the `presigned-url` function's multipart operations: each part
+// is read from the file and PUT with wx.request). CommonJS, no
+// dependencies, ES2017 syntax, only `wx` APIs.
 //
 //   const ossdirect = require('./ossdirect');
 //
 //   const task = ossdirect.uploadFile(tempFilePath, {
 //     api: 'https://upload.example.com',   // base URL of the functions
-//     profile: 'images',                    // upload profile (optional)
+//     profile: 'videos',                    // upload profile (optional)
 //     token: 'eyJ…',                        // Authorization: Bearer … (optional)
 //     onProgress: function (p) { console.log(p.progress) }
 //   });
+//   task.pause(); task.resume();            // big files (multipart); a POST upload cannot pause once it sends
 //   task.abort();                           // cancel at any time
 //   task.promise.then(function (res) {      // or: await task
-//     // res.key, res.url, res.callback (the callback function's JSON, or null)
+//     // res.key, res.url, res.callback (the callback function's JSON, or null), res.mode
 //   }, function (err) {
 //     // err.code, err.message, err.requestId, err.hint, err.kind, err.retryable
 //   });
 //
-// Flow: wx.request GET <api>/post-signature?profile&filename&contentType&size,
-// then wx.uploadFile({url: host, filePath, name: 'file', formData: fields}).
-// Transient failures (network, 5xx, 429, an expired policy or request, clock
+// Files up to options.multipartThreshold (20 MiB): wx.request GET
+// <api>/post-signature?profile&filename&contentType&size, then
+// wx.uploadFile({url: host, filePath, name: 'file', formData: fields}).
+// Bigger files: POST <api>/presigned-url/multipart/create; then, `parallel`
+// at a time, each part read with FileSystemManager.readFile({position,
+// length}) and PUT with wx.request to a URL signed just before (…/sign, a
+// few parts per call); then …/complete. The upload is remembered with
+// wx.setStorageSync, so a mini-program killed half-way resumes it (…/list)
+// and sends only the missing parts (docs/MULTIPART.md has the contract).
+// Transient failures (network, 5xx, 429, an expired policy or URL, clock
 // skew) are retried with exponential backoff and a FRESH signature; policy
 // violations (too large, wrong type, file exists, …) are never retried.
 //
@@ -28,6 +39,17 @@
 'use strict';
 
 var SIGNATURE_PATH = '/post-signature';
+var MULTIPART_PATH = '/presigned-url/multipart/';
+var CONFIRM_PATH = '/callback/confirm';
+
+var MiB = 1024 * 1024;
+// The multipart defaults (README "Big files"): files over 20 MiB, parts of
+// 4 MiB, 3 at a time, so at most 12 MiB of the file is in memory.
+var DEFAULTS = { multipartThreshold: 20 * MiB, partSize: 4 * MiB, parallel: 3 };
+var MAX_PARALLEL = 10; // WeChat runs at most 10 wx.request calls at once
+var MAX_PARTS = 10000; // OSS's limit per upload
+var MAX_SIGN_BATCH = 100; // part numbers per sign call (the function's limit)
+var RECORD_PREFIX = 'ossdirect.multipart.';
 
 // Canonical content type per extension: the table the functions use to
 // check a file name against a content type (shared/upload/mediatypes.go),
@@ -101,6 +123,7 @@ var HINTS = {
   config: 'The upload service is not set up correctly. Please contact support.',
   callback: 'The file was uploaded, but the app server did not confirm it.',
   denied: 'The storage service refused this upload.',
+  file: 'The file could not be read. Pick it again and retry.',
   invalid: 'The upload request was rejected.',
   unknown: 'The upload failed.'
 };
@@ -196,7 +219,7 @@ function ossError(props, hints) {
   var hint = (hints && hints[err.kind]) || HINTS[err.kind] || HINTS.unknown;
   if (props.limit && !(hints && hints[err.kind])) hint = hint.replace(/\.$/, ' (the limit is ' + props.limit + ').');
   err.hint = hint;
-  var extra = ['field', 'ec', 'errMsg', 'retryAfter', 'key', 'url', 'body'];
+  var extra = ['field', 'ec', 'errMsg', 'retryAfter', 'key', 'url', 'body', 'partNumber'];
   for (var i = 0; i < extra.length; i++) {
     if (props[extra[i]] !== undefined && props[extra[i]] !== '') err[extra[i]] = props[extra[i]];
   }
@@ -221,6 +244,7 @@ function classifyOss(status, e) {
   if (code === 'SecurityTokenExpired' || /Policy expired|Request has expired/i.test(msg)) {
     return { kind: 'expired', retryable: true };
   }
+  if (code === 'NoSuchUpload') return { kind: 'expired' }; // the multipart upload is gone: start again
   var range = /content-length-range"?\s*,\s*(\d+)\s*,\s*(\d+)/.exec(msg);
   if (code === 'EntityTooLarge') return { kind: 'too-large', limit: range ? formatBytes(+range[2]) : '' };
   if (code === 'EntityTooSmall') return { kind: 'too-small' };
@@ -235,11 +259,19 @@ function classifyOss(status, e) {
   return { kind: 'unknown' };
 }
 
-// classifyApi maps a signing-function error {code, message} to {kind, retryable, limit}.
+// classifyApi maps a function's error {code, message} to {kind, retryable, limit}.
 function classifyApi(status, body, declaredSize) {
   var msg = body.message || '';
   var field = /^([A-Za-z]+):/.exec(msg);
   field = field ? field[1] : '';
+  // Multipart complete: final answers about the object, never retried.
+  if (body.code === 'CallbackFailed') return { kind: 'callback', field: field };
+  if (body.code === 'FileAlreadyExists') return { kind: 'exists', field: field };
+  if (body.code === 'ProfileViolation') {
+    var max = /maximum of (\d+) bytes/.exec(msg);
+    return max ? { kind: 'too-large', limit: formatBytes(+max[1]), field: field } : { kind: 'denied', field: field };
+  }
+  if (status === 404 && field === 'uploadId') return { kind: 'expired', field: field };
   if (status === 401 || status === 403) return { kind: 'auth', field: field };
   if (status === 429) return { kind: 'rate', retryable: true, field: field };
   if (status >= 500 && status !== 501) return { kind: 'server', retryable: true, field: field };
@@ -265,7 +297,53 @@ function networkError(errMsg, hints) {
   }, hints);
 }
 
-// ---------------------------------------------------------------- the steps
+// fnv1a is a short, stable hash of s (FNV-1a, 32 bits, hex).
+function fnv1a(s) {
+  var h = 0x811c9dc5;
+  for (var i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return ('0000000' + h.toString(16)).slice(-8);
+}
+
+// ---------------------------------------------------------------- wx calls
+
+// send starts a wx call and keeps its task while it runs, so that abort()
+// and pause() can stop it. kind: 'api' (a function call), 'create' (never
+// stopped: the upload it starts must be known, to be aborted), 'cleanup'
+// (the abort call itself), 'part' (a part PUT, which pause() stops too) or
+// 'post' (the PostObject upload).
+function send(job, api, req, kind) {
+  var entry = { kind: kind, task: null };
+  var forget = function () {
+    var i = job.tasks.indexOf(entry);
+    if (i >= 0) job.tasks.splice(i, 1);
+  };
+  var success = req.success;
+  var fail = req.fail;
+  req.success = function (res) { forget(); success(res); };
+  req.fail = function (e) { forget(); fail(e); };
+  job.tasks.push(entry);
+  try {
+    entry.task = getWx()[api](req);
+  } catch (e) {
+    forget();
+    throw e;
+  }
+  return entry.task;
+}
+
+// stopTasks aborts the running wx calls whose kind stop(kind) selects.
+function stopTasks(job, stop) {
+  var tasks = job.tasks.slice();
+  for (var i = 0; i < tasks.length; i++) {
+    var t = tasks[i].task;
+    if (stop(tasks[i].kind) && t && typeof t.abort === 'function') {
+      try { t.abort(); } catch (e) { /* already finished */ }
+    }
+  }
+}
 
 function fileSize(filePath) {
   return new Promise(function (resolve) {
@@ -297,47 +375,146 @@ function query(params) {
   return parts.join('&');
 }
 
-// sign asks the post-signature function for a fresh PostObject form.
-function sign(job, token) {
+function apiURL(o, path) {
+  return String(o.api).replace(/\/+$/, '') + path;
+}
+
+// callerHeader is the caller's credentials for one function call
+// (options.token is called before every call when it is a function).
+async function callerHeader(job) {
+  var o = job.options;
+  var token = typeof o.token === 'function' ? await o.token() : o.token;
+  var header = {};
+  if (token) header.Authorization = 'Bearer ' + token;
+  if (o.apiKey) header['X-Api-Key'] = o.apiKey;
+  return header;
+}
+
+// callApi makes one call to a function: a 2xx answer that accept(data,
+// status) takes resolves {data, header}; anything else rejects with the
+// function's error made readable.
+function callApi(job, req, accept, what, kind) {
   return new Promise(function (resolve, reject) {
     var o = job.options;
-    var header = {};
-    if (token) header.Authorization = 'Bearer ' + token;
-    if (o.apiKey) header['X-Api-Key'] = o.apiKey;
-    var qs = query({ profile: o.profile, filename: job.name, contentType: job.contentType, size: job.size });
-    var req = {
-      url: String(o.api).replace(/\/+$/, '') + SIGNATURE_PATH + (qs ? '?' + qs : ''),
-      method: 'GET',
-      header: header,
-      dataType: 'json',
-      success: function (res) {
-        var data = typeof res.data === 'string' ? parseJSON(res.data) : res.data;
-        var status = res.statusCode;
-        if (status >= 200 && status < 300 && data && typeof data === 'object' && data.host && data.fields) {
-          resolve(data);
-          return;
-        }
-        var body = data && typeof data === 'object' ? data : {};
-        var c = status >= 200 && status < 300 ? { kind: 'config' } : classifyApi(status, body, job.size);
-        var retryAfter = parseInt(headerValue(res.header, 'Retry-After'), 10);
-        reject(ossError({
-          code: body.code || (status >= 200 && status < 300 ? 'BadResponse' : 'HTTP' + status),
-          message: body.message || 'post-signature answered HTTP ' + status + ' without a signature',
-          requestId: body.requestId || headerValue(res.header, 'X-Request-Id'),
-          statusCode: status,
-          source: 'api',
-          kind: c.kind,
-          limit: c.limit,
-          field: c.field,
-          retryable: c.retryable,
-          retryAfter: retryAfter > 0 ? retryAfter : undefined
-        }, o.hints));
-      },
-      fail: function (e) { reject(networkError(e && e.errMsg, o.hints)); }
-    };
+    req.dataType = 'json';
     if (o.timeout) req.timeout = o.timeout;
-    job.current = getWx().request(req);
+    req.success = function (res) {
+      var data = typeof res.data === 'string' ? parseJSON(res.data) : res.data;
+      var status = res.statusCode;
+      if (status >= 200 && status < 300 && accept(data, status)) {
+        resolve({ data: data, header: res.header || {} });
+        return;
+      }
+      var body = data && typeof data === 'object' ? data : {};
+      var ok = status >= 200 && status < 300;
+      var c = ok ? { kind: 'config' } : classifyApi(status, body, job.size);
+      var retryAfter = parseInt(headerValue(res.header, 'Retry-After'), 10);
+      reject(ossError({
+        code: body.code || (ok ? 'BadResponse' : 'HTTP' + status),
+        message: body.message || what + ' answered HTTP ' + status + (ok ? ' without the expected JSON' : ''),
+        requestId: body.requestId || headerValue(res.header, 'X-Request-Id'),
+        statusCode: status,
+        source: 'api',
+        kind: c.kind,
+        limit: c.limit,
+        field: c.field,
+        retryable: c.retryable,
+        retryAfter: retryAfter > 0 ? retryAfter : undefined
+      }, o.hints));
+    };
+    req.fail = function (e) { reject(networkError(e && e.errMsg, o.hints)); };
+    send(job, 'request', req, kind || 'api');
   });
+}
+
+// postJSON POSTs body as JSON to a function path; accepts any JSON object
+// answer (and 204).
+async function postJSON(job, path, body, kind) {
+  var header = await callerHeader(job);
+  header['Content-Type'] = 'application/json';
+  var req = { url: apiURL(job.options, path), method: 'POST', header: header, data: body };
+  return callApi(job, req, function (d, status) { return status === 204 || (!!d && typeof d === 'object'); }, path.slice(1), kind);
+}
+
+// ---------------------------------------------------------------- task control
+
+// retryDelay is the wait before retry number `attempt`: exponential,
+// jittered, at least a Retry-After the server gave (up to 30 s).
+function retryDelay(o, attempt, err) {
+  var base = typeof o.retryDelay === 'number' ? o.retryDelay : 500;
+  var cap = typeof o.maxRetryDelay === 'number' ? o.maxRetryDelay : 8000;
+  var d = Math.min(cap, base * Math.pow(2, attempt - 1));
+  d = d / 2 + Math.random() * d / 2; // jitter: many phones retrying at once spread out
+  if (err.retryAfter) d = Math.max(d, Math.min(err.retryAfter * 1000, 30000));
+  return d;
+}
+
+// backoff waits before a retry; settling the task ends the wait early.
+function backoff(job, attempt, err) {
+  return new Promise(function (resolve) {
+    var timer = { wake: resolve, id: 0 };
+    timer.id = setTimeout(function () {
+      job.timers.splice(job.timers.indexOf(timer), 1);
+      resolve();
+    }, retryDelay(job.options, attempt, err));
+    job.timers.push(timer);
+  });
+}
+
+// halt ends a step of a task that is settled (aborted, done, failed).
+function halt(job) {
+  if (job.settled || job.stopping) throw abortError(job.options.hints);
+}
+
+// checkpoint: halt, or end the step if pause() came meanwhile (retrying
+// runs it again after resume()).
+function checkpoint(job) {
+  halt(job);
+  if (job.paused) throw new Error('paused');
+}
+
+async function whilePaused(job) {
+  while (job.paused && !job.settled) await job.gate;
+}
+
+// retrying runs step(attempt) until it resolves: retryable errors are
+// retried up to options.retries times with backoff; a step that pause()
+// interrupted runs again after resume(), not counted as an attempt.
+async function retrying(job, step) {
+  var o = job.options;
+  var retries = typeof o.retries === 'number' ? o.retries : 3;
+  var attempt = 1;
+  for (;;) {
+    await whilePaused(job);
+    halt(job);
+    var pauses = job.pauses;
+    try {
+      return await step(attempt);
+    } catch (err) {
+      halt(job);
+      if (job.pauses !== pauses) continue;
+      var e = isOssDirectError(err) ? err : ossError({ code: 'ClientError', message: String(err && err.message || err) }, o.hints);
+      e.attempts = attempt;
+      if (!e.retryable || attempt > retries) throw e;
+      job.retries++;
+      if (typeof o.onRetry === 'function') o.onRetry(e, attempt);
+      await backoff(job, attempt, e);
+      attempt++;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- POST policy
+
+// signPost asks the post-signature function for a fresh PostObject form.
+async function signPost(job) {
+  var o = job.options;
+  var header = await callerHeader(job);
+  halt(job);
+  var qs = query({ profile: o.profile, filename: job.name, contentType: job.contentType, size: job.size });
+  var req = { url: apiURL(o, SIGNATURE_PATH) + (qs ? '?' + qs : ''), method: 'GET', header: header };
+  var res = await callApi(job, req, function (d) { return !!d && typeof d === 'object' && !!d.host && !!d.fields; }, 'post-signature');
+  return res.data;
 }
 
 // post sends every field, then the file, to the grant's host.
@@ -359,6 +536,7 @@ function post(job, grant, attempt) {
       name: 'file',
       formData: formData,
       success: function (res) {
+        job.posting = false;
         var status = res.statusCode;
         var body = typeof res.data === 'string' ? res.data : (res.data === undefined ? '' : JSON.stringify(res.data));
         if (status === 200 || status === 201 || status === 204) {
@@ -367,7 +545,7 @@ function post(job, grant, attempt) {
             cb = parseJSON(body);
             if (cb === undefined) cb = body;
           }
-          resolve({ key: key, url: url, callback: cb, statusCode: status, attempts: attempt });
+          resolve({ key: key, url: url, callback: cb, statusCode: status, attempts: attempt, mode: 'post' });
           return;
         }
         var e = parseOssError(body) || { code: 'HTTP' + status, message: 'OSS answered HTTP ' + status };
@@ -385,11 +563,14 @@ function post(job, grant, attempt) {
           source: 'oss', kind: c.kind, limit: c.limit, retryable: c.retryable
         }, o.hints));
       },
-      fail: function (e) { reject(networkError(e && e.errMsg, o.hints)); }
+      fail: function (e) {
+        job.posting = false;
+        reject(networkError(e && e.errMsg, o.hints));
+      }
     };
     if (o.timeout) req.timeout = o.timeout;
-    var task = getWx().uploadFile(req);
-    job.current = task;
+    job.posting = true;
+    var task = send(job, 'uploadFile', req, 'post');
     if (task && typeof task.onProgressUpdate === 'function' && typeof o.onProgress === 'function') {
       task.onProgressUpdate(function (p) {
         if (job.settled) return;
@@ -397,54 +578,489 @@ function post(job, grant, attempt) {
           progress: p.progress,
           totalBytesSent: p.totalBytesSent,
           totalBytesExpectedToSend: p.totalBytesExpectedToSend,
-          attempt: attempt
+          attempt: attempt,
+          mode: 'post'
         });
       });
     }
   });
 }
 
-function backoff(job, attempt, err) {
-  var o = job.options;
-  var base = typeof o.retryDelay === 'number' ? o.retryDelay : 500;
-  var cap = typeof o.maxRetryDelay === 'number' ? o.maxRetryDelay : 8000;
-  var d = Math.min(cap, base * Math.pow(2, attempt - 1));
-  d = d / 2 + Math.random() * d / 2; // jitter: many phones retrying at once spread out
-  if (err.retryAfter) d = Math.max(d, Math.min(err.retryAfter * 1000, 30000));
-  return new Promise(function (resolve) {
-    job.timer = setTimeout(function () { job.timer = null; resolve(); }, d);
+function runPost(job) {
+  return retrying(job, async function (attempt) {
+    var grant = await signPost(job);
+    halt(job);
+    if (typeof job.options.onSignature === 'function') job.options.onSignature(grant, attempt);
+    await whilePaused(job); // paused while signing: hold before the first byte
+    halt(job);
+    return post(job, grant, attempt);
   });
 }
 
-async function run(job) {
+// ---------------------------------------------------------------- presigned multipart
+
+function partLength(up, n) {
+  return Math.min(up.partSize, up.size - (n - 1) * up.partSize);
+}
+
+function bound(up) {
+  return { key: up.key, uploadId: up.uploadId, token: up.token };
+}
+
+// uploadState is a multipart upload in progress, from create's answer or
+// a stored record.
+function uploadState(r) {
+  return {
+    key: r.key, uploadId: r.uploadId, token: r.token, expire: r.expire, partSize: r.partSize,
+    partCount: r.partCount, size: r.size, callback: r.callback || '',
+    done: {}, doneCount: 0, doneBytes: 0, queue: [], urls: {}, signing: {}, resumed: false, finished: false
+  };
+}
+
+function markDone(up, n, etag) {
+  if (up.done[n]) return;
+  up.done[n] = etag;
+  up.doneCount++;
+  up.doneBytes += partLength(up, n);
+}
+
+// The resume record, in wx storage under a key derived from what names the
+// file for this deployment: api, profile, size, name and the path (or
+// options.resumeKey in place of the path).
+function recordIdentity(job) {
   var o = job.options;
-  if (typeof job.size !== 'number') job.size = await fileSize(job.filePath);
+  return [apiURL(o, ''), o.profile || '', job.size, job.name, o.resumeKey ? 'key:' + o.resumeKey : job.filePath].join('\n');
+}
+
+function readRecord(job) {
+  try {
+    var r = getWx().getStorageSync(job.recordKey);
+    return r && typeof r === 'object' && r.v === 1 && r.id === recordIdentity(job) ? r : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+// saveRecord stores what a restarted mini-program needs to resume: the
+// upload's names, its token, and the parts already sent. Storage being full
+// only costs the resume.
+function saveRecord(job, up) {
+  if (!job.recordKey || up.finished) return;
+  var parts = [];
+  for (var n in up.done) {
+    if (Object.prototype.hasOwnProperty.call(up.done, n)) parts.push([+n, up.done[n]]);
+  }
+  try {
+    getWx().setStorageSync(job.recordKey, {
+      v: 1, id: recordIdentity(job), key: up.key, uploadId: up.uploadId, token: up.token, expire: up.expire,
+      partSize: up.partSize, partCount: up.partCount, size: up.size, callback: up.callback, parts: parts
+    });
+  } catch (e) { /* storage full: no resume after a restart */ }
+}
+
+// finish marks the upload as over (completed, aborted, or gone) and
+// forgets its record.
+function finish(job, up) {
+  up.finished = true;
+  if (!job.recordKey) return;
+  try { getWx().removeStorageSync(job.recordKey); } catch (e) { /* nothing stored */ }
+}
+
+// pruneRecords drops the records of uploads whose token has expired (files
+// never uploaded again): they could not resume any more, and wx storage
+// holds 10 MB in all. OSS drops their parts by the bucket's lifecycle rule.
+function pruneRecords() {
+  try {
+    var w = getWx();
+    var keys = w.getStorageInfoSync().keys;
+    for (var i = 0; i < keys.length; i++) {
+      if (keys[i].indexOf(RECORD_PREFIX) !== 0) continue;
+      var r = w.getStorageSync(keys[i]);
+      if (!r || typeof r !== 'object' || !(r.expire * 1000 > Date.now())) w.removeStorageSync(keys[i]);
+    }
+  } catch (e) { /* no storage info: nothing to prune */ }
+}
+
+// resumeStored continues the upload stored for this file, if any: it asks
+// OSS (list) which parts it has. A record whose token expired, or that the
+// function no longer takes (gone, another caller), is dropped.
+async function resumeStored(job) {
+  var r = readRecord(job);
+  if (!r) return null;
+  var up = uploadState(r);
+  if (!(r.expire * 1000 > Date.now() + 60000)) {
+    finish(job, up);
+    return null;
+  }
+  job.upload = up;
+  var listed;
+  try {
+    listed = await retrying(job, function () { return postJSON(job, MULTIPART_PATH + 'list', bound(up)); });
+  } catch (err) {
+    if (isOssDirectError(err) && (err.statusCode === 403 || err.statusCode === 404)) {
+      finish(job, up);
+      job.upload = null;
+      return null;
+    }
+    throw err;
+  }
+  var parts = (listed.data && listed.data.parts) || [];
+  for (var i = 0; i < parts.length; i++) {
+    var p = parts[i];
+    if (p.partNumber >= 1 && p.partNumber <= up.partCount && p.etag && p.size === partLength(up, p.partNumber)) {
+      markDone(up, p.partNumber, p.etag);
+    }
+  }
+  up.resumed = true;
+  saveRecord(job, up);
+  return up;
+}
+
+function planPartSize(o, size) {
+  var want = typeof o.partSize === 'number' ? o.partSize : DEFAULTS.partSize;
+  return want > 0 ? Math.max(want, Math.ceil(size / MAX_PARTS)) : 0; // 0: the function's default
+}
+
+// create starts a new upload. Its call is never stopped by abort(): once
+// OSS has the upload, discard() aborts it.
+async function create(job) {
+  var o = job.options;
+  var body = { filename: job.name, size: job.size };
+  if (o.profile) body.profile = o.profile;
+  if (job.contentType) body.contentType = job.contentType;
+  var partSize = planPartSize(o, job.size);
+  if (partSize) body.partSize = partSize;
+  job.creating = retrying(job, function () { return postJSON(job, MULTIPART_PATH + 'create', body, 'create'); }).then(function (res) {
+    var d = res.data;
+    job.upload = uploadState({
+      key: d.key, uploadId: d.uploadId, token: d.token, expire: d.expire, partSize: d.partSize,
+      partCount: d.partCount, size: job.size, callback: d.callback
+    });
+    return job.upload;
+  });
+  var up = await job.creating;
+  halt(job);
+  saveRecord(job, up);
+  return up;
+}
+
+// urlLifetime is how long signed URLs stay usable from now, by the sign
+// answer's expiry and the function's Date header (the phone's clock may be
+// off), less a margin for the PUT itself.
+function urlLifetime(data, header, now) {
+  var server = Date.parse(headerValue(header, 'Date'));
+  var ms = (Number(data.expire) || 0) * 1000 - (isNaN(server) ? now : server);
+  if (!(ms > 0)) ms = 60000;
+  return ms - Math.min(60000, ms / 4);
+}
+
+// signBatch signs part n and the next parts still to send that have no
+// usable URL, up to max(4, 2 × parallel) in one call: few calls, and URLs
+// still fresh when their PUT starts.
+function signBatch(job, up, n) {
+  var now = Date.now();
+  var batch = [n];
+  var most = Math.min(MAX_SIGN_BATCH, Math.max(4, 2 * job.parallel));
+  for (var m = n + 1; m <= up.partCount && batch.length < most; m++) {
+    var s = up.urls[m];
+    if (!up.done[m] && !up.signing[m] && !(s && s.validUntil > now)) batch.push(m);
+  }
+  var body = bound(up);
+  body.partNumbers = batch;
+  var p = postJSON(job, MULTIPART_PATH + 'sign', body).then(function (res) {
+    var got = Date.now();
+    var until = got + urlLifetime(res.data, res.header, got);
+    var urls = {};
+    var parts = (res.data && res.data.parts) || [];
+    for (var j = 0; j < parts.length; j++) {
+      var part = parts[j];
+      urls[part.partNumber] = up.urls[part.partNumber] = {
+        url: part.url, method: part.method || 'PUT', headers: part.headers || {}, contentLength: part.contentLength, validUntil: until
+      };
+    }
+    return urls;
+  });
+  var clear = function () {
+    for (var k = 0; k < batch.length; k++) {
+      if (up.signing[batch[k]] === p) delete up.signing[batch[k]];
+    }
+  };
+  for (var k = 0; k < batch.length; k++) up.signing[batch[k]] = p;
+  p.then(clear, clear);
+  return p;
+}
+
+// signedPart answers a usable signed URL for part n.
+async function signedPart(job, up, n) {
+  var s = up.urls[n];
+  if (s && s.validUntil > Date.now()) return s;
+  var urls = await (up.signing[n] || signBatch(job, up, n));
+  if (urls[n]) return urls[n];
+  throw ossError({ code: 'BadResponse', kind: 'config', source: 'api', partNumber: n, message: 'multipart/sign answered without part ' + n }, job.options.hints);
+}
+
+// readPart reads part n of the file: an ArrayBuffer of exactly its length.
+function readPart(job, up, n) {
+  var length = partLength(up, n);
+  return new Promise(function (resolve, reject) {
+    var failed = function (code, message, errMsg) {
+      reject(ossError({ code: code, kind: 'file', source: 'client', message: message, errMsg: errMsg, partNumber: n }, job.options.hints));
+    };
+    try {
+      getWx().getFileSystemManager().readFile({
+        filePath: job.filePath,
+        position: (n - 1) * up.partSize,
+        length: length,
+        success: function (res) {
+          var data = res && res.data;
+          if (!data || typeof data === 'string' || typeof data.byteLength !== 'number') {
+            failed('FileReadError', 'readFile answered no ArrayBuffer for part ' + n);
+          } else if (data.byteLength !== length) {
+            failed('FileChanged', 'read ' + data.byteLength + ' bytes for part ' + n + ' where ' + length +
+              ' were expected: the file changed, or this WeChat is older than base library 2.10.0 (readFile position and length)');
+          } else {
+            resolve(data);
+          }
+        },
+        fail: function (e) { failed('FileReadError', (e && e.errMsg) || 'readFile failed', e && e.errMsg); }
+      });
+    } catch (e) {
+      failed('FileReadError', String(e && e.message || e));
+    }
+  });
+}
+
+// putPart PUTs one part's bytes to its signed URL with exactly the signed
+// headers, and answers OSS's ETag for it.
+function putPart(job, n, signed, data) {
+  return new Promise(function (resolve, reject) {
+    var o = job.options;
+    var header = {};
+    for (var k in signed.headers) {
+      if (Object.prototype.hasOwnProperty.call(signed.headers, k)) header[k] = signed.headers[k];
+    }
+    var req = {
+      url: signed.url,
+      method: signed.method,
+      data: data,
+      header: header,
+      dataType: 'text',
+      responseType: 'text',
+      success: function (res) {
+        var status = res.statusCode;
+        var etag = headerValue(res.header, 'ETag');
+        if (status >= 200 && status < 300 && etag) {
+          resolve(etag);
+          return;
+        }
+        var e = parseOssError(typeof res.data === 'string' ? res.data : '') ||
+          { code: status < 300 ? 'NoETag' : 'HTTP' + status, message: 'OSS answered HTTP ' + status + ' to part ' + n + (status < 300 ? ' without an ETag' : '') };
+        var c = status < 300 ? { kind: 'config' } : classifyOss(status, e);
+        var message = e.message;
+        if (e.code === 'SignatureDoesNotMatch' && !headerValue(signed.headers, 'Content-Type')) {
+          message += ' (part ' + n + '\'s URL was signed without a Content-Type, but wx.request always sends one, ' +
+            'application/json unless told otherwise: the presigned-url function must sign the part\'s Content-Type and return it in headers)';
+        }
+        reject(ossError({
+          code: e.code, message: message, requestId: e.requestId || headerValue(res.header, 'x-oss-request-id'), ec: e.ec,
+          statusCode: status, source: 'oss', kind: c.kind, limit: c.limit, retryable: c.retryable, partNumber: n
+        }, o.hints));
+      },
+      fail: function (e) {
+        var err = networkError(e && e.errMsg, o.hints);
+        err.partNumber = n;
+        reject(err);
+      }
+    };
+    if (o.timeout) req.timeout = o.timeout;
+    send(job, 'request', req, 'part');
+  });
+}
+
+// sendPart uploads part n, retrying with a freshly signed URL and freshly
+// read bytes.
+function sendPart(job, up, n) {
+  return retrying(job, async function () {
+    var signed = await signedPart(job, up, n);
+    checkpoint(job);
+    var data = await readPart(job, up, n);
+    checkpoint(job);
+    try {
+      return await putPart(job, n, signed, data);
+    } catch (err) {
+      delete up.urls[n]; // a failed (or expired) URL is signed again
+      throw err;
+    }
+  });
+}
+
+function multipartProgress(job, up) {
+  var f = job.options.onProgress;
+  if (typeof f !== 'function' || job.settled) return;
+  f({
+    progress: Math.floor(up.doneBytes * 100 / up.size),
+    totalBytesSent: up.doneBytes,
+    totalBytesExpectedToSend: up.size,
+    attempt: 1 + job.retries,
+    mode: 'multipart',
+    partsDone: up.doneCount,
+    partCount: up.partCount,
+    resumed: up.resumed
+  });
+}
+
+// worker sends queued parts one after the other until none is left.
+async function worker(job, up) {
+  for (;;) {
+    await whilePaused(job);
+    halt(job);
+    var n = up.queue.shift();
+    if (n === undefined) return;
+    var etag = await sendPart(job, up, n);
+    halt(job);
+    markDone(up, n, etag);
+    saveRecord(job, up);
+    multipartProgress(job, up);
+  }
+}
+
+function multipartResult(job, up, answer, statusCode, confirmed) {
+  var a = answer && typeof answer === 'object' ? answer : {};
+  return {
+    key: up.key, url: a.url || '', callback: up.callback ? answer : null, statusCode: statusCode,
+    attempts: 1 + job.retries, mode: 'multipart', uploadId: up.uploadId, partCount: up.partCount,
+    size: up.size, etag: a.etag || '', resumed: up.resumed, confirmed: confirmed
+  };
+}
+
+// complete asks the function to complete the upload with every part's ETag.
+async function complete(job, up) {
+  var body = bound(up);
+  body.parts = [];
+  for (var n = 1; n <= up.partCount; n++) body.parts.push({ partNumber: n, etag: up.done[n] });
+  var lost = false; // an earlier answer was lost: that complete may have worked
+  try {
+    var res = await retrying(job, function () {
+      return postJSON(job, MULTIPART_PATH + 'complete', body).catch(function (err) {
+        if (err.kind === 'network') lost = true;
+        throw err;
+      });
+    });
+    finish(job, up);
+    return multipartResult(job, up, res.data, 200, false);
+  } catch (err) {
+    halt(job);
+    if (!isOssDirectError(err)) throw err;
+    return afterRefusedComplete(job, up, err, lost);
+  }
+}
+
+// afterRefusedComplete handles complete's refusals: the object is stored
+// but its callback failed (502 CallbackFailed: confirm it), the upload is
+// gone or cannot complete (forget it), or the caller may try again later.
+async function afterRefusedComplete(job, up, err, lost) {
+  var stored = err.code === 'CallbackFailed' || (lost && err.statusCode === 404);
+  if (stored) {
+    finish(job, up);
+    err.key = up.key;
+    if (err.code !== 'CallbackFailed') {
+      err.message += ' (an earlier complete, whose answer was lost, may have stored the object)';
+    }
+    if (!up.callback) throw err;
+    try {
+      var res = await retrying(job, function () {
+        return postJSON(job, CONFIRM_PATH, { key: up.key, callback: up.callback });
+      });
+      return multipartResult(job, up, res.data, err.statusCode, true);
+    } catch (confirmErr) {
+      halt(job);
+      err.confirmError = confirmErr;
+      throw err;
+    }
+  }
+  if (err.code === 'FileAlreadyExists') await abortUpload(job, up); // it can never complete
+  else if (err.statusCode === 404 || err.code === 'ProfileViolation') finish(job, up); // OSS no longer has it
+  throw err;
+}
+
+// abortUpload aborts the upload on OSS (best effort, retried) and forgets
+// its record; true when the function confirmed it.
+async function abortUpload(job, up) {
+  finish(job, up);
+  var o = job.options;
   var retries = typeof o.retries === 'number' ? o.retries : 3;
   for (var attempt = 1; ; attempt++) {
-    if (job.settled) return undefined;
     try {
-      var token = typeof o.token === 'function' ? await o.token() : o.token;
-      if (job.settled) return undefined;
-      var grant = await sign(job, token);
-      if (job.settled) return undefined;
-      if (typeof o.onSignature === 'function') o.onSignature(grant, attempt);
-      return await post(job, grant, attempt);
+      await postJSON(job, MULTIPART_PATH + 'abort', bound(up), 'cleanup');
+      return true;
     } catch (err) {
-      if (job.settled) return undefined;
-      var e = isOssDirectError(err) ? err : ossError({ code: 'ClientError', message: String(err && err.message || err) }, o.hints);
-      e.attempts = attempt;
-      if (!e.retryable || attempt > retries) throw e;
-      if (typeof o.onRetry === 'function') o.onRetry(e, attempt);
-      await backoff(job, attempt, e);
+      if (!isOssDirectError(err) || !err.retryable || attempt > retries) return false;
+      var wait = retryDelay(o, attempt, err);
+      await new Promise(function (resolve) { setTimeout(resolve, wait); });
     }
   }
 }
 
+async function runMultipart(job) {
+  halt(job);
+  if (job.options.resume !== false && typeof getWx().setStorageSync === 'function') {
+    job.recordKey = RECORD_PREFIX + fnv1a(recordIdentity(job));
+    pruneRecords();
+  }
+  var up = (job.recordKey && await resumeStored(job)) || await create(job);
+  halt(job);
+  for (var n = 1; n <= up.partCount; n++) {
+    if (!up.done[n]) up.queue.push(n);
+  }
+  multipartProgress(job, up);
+  var workers = [];
+  for (var i = 0; i < Math.min(job.parallel, up.queue.length); i++) workers.push(worker(job, up));
+  try {
+    await Promise.all(workers);
+  } catch (err) {
+    // One part failed for good: stop the others (the upload stays on OSS
+    // and in the record, to resume later or discard with abort()).
+    job.stopping = true;
+    stopTasks(job, function (kind) { return kind === 'part'; });
+    throw err;
+  }
+  await whilePaused(job);
+  halt(job);
+  return complete(job, up);
+}
+
+// discard aborts the task's multipart upload on OSS, waiting for a create
+// still running.
+async function discard(job) {
+  if (job.creating) {
+    try { await job.creating; } catch (e) { /* nothing was created */ }
+  }
+  var up = job.upload;
+  return up && !up.finished ? abortUpload(job, up) : false;
+}
+
 // ---------------------------------------------------------------- public API
 
+function choosesMultipart(o, size) {
+  var threshold = typeof o.multipartThreshold === 'number' ? o.multipartThreshold : DEFAULTS.multipartThreshold;
+  return typeof size === 'number' && size > 0 && size > threshold;
+}
+
+async function run(job) {
+  if (typeof job.size !== 'number') job.size = await fileSize(job.filePath);
+  halt(job);
+  job.mode = choosesMultipart(job.options, job.size) ? 'multipart' : 'post';
+  return job.mode === 'multipart' ? runMultipart(job) : runPost(job);
+}
+
 // uploadFile uploads one local file (a wx temp path) and returns a task:
-//   task.promise   resolves {key, url, callback, statusCode, attempts}; rejects with an OssDirectError
-//   task.abort()   cancels (also during a retry wait); the promise rejects with code 'Aborted'
+//   task.promise   resolves {key, url, callback, statusCode, attempts, mode, …}; rejects with an OssDirectError
+//   task.abort()   cancels (also during a retry wait or a pause); the promise rejects with code 'Aborted';
+//                  a multipart upload is aborted on OSS too. Answers a promise: true once OSS dropped it
+//   task.pause()   holds the upload (multipart: stops the part PUTs in flight); true when paused.
+//                  A POST upload that has started sending cannot pause: false, it goes on
+//   task.resume()  continues a paused upload; true when it was paused
+//   task.mode      'post' or 'multipart' ('' until the file size is known)
 //   task.then/catch  the task is thenable, so `await uploadFile(…)` works too
 function uploadFile(filePath, options) {
   var o = options || {};
@@ -452,40 +1068,92 @@ function uploadFile(filePath, options) {
   if (!filePath) throw new Error('ossdirect.uploadFile: filePath is required');
   getWx();
   var name = o.filename || fileName(filePath);
+  var parallel = Math.floor(Number(o.parallel));
   var job = {
     filePath: filePath,
     name: name,
     contentType: o.contentType || guessContentType(name),
     size: typeof o.size === 'number' ? o.size : undefined,
     options: o,
+    parallel: parallel >= 1 ? Math.min(parallel, MAX_PARALLEL) : DEFAULTS.parallel,
+    mode: '',
     settled: false,
-    current: null,
-    timer: null
+    outcome: '', // 'done', 'failed' or 'aborted' once settled
+    stopping: false,
+    tasks: [],
+    timers: [],
+    retries: 0,
+    paused: false,
+    pauses: 0,
+    gate: null,
+    openGate: null,
+    creating: null,
+    upload: null,
+    recordKey: '',
+    cleanup: null
   };
+  if (typeof job.size === 'number') job.mode = choosesMultipart(o, job.size) ? 'multipart' : 'post';
   var settle;
   var promise = new Promise(function (resolve, reject) {
     settle = function (ok, value) {
       if (job.settled) return;
       job.settled = true;
-      if (job.timer) clearTimeout(job.timer);
+      job.outcome = ok ? 'done' : (value && value.aborted ? 'aborted' : 'failed');
+      // Waiting steps wake up and end (halt).
+      var timers = job.timers.splice(0);
+      for (var i = 0; i < timers.length; i++) {
+        clearTimeout(timers[i].id);
+        timers[i].wake();
+      }
+      if (job.openGate) job.openGate();
       if (ok) resolve(value); else reject(value);
     };
   });
   run(job).then(function (res) { settle(true, res); }, function (err) { settle(false, err); });
+
   function abort() {
-    if (job.settled) return;
-    var current = job.current;
-    settle(false, abortError(o.hints));
-    if (current && typeof current.abort === 'function') {
-      try { current.abort(); } catch (e) { /* already finished */ }
+    if (!job.settled) {
+      settle(false, abortError(o.hints));
+      stopTasks(job, function (kind) { return kind !== 'create' && kind !== 'cleanup'; });
+    } else if (job.outcome !== 'failed') {
+      return job.cleanup || Promise.resolve(false);
     }
+    // Aborted now, or failed earlier with its upload kept for a resume:
+    // drop the upload on OSS and its record.
+    if (!job.cleanup) job.cleanup = discard(job);
+    return job.cleanup;
   }
-  return {
+
+  function pause() {
+    if (job.settled) return false;
+    if (job.paused) return true;
+    if (job.posting) return false; // a PostObject upload cannot stop half-way and go on later
+    job.paused = true;
+    job.pauses++;
+    job.gate = new Promise(function (resolve) { job.openGate = resolve; });
+    stopTasks(job, function (kind) { return kind === 'part'; }); // their bytes are sent again on resume()
+    return true;
+  }
+
+  function resume() {
+    if (job.settled || !job.paused) return false;
+    job.paused = false;
+    var open = job.openGate;
+    job.openGate = null;
+    open();
+    return true;
+  }
+
+  var task = {
     promise: promise,
     abort: abort,
+    pause: pause,
+    resume: resume,
     then: function (a, b) { return promise.then(a, b); },
     catch: function (b) { return promise.then(undefined, b); }
   };
+  Object.defineProperty(task, 'mode', { enumerable: true, get: function () { return job.mode; } });
+  return task;
 }
 
 module.exports = {
@@ -493,5 +1161,6 @@ module.exports = {
   guessContentType: guessContentType,
   parseOssError: parseOssError,
   isOssDirectError: isOssDirectError,
-  HINTS: HINTS
+  HINTS: HINTS,
+  DEFAULTS: DEFAULTS
 };

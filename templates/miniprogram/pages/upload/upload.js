@@ -1,6 +1,8 @@
-// Sample page: pick images with wx.chooseMedia and upload each one straight
-// to OSS with ossdirect.uploadFile, showing per-file progress, the result
-// (object key, and the callback function's answer) or a readable error.
+// Sample page: pick photos or videos with wx.chooseMedia and upload each one
+// straight to OSS with ossdirect.uploadFile, showing per-file progress, the
+// result (object key, and the callback function's answer) or a readable
+// error. Files over the helper's multipartThreshold (20 MiB: most videos) go
+// up in parts and can be paused and resumed.
 const ossdirect = require('../../ossdirect.js');
 const config = require('../../config.js');
 
@@ -15,7 +17,7 @@ function sizeLabel(bytes) {
 
 Page({
   data: {
-    items: [] // {id, path, name, size, sizeBytes, progress, status, key, url, info, error, code, requestId}
+    items: [] // {id, path, thumb, video, name, size, sizeBytes, multipart, progress, status, key, url, info, error, code, requestId}
   },
 
   onLoad() {
@@ -30,28 +32,31 @@ Page({
   choose() {
     wx.chooseMedia({
       count: config.maxFiles,
-      mediaType: ['image'],
+      mediaType: ['image', 'video'],
       sourceType: ['album', 'camera'],
-      sizeType: ['compressed'],
+      sizeType: ['compressed'], // images only; videos come as recorded
       success: (res) => {
-        res.tempFiles.forEach((f) => this.start(f.tempFilePath, f.size));
+        res.tempFiles.forEach((f) => this.start(f.tempFilePath, f.size, f.fileType === 'video' ? f.thumbTempFilePath || '' : f.tempFilePath));
       },
       fail: (err) => {
         if (!/cancel/.test(err.errMsg || '')) {
-          wx.showToast({ title: 'Could not pick images', icon: 'none' });
+          wx.showToast({ title: 'Could not pick files', icon: 'none' });
         }
       }
     });
   },
 
-  start(path, sizeBytes) {
+  start(path, sizeBytes, thumb) {
     const id = nextId++;
     const item = {
       id: id,
       path: path,
+      thumb: thumb,
+      video: thumb !== path,
       name: path.split('/').pop(),
       size: sizeLabel(sizeBytes),
       sizeBytes: sizeBytes,
+      multipart: false,
       progress: 0,
       status: 'uploading',
       key: '', url: '', info: '', error: '', code: '', requestId: ''
@@ -65,17 +70,25 @@ Page({
       token: config.getToken, // called before every attempt, so a refreshed token is picked up
       size: sizeBytes, // chooseMedia already knows it; saves a getFileInfo call
       onProgress: (p) => {
-        if (p.progress !== shown) { // setData is costly: only when the number changes
+        // A multipart upload moves one part at a time, its retries included.
+        const status = p.mode === 'multipart' && this.find(id).status === 'retrying' ? { status: 'uploading' } : {};
+        if (p.progress !== shown || status.status) { // setData is costly: only when something changes
           shown = p.progress;
-          this.patch(id, { progress: p.progress });
+          this.patch(id, Object.assign({ progress: p.progress }, status));
         }
       },
       onRetry: () => {
-        shown = -1;
-        this.patch(id, { status: 'retrying', progress: 0 });
+        // A POST upload starts over; a multipart one resends one part.
+        if (task.mode === 'multipart') {
+          this.patch(id, { status: 'retrying' });
+        } else {
+          shown = -1;
+          this.patch(id, { status: 'retrying', progress: 0 });
+        }
       }
     });
     this.tasks[id] = task;
+    this.patch(id, { multipart: task.mode === 'multipart' }); // known now: the size was given
 
     task.promise.then((res) => {
       const cb = res.callback;
@@ -98,12 +111,26 @@ Page({
 
   cancel(e) {
     const task = this.tasks[e.currentTarget.dataset.id];
-    if (task) task.abort();
+    if (task) task.abort(); // a multipart upload is aborted on OSS too
   },
 
+  pause(e) {
+    const id = e.currentTarget.dataset.id;
+    const task = this.tasks[id];
+    if (task && task.pause()) this.patch(id, { status: 'paused' });
+  },
+
+  resume(e) {
+    const id = e.currentTarget.dataset.id;
+    const task = this.tasks[id];
+    if (task && task.resume()) this.patch(id, { status: 'uploading' });
+  },
+
+  // retry uploads the file again; a multipart upload that failed resumes
+  // where it stopped (the helper kept its parts on OSS).
   retry(e) {
     const item = this.find(e.currentTarget.dataset.id);
-    if (item) this.start(item.path, item.sizeBytes);
+    if (item) this.start(item.path, item.sizeBytes, item.thumb);
   },
 
   copyKey(e) {
@@ -111,7 +138,9 @@ Page({
   },
 
   preview(e) {
-    wx.previewImage({ urls: [e.currentTarget.dataset.path] });
+    const d = e.currentTarget.dataset;
+    if (d.video) wx.previewMedia({ sources: [{ url: d.path, type: 'video' }] });
+    else wx.previewImage({ urls: [d.path] });
   },
 
   find(id) {
