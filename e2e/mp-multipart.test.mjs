@@ -5,16 +5,12 @@
 // timers and console, as a (re)started mini-program would. Objects and
 // multipart uploads are checked with ali-oss as the dev root identity.
 //
-// The presigned-url function signs each part URL over Content-Length only
-// and answers `headers: {}`, but wx.request always sends a Content-Type
-// (application/json unless the header sets one) and OSS's V4 signature
-// covers Content-Type whenever a request carries it: OSS refuses every part
-// a mini-program PUTs (the test "part URLs as the function signs them
-// today…" pins this). Until the function signs one, the other tests put
-// signContentType() in front of the shim: it stands in for the fixed
-// function by re-signing each part URL of the sign answers, with the dev
-// root identity, over Content-Length AND Content-Type, and answering that
-// Content-Type in headers — what the helper then replays.
+// The presigned-url function signs each part URL over Content-Length and
+// Content-Type (application/octet-stream, returned in headers): wx.request
+// always sends a Content-Type (application/json unless the header sets
+// one) and OSS's V4 signature covers it whenever a request carries one.
+// One test strips those headers, as a server of an earlier version answered
+// them, and checks that the helper explains OSS's refusal.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -54,25 +50,16 @@ function tempFile(name, bytes) {
   return `wxfile://${name}`;
 }
 
-// signContentType puts the fixed presigned-url function (part URLs signed
-// over Content-Type too) in front of the shim w; see the file comment.
-function signContentType(w) {
+// withoutPartHeaders makes the sign answers carry no headers to replay, as
+// the presigned-url function of an earlier version answered them.
+function withoutPartHeaders(w) {
   const request = w.request;
-  const oss = rootClient(stack);
   w.request = (o) => {
     if (!o.url.endsWith('/presigned-url/multipart/sign')) return request(o);
     return request({
       ...o,
-      success: async (res) => {
-        for (const p of res.statusCode === 200 ? res.data.parts : []) {
-          const u = new URL(p.url);
-          const key = decodeURIComponent(u.pathname.split('/').slice(2).join('/'));
-          p.headers = { ...p.headers, 'Content-Type': PART_TYPE };
-          p.url = await oss.signatureUrlV4('PUT', Number(u.searchParams.get('x-oss-expires')), {
-            headers: { 'Content-Type': PART_TYPE, 'Content-Length': String(p.contentLength) },
-            queries: { partNumber: String(p.partNumber), uploadId: u.searchParams.get('uploadId') },
-          }, key, ['content-length']);
-        }
+      success: (res) => {
+        for (const p of res.statusCode === 200 ? res.data.parts : []) p.headers = {};
         o.success(res);
       },
     });
@@ -81,11 +68,11 @@ function signContentType(w) {
 }
 
 // miniProgram starts a mini-program on a phone whose storage is `storage`:
-// a shim (with the fixed function in front unless asIs) and a fresh copy
-// of the helper.
-function miniProgram({ storage = createStorage(), asIs = false, ...opts } = {}) {
+// a shim (signing answers without part headers when oldServer) and a fresh
+// copy of the helper.
+function miniProgram({ storage = createStorage(), oldServer = false, ...opts } = {}) {
   const w = createWx({ root, storage, ...opts });
-  if (!asIs) signContentType(w);
+  if (oldServer) withoutPartHeaders(w);
   return { wx: w, storage, helper: runInContext(HELPER, { wx: w }) };
 }
 
@@ -403,8 +390,19 @@ test('a part one byte longer than signed is refused by OSS: reported with its pa
   assert.equal(await objectMd5(stack, res.key), md5(bytes));
 });
 
-test('part URLs as the presigned-url function signs them today (no Content-Type): OSS refuses wx.request\'s PUT, and the helper says why', async () => {
-  const { wx: w, helper } = miniProgram({ asIs: true });
+test('part URLs sign the Content-Type wx.request sends: the helper replays it and OSS takes every part', async () => {
+  const { wx: w, helper } = miniProgram();
+  const bytes = randomBytes(300 * KiB);
+  const res = await helper.uploadFile(tempFile('tmp_typed.bin', bytes), { api: stack.api, profile: 'files', multipartThreshold: 0, partSize: 100 * KiB }).promise;
+  const [sign] = calls(w, 'sign');
+  assert.deepEqual(sign.data.parts.map((p) => p.headers), sign.data.parts.map(() => ({ 'Content-Type': PART_TYPE })));
+  const puts = partPuts(w);
+  assert.deepEqual(puts.map((p) => [p.sentHeader['content-type'], p.statusCode]), puts.map(() => [PART_TYPE, 200]));
+  assert.equal(await objectMd5(stack, res.key), md5(bytes));
+});
+
+test('a server of an earlier version signing no Content-Type: OSS refuses wx.request\'s PUT, and the helper says why', async () => {
+  const { wx: w, helper } = miniProgram({ oldServer: true });
   await assert.rejects(helper.uploadFile(tempFile('tmp_asis.bin', randomBytes(300 * KiB)), { api: stack.api, profile: 'files', multipartThreshold: 0, partSize: 100 * KiB }).promise, (err) => {
     assert.equal(err.code, 'SignatureDoesNotMatch');
     assert.equal(err.kind, 'config');
@@ -412,8 +410,6 @@ test('part URLs as the presigned-url function signs them today (no Content-Type)
     assert.match(err.message, /signed without a Content-Type, but wx\.request always sends one, application\/json unless told otherwise: the presigned-url function must sign the part's Content-Type/);
     return true;
   });
-  const [sign] = calls(w, 'sign');
-  assert.deepEqual(sign.data.parts.map((p) => p.headers), sign.data.parts.map(() => ({})), 'the function answers no headers to replay');
   const [put] = partPuts(w);
   assert.equal(put.sentHeader['content-type'], 'application/json');
   assert.equal(put.statusCode, 403);
@@ -596,7 +592,7 @@ test('the threshold: POST policy up to multipartThreshold (20 MiB), presigned mu
 });
 
 test('the sample page uploads a picked video in parts, with pause and resume', async () => {
-  const w = signContentType(createWx({ root }));
+  const w = createWx({ root });
   const video = randomBytes(21 * MiB);
   w.chooseMedia = (o) => setTimeout(() => o.success({
     type: 'video',

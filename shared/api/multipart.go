@@ -43,6 +43,13 @@ const (
 	MultipartAbortPath    = "/multipart/abort"
 )
 
+// partContentType is the Content-Type every part URL signs (and its
+// headers say to send): V4 covers Content-Type whenever a request carries
+// one, and wx.request always sends one (application/json unless told
+// otherwise), so an unsigned type would make OSS refuse mini-programs'
+// parts. OSS ignores a part's type; the object's is set at initiate.
+const partContentType = "application/octet-stream"
+
 // maxSignBatch is how many part URLs one sign request may ask for.
 const maxSignBatch = 100
 
@@ -253,7 +260,7 @@ func (h *Handlers) multipartSign(w http.ResponseWriter, r *http.Request) {
 		length := t.PartLength(n)
 		sr := &signing.Request{Method: http.MethodPut, Bucket: h.cfg.Bucket, Key: t.Key, Region: h.cfg.Region,
 			Query:             map[string][]string{"partNumber": {strconv.Itoa(n)}, "uploadId": {t.UploadID}},
-			Header:            http.Header{"Content-Length": {strconv.FormatInt(length, 10)}},
+			Header:            http.Header{"Content-Length": {strconv.FormatInt(length, 10)}, "Content-Type": {partContentType}},
 			AdditionalHeaders: []string{"content-length"}}
 		ps, err := signing.PresignV4(sr, creds, now, ttl)
 		if err != nil {
