@@ -56,6 +56,19 @@ var specs = []*spec{
 		},
 	},
 	{
+		name:     "explain",
+		summary:  "say why OSS answered SignatureDoesNotMatch: what your signature covered that OSS did not see, or the other way round",
+		usage:    "--error FILE --method METHOD --url URL [--header 'Name: value']... [--access-key-secret SECRET] [flags]",
+		required: []string{"error", "method", "url"},
+		notes: "--error is the XML body of OSS's 403 (\"-\" reads stdin); --method, --url and --header are the request that got it,\n" +
+			"Authorization header included (or the presigned URL). With the secret, explain also finds what your signature covers.\n" +
+			"Prints {\"version\",\"match\",\"cause\",\"diff\",…}; exits 0 when it found the cause, 1 when not, 2 on bad input.",
+		examples: []string{
+			"ossdirect explain --error err.xml --method PUT --url 'https://B.oss-cn-hangzhou.aliyuncs.com/photos/cat.png' --header 'Content-Type: image/png' --header 'x-oss-date: 20231203T121212Z' --header 'x-oss-content-sha256: UNSIGNED-PAYLOAD' --header \"Authorization: $AUTH\" --access-key-secret SK",
+			"curl -s \"$PRESIGNED_URL\" -X PUT -H 'Content-Type: image/png' -T cat.png | ossdirect explain --error - --method PUT --url \"$PRESIGNED_URL\" --header 'Content-Type: image/png' --explain",
+		},
+	},
+	{
 		name:    "dev",
 		summary: "run the local stack: the functions' API, the OSS and STS emulators, on loopback",
 		usage:   "[flags]",
@@ -103,7 +116,7 @@ func specFor(name string) *spec {
 
 // printUsage writes the top-level help: every command and its summary.
 func printUsage(w io.Writer) {
-	fmt.Fprint(w, "ossdirect: sign and verify direct uploads to Alibaba Cloud OSS, run the local stack\n\n")
+	fmt.Fprint(w, "ossdirect: sign and verify direct uploads to Alibaba Cloud OSS, explain signature errors, run the local stack\n\n")
 	fmt.Fprint(w, "usage: ossdirect <command> [flags]\n\ncommands:\n")
 	for _, s := range specs {
 		fmt.Fprintf(w, "  %-16s %s\n", s.name, s.summary)

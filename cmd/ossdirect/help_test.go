@@ -13,7 +13,7 @@ func TestHelp(t *testing.T) {
 		args []string
 		want []string // in stdout
 	}{
-		{[]string{"--help"}, []string{"usage: ossdirect <command>", "sign post", "verify callback", "version"}},
+		{[]string{"--help"}, []string{"usage: ossdirect <command>", "sign post", "verify callback", "explain", "version"}},
 		{[]string{"-h"}, []string{"usage: ossdirect <command>"}},
 		{[]string{"help"}, []string{"usage: ossdirect <command>", "docs/CLI.md"}},
 		{[]string{"sign", "--help"}, []string{"ossdirect sign post --version", "ossdirect sign request", "ossdirect sign url"}},
@@ -25,10 +25,12 @@ func TestHelp(t *testing.T) {
 		{[]string{"sign", "request", "--help"}, []string{"usage: ossdirect sign request", "--header 'NAME: VALUE'"}},
 		{[]string{"sign", "url", "-h"}, []string{"usage: ossdirect sign url", "--scheme SCHEME", "(default https)"}},
 		{[]string{"verify", "callback", "--help"}, []string{"usage: ossdirect verify callback", "exits 1"}},
+		{[]string{"explain", "--help"}, []string{"usage: ossdirect explain", "--error FILE"}},
 		{[]string{"dev", "--help"}, []string{"usage: ossdirect dev", "(default 127.0.0.1:8080)"}},
 		{[]string{"reconcile", "-h"}, []string{"usage: ossdirect reconcile", "(default 24h)"}},
 		{[]string{"version", "--help"}, []string{"usage: ossdirect version\n"}},
 		{[]string{"help", "sign", "post"}, []string{"usage: ossdirect sign post"}},
+		{[]string{"help", "explain"}, []string{"usage: ossdirect explain"}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

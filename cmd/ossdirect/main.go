@@ -1,5 +1,6 @@
 // Command ossdirect is the ossdirect command-line tool: it signs OSS
-// requests and PostObject policies, verifies upload callbacks, and runs the whole stack on a laptop.
+// requests and PostObject policies, verifies upload callbacks, explains
+// SignatureDoesNotMatch errors, and runs the whole stack on a laptop.
 //
 // Every command prints JSON on stdout and exits 0 on success; on failure it
 // prints one clear line on stderr and exits non-zero. "--help" at every
@@ -66,6 +67,8 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup fu
 		return usageFailed(stderr, cmd, signURL(rest, stdout, stderr, lookup))
 	case "verify callback":
 		return verifyCallback(rest, stdout, stderr)
+	case "explain":
+		return explainCommand(rest, stdin, stdout, stderr, lookup)
 	case "dev":
 		return usageFailed(stderr, cmd, devCommand(rest, stdout, stderr))
 	case "reconcile":
