@@ -286,6 +286,34 @@ func TestExplainOnTheLocalStack(t *testing.T) {
 		}
 	})
 
+	t.Run("V4 method: HEAD signed, GET sent; and the x-oss-err of a HEAD", func(t *testing.T) {
+		asSigned := signed(t, stack, 4, "HEAD", "photos/cat.png", nil, devSK, now)
+		asSent := asSigned
+		asSent.method = "GET"
+		body := send(t, asSent, "SignatureDoesNotMatch")
+		d, stderr, code := runExplain(t, body, asSent, secret...)
+		wantFound(t, d, stderr, code, "method: you sent GET, the signature covered HEAD", "HEAD into GET")
+
+		// GET signed, HEAD sent: the error comes Base64 in x-oss-err.
+		asSent = signed(t, stack, 4, "GET", "photos/cat.png", nil, devSK, now)
+		asSent.method = "HEAD"
+		req, err := http.NewRequest(asSent.method, asSent.url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header = asSent.header.Clone()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || resp.Header.Get("x-oss-err") == "" {
+			t.Fatalf("HEAD: %d, x-oss-err %q", resp.StatusCode, resp.Header.Get("x-oss-err"))
+		}
+		d, stderr, code = runExplain(t, []byte(resp.Header.Get("x-oss-err")), asSent, secret...)
+		wantFound(t, d, stderr, code, "method: you sent HEAD, the signature covered GET")
+	})
+
 	t.Run("V4 signing key of another region", func(t *testing.T) {
 		asSent := handSigned(t, stack, "PUT", "region.txt", "", "cn-shanghai", now)
 		body := send(t, asSent, "SignatureDoesNotMatch")
