@@ -35,7 +35,7 @@ var specs = []*spec{
 	{
 		name:     "sign url",
 		summary:  "presign a URL (V1 or V4)",
-		usage:    "--version v1|v4 --method METHOD --bucket BUCKET --key KEY --host HOST --time TIME (--expires SECONDS | --expiration UNIX) --access-key-id AK --access-key-secret SECRET [flags]",
+		usage:    "--version v1|v4 --method METHOD --bucket BUCKET [--key KEY] --host HOST --time TIME (--expires SECONDS | --expiration UNIX) --access-key-id AK --access-key-secret SECRET [flags]",
 		required: []string{"version", "method", "bucket", "host", "time", "access-key-id", "access-key-secret"},
 		notes:    "V4 also needs --region. Prints {\"url\",\"signedHeaders\",\"stringToSign\"}: the client sends signedHeaders with the URL, byte for byte.",
 		examples: []string{

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -110,5 +111,33 @@ func TestUsageErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// docs/CLI.md has a section for every command, naming each of its flags.
+func TestCLIReferenceDocumentsEveryFlag(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/CLI.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagLine := regexp.MustCompile(`(?m)^  --([a-z0-9-]+)`)
+	for _, sp := range specs {
+		heading := "\n## `ossdirect " + sp.name + "`\n"
+		start := strings.Index(string(doc), heading)
+		if start < 0 {
+			t.Errorf("docs/CLI.md has no section %q", strings.TrimSpace(heading))
+			continue
+		}
+		section := string(doc[start+len(heading):])
+		if end := strings.Index(section, "\n## "); end >= 0 {
+			section = section[:end]
+		}
+		help, _, _ := runCLI(t, append(strings.Fields(sp.name), "--help")...)
+		for _, m := range flagLine.FindAllStringSubmatch(help, -1) {
+			if !strings.Contains(section, "`--"+m[1]) {
+				t.Errorf("docs/CLI.md's %s section does not name --%s", sp.name, m[1])
+			}
+		}
 	}
 }
