@@ -80,8 +80,18 @@ $(WEB_DEPS): templates/web/package.json templates/web/package-lock.json
 ## build: the host CLI in build/bin/ossdirect and the four FC packages in build/fc/
 build: build-cli build-fc
 
+## build-cli: build/bin/ossdirect, whose `ossdirect version` names the commit and says whether the tree was
+## modified. Go records vcs.revision/modified/time itself (go build's -buildvcs, on by default; -trimpath
+## keeps them) in a checkout whose .git is a directory; in a git worktree (.git is a file Go does not
+## follow) or with GOFLAGS=-buildvcs=false, the -X values from git stand in. CLI_VERSION overrides the version.
 build-cli: deps
-	$(GO) build -trimpath -o $(BIN)/ossdirect ./cmd/ossdirect
+	$(GO) build -trimpath -ldflags "$(CLI_LDFLAGS)" -o $(BIN)/ossdirect ./cmd/ossdirect
+
+# Expanded only by build-cli; empty outside a git checkout (the CLI then says "(devel)").
+CLI_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+CLI_LDFLAGS = -X main.buildVersion=$(CLI_VERSION) \
+  -X main.buildCommit=$(shell git rev-parse HEAD 2>/dev/null) \
+  -X main.buildModified=$(shell git rev-parse --git-dir >/dev/null 2>&1 && { test -z "$$(git status --porcelain 2>/dev/null)" && echo false || echo true; })
 
 ## build-fc: build/fc/<function>/main (linux/amd64, static, stripped) and build/fc/<function>.zip
 build-fc: $(FC_TARGETS)

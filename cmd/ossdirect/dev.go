@@ -24,43 +24,43 @@ import (
 // (devstack.Info, the event list's URL included); logs go to stderr.
 func devCommand(args []string, stdout, stderr io.Writer) error {
 	const cmd = "dev"
-	fs := newFlagSet(cmd, stderr)
+	fs := newFlagSet(cmd, stdout)
 	var cfg devstack.Config
-	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "API and status page address (port 0: any free port)")
-	fs.StringVar(&cfg.OSSAddr, "oss-addr", "127.0.0.1:9000", "OSS emulator address")
-	fs.StringVar(&cfg.STSAddr, "sts-addr", "127.0.0.1:9100", "STS emulator address")
-	fs.StringVar(&cfg.Dir, "data", ".data", "data folder (objects, multipart parts)")
-	fs.StringVar(&cfg.Bucket, "bucket", "dev-bucket", "bucket served by the OSS emulator")
-	fs.StringVar(&cfg.Region, "region", "cn-hangzhou", "region V4 signatures must name")
-	fs.StringVar(&cfg.AccessKeyID, "access-key-id", devstack.DevAccessKeyID, "root identity the emulators trust (the default is a public development key)")
-	fs.StringVar(&cfg.AccessKeySecret, "access-key-secret", devstack.DevAccessKeySecret, "secret of the root identity")
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "API and status page `ADDRESS` (port 0: any free port)")
+	fs.StringVar(&cfg.OSSAddr, "oss-addr", "127.0.0.1:9000", "OSS emulator `ADDRESS`")
+	fs.StringVar(&cfg.STSAddr, "sts-addr", "127.0.0.1:9100", "STS emulator `ADDRESS`")
+	fs.StringVar(&cfg.Dir, "data", ".data", "data `FOLDER` (objects, multipart parts)")
+	fs.StringVar(&cfg.Bucket, "bucket", "dev-bucket", "`BUCKET` served by the OSS emulator")
+	fs.StringVar(&cfg.Region, "region", "cn-hangzhou", "`REGION` V4 signatures must name")
+	fs.StringVar(&cfg.AccessKeyID, "access-key-id", devstack.DevAccessKeyID, "`ID` of the root identity the emulators trust (the default is a public development key)")
+	fs.StringVar(&cfg.AccessKeySecret, "access-key-secret", devstack.DevAccessKeySecret, "`SECRET` of the root identity")
 	var origins prefixList
-	fs.Var(&origins, "cors-origin", "browser origin the OSS emulator allows (repeatable; default: the API's own origin)")
-	fs.StringVar(&cfg.WebDir, "web", "templates/web", "folder served at / (the upload page); if it is missing the status page stays at /")
-	profilesFile := fs.String("profiles", "", "JSON file with the upload profiles (default: the built-in dev profile \"default\")")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.Var(&origins, "cors-origin", "browser `ORIGIN` the OSS emulator allows (repeatable; default: the API's own origin)")
+	fs.StringVar(&cfg.WebDir, "web", "templates/web", "`FOLDER` served at / (the upload page); if it is missing the status page stays at /")
+	profilesFile := fs.String("profiles", "", "JSON `FILE` with the upload profiles (default: the built-in dev profile \"default\")")
+	logLevel := fs.String("log-level", "info", "`LEVEL`: debug, info, warn or error")
 	fs.BoolVar(&cfg.TestHooks, "test-hooks", false, "serve PUT /_test/bandwidth?bytesPerSecond=N, which slows the OSS emulator's uploads (for the end-to-end tests)")
 	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "POST upload events as signed Standard Webhooks to your receiver at this `URL` (needs --webhook-secret); default: the stack's own receiver, which lists them at /events and on the upload page")
 	webhookSecret := fs.String("webhook-secret", "", "whsec_ `SECRET`(s) signing the webhooks, separated by spaces or commas, the current one first")
 	fs.BoolVar(&cfg.OSSEvents, "oss-events", true, "send the OSS emulator's ObjectCreated events to the callback function like s.yaml's OSS trigger (asynchronous, retried); --oss-events=false turns it off")
 	fs.StringVar(&cfg.OSSTriggerPrefix, "oss-trigger-prefix", "", "key `PREFIX` the OSS trigger filters on (default: the common start of the profiles' directories)")
 	var af authFlags
-	fs.StringVar(&af.mode, "auth", string(auth.ModeNone), "how the functions authenticate callers: none, jwt or apikey")
+	fs.StringVar(&af.mode, "auth", string(auth.ModeNone), "how the functions authenticate callers (`MODE`): none, jwt or apikey")
 	fs.Var(&af.apiKeys, "api-key", "apikey: `SUBJECT:KEY`, a caller's API key and the subject it stands for (repeatable; keys at least 16 characters)")
 	fs.StringVar(&af.jwtSecret, "jwt-secret", "", "jwt: the HS256 `SECRET` tokens are signed with, at least 32 bytes")
-	fs.StringVar(&af.jwtIssuer, "jwt-issuer", "", "jwt: required iss claim (optional)")
-	fs.StringVar(&af.jwtAudience, "jwt-audience", "", "jwt: required aud claim (optional)")
-	if err := parseFlags(fs, args); err != nil {
+	fs.StringVar(&af.jwtIssuer, "jwt-issuer", "", "jwt: required iss claim `ISSUER` (optional)")
+	fs.StringVar(&af.jwtAudience, "jwt-audience", "", "jwt: required aud claim `AUDIENCE` (optional)")
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	authCfg, err := af.config()
 	if err != nil {
-		return fmt.Errorf("%s: %w", cmd, err)
+		return usagef("%s: %w", cmd, err)
 	}
 	cfg.Auth = authCfg
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("%s: --log-level %q: want debug, info, warn or error", cmd, *logLevel)
+		return usagef("%s: --log-level %q: want debug, info, warn or error", cmd, *logLevel)
 	}
 	cfg.CORSOrigins = origins
 	// The inbox is always on: without --webhook-url the stack receives
@@ -69,21 +69,21 @@ func devCommand(args []string, stdout, stderr io.Writer) error {
 	cfg.WebhookSecrets = strings.FieldsFunc(*webhookSecret, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 	switch {
 	case (cfg.WebhookURL == "") != (len(cfg.WebhookSecrets) == 0):
-		return fmt.Errorf("%s: --webhook-url and --webhook-secret go together", cmd)
+		return usagef("%s: --webhook-url and --webhook-secret go together", cmd)
 	case cfg.WebhookURL != "":
 		for i, sec := range cfg.WebhookSecrets {
 			if err := webhook.ParseSecret(sec); err != nil {
-				return fmt.Errorf("%s: --webhook-secret entry %d: %w", cmd, i+1, err)
+				return usagef("%s: --webhook-secret entry %d: %w", cmd, i+1, err)
 			}
 		}
 	}
-	if err := ossTriggerFlags(fs, &cfg); err != nil {
-		return fmt.Errorf("%s: %w", cmd, err)
+	if err := ossTriggerFlags(fs.FlagSet, &cfg); err != nil {
+		return usagef("%s: %w", cmd, err)
 	}
 	if *profilesFile != "" {
 		b, err := os.ReadFile(*profilesFile)
 		if err != nil {
-			return fmt.Errorf("%s: --profiles: %w", cmd, err)
+			return usagef("%s: --profiles: %w", cmd, err)
 		}
 		cfg.Profiles = string(b)
 	}

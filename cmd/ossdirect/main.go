@@ -1,97 +1,116 @@
 // Command ossdirect is the ossdirect command-line tool: it signs OSS
-// requests and PostObject policies, verifies upload callbacks, and (from the
-// local-stack issue on) runs the whole stack on a laptop.
+// requests and PostObject policies, verifies upload callbacks, explains
+// SignatureDoesNotMatch errors, and runs the whole stack on a laptop.
 //
 // Every command prints JSON on stdout and exits 0 on success; on failure it
-// prints one clear line on stderr and exits non-zero. See README.md.
+// prints one clear line on stderr and exits non-zero. "--help" at every
+// level prints help on stdout. See docs/CLI.md.
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
+	"strings"
 )
-
-const usage = `usage: ossdirect <command> [flags]
-
-commands:
-  sign post      sign a PostObject policy (V1 or V4)
-  sign request   sign a request in its Authorization header (V1 or V4)
-  sign url       presign a URL (V1 or V4)
-  verify callback  verify an OSS upload callback signature
-  dev            run the local stack: OSS and STS emulators on loopback
-  reconcile      deliver the events of uploads whose event never reached WEBHOOK_URL
-  version        print the version
-
-Run "ossdirect <command> -h" for the flags of a command.
-`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // exitUsage is the exit status for bad invocations; 1 is kept for "ran, and
-// the answer is no" (an invalid callback signature).
+// the answer is no" (an invalid callback signature, a failed delivery, a
+// signature error explain cannot account for).
 const exitUsage = 2
 
 // run executes one command; it is main without the process around it.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
-	}
-	var err error
-	switch cmd := args[0]; cmd {
-	case "sign":
-		if len(args) < 2 {
-			fmt.Fprint(stderr, "ossdirect sign: want post, request or url\n")
-			return exitUsage
-		}
-		switch args[1] {
-		case "post":
-			err = signPost(args[2:], stdout, stderr)
-		case "request":
-			err = signRequest(args[2:], stdout, stderr)
-		case "url":
-			err = signURL(args[2:], stdout, stderr)
-		default:
-			fmt.Fprintf(stderr, "ossdirect sign: unknown kind %q: want post, request or url\n", args[1])
-			return exitUsage
-		}
-	case "verify":
-		if len(args) < 2 || args[1] != "callback" {
-			fmt.Fprint(stderr, "ossdirect verify: want callback\n")
-			return exitUsage
-		}
-		return verifyCallback(args[2:], stdout, stderr)
-	case "dev":
-		err = devCommand(args[1:], stdout, stderr)
-	case "reconcile":
-		return reconcileCommand(args[1:], stdout, stderr, os.LookupEnv, os.ReadFile)
-	case "version", "--version", "-version":
-		return printJSON(stdout, stderr, map[string]string{"version": version()})
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "ossdirect: unknown command %q\n%s", cmd, usage)
-		return exitUsage
-	}
-	if errors.Is(err, errHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "ossdirect: %v\n", err)
-		return exitUsage
-	}
-	return 0
+	return runWith(args, stdin, stdout, stderr, os.LookupEnv)
 }
 
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+// runWith is run with the environment passed in (lookup): commands read
+// credentials and configuration only through it.
+func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	if len(args) == 0 {
+		printUsage(stderr)
+		return exitUsage
 	}
-	return "(devel)"
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "help", "-h", "-help", "--help":
+		return helpCommand(rest, stdin, stdout, stderr, lookup)
+	case "--version", "-version":
+		cmd = "version"
+	case "sign", "verify":
+		if len(rest) == 0 {
+			fmt.Fprintf(stderr, "ossdirect %s: want %s\n", cmd, kinds(cmd))
+			printGroupUsage(stderr, cmd)
+			return exitUsage
+		}
+		if isHelpFlag(rest[0]) {
+			printGroup(stdout, cmd)
+			return 0
+		}
+		if specFor(cmd+" "+rest[0]) == nil {
+			fmt.Fprintf(stderr, "ossdirect %s: unknown kind %q: want %s\n", cmd, rest[0], kinds(cmd))
+			printGroupUsage(stderr, cmd)
+			return exitUsage
+		}
+		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
+	switch cmd {
+	case "sign post":
+		return usageFailed(stderr, cmd, signPost(rest, stdout, stderr, lookup))
+	case "sign request":
+		return usageFailed(stderr, cmd, signRequest(rest, stdout, stderr, lookup))
+	case "sign url":
+		return usageFailed(stderr, cmd, signURL(rest, stdout, stderr, lookup))
+	case "verify callback":
+		return verifyCallback(rest, stdout, stderr)
+	case "explain":
+		return explainCommand(rest, stdin, stdout, stderr, lookup)
+	case "dev":
+		return usageFailed(stderr, cmd, devCommand(rest, stdout, stderr))
+	case "reconcile":
+		return reconcileCommand(rest, stdout, stderr, lookup, os.ReadFile)
+	case "version":
+		return versionCommand(rest, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "ossdirect: unknown command %q\n\n", cmd)
+	printUsage(stderr)
+	return exitUsage
+}
+
+// helpCommand is "ossdirect help [command]": the top-level help, a group's
+// or a command's (what "ossdirect <command> --help" prints).
+func helpCommand(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	switch {
+	case len(args) == 0:
+		printUsage(stdout)
+		return 0
+	case len(args) == 1 && groups[args[0]] != "":
+		printGroup(stdout, args[0])
+		return 0
+	case specFor(strings.Join(args, " ")) != nil:
+		return runWith(append(append([]string(nil), args...), "--help"), stdin, stdout, stderr, lookup)
+	}
+	fmt.Fprintf(stderr, "ossdirect help: unknown command %q\n\n", strings.Join(args, " "))
+	printUsage(stderr)
+	return exitUsage
+}
+
+func isHelpFlag(s string) bool { return s == "-h" || s == "-help" || s == "--help" || s == "help" }
+
+// kinds lists a group's second words: "post, request or url".
+func kinds(group string) string {
+	var ks []string
+	for _, s := range specs {
+		if k, ok := strings.CutPrefix(s.name, group+" "); ok {
+			ks = append(ks, k)
+		}
+	}
+	if len(ks) < 2 {
+		return strings.Join(ks, "")
+	}
+	return strings.Join(ks[:len(ks)-1], ", ") + " or " + ks[len(ks)-1]
 }

@@ -260,3 +260,28 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+// Without any credential flag, sign takes ALIBABA_CLOUD_ACCESS_KEY_ID,
+// _SECRET and _SECURITY_TOKEN from the environment; with one, none of them.
+func TestCredentialsFromEnvironment(t *testing.T) {
+	t.Parallel()
+	env := envOf(map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": "ak", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "sk", "ALIBABA_CLOUD_SECURITY_TOKEN": "token"})
+	sign := func(extra ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		args := append([]string{"sign", "request", "--version", "v4", "--method", "PUT", "--bucket", "bucket", "--key", "1234+-/123/1.txt",
+			"--region", "cn-hangzhou", "--query", "param1=value1&%2Bparam1=value3&%7Cparam1=value4&%2Bparam2=&%7Cparam2=&param2=",
+			"--header", "x-oss-head1: value", "--header", "abc: value", "--header", "ZAbc: value", "--header", "XYZ: value", "--header", "content-type: text/plain",
+			"--header", "x-oss-date: " + time.Unix(1702784856, 0).UTC().Format("20060102T150405Z")}, extra...)
+		code := runWith(args, strings.NewReader(""), &out, &errb, env)
+		return out.String(), errb.String(), code
+	}
+	// TestV4AuthHeaderToken's answer: the token came from the environment.
+	out, errOut, code := sign()
+	if m := decode(t, out); code != 0 || m["authorization"] != "OSS4-HMAC-SHA256 Credential=ak/20231217/cn-hangzhou/oss/aliyun_v4_request,Signature=b94a3f999cf85bcdc00d332fbd3734ba03e48382c36fa4d5af5df817395bd9ea" {
+		t.Fatalf("from the environment: exit %d, %s %s", code, out, errOut)
+	}
+	// A flag given: the environment is not consulted, so the secret is missing.
+	if out, errOut, code := sign("--access-key-id", "other"); code != exitUsage || out != "" || !strings.Contains(errOut, "--access-key-secret is required") {
+		t.Fatalf("with --access-key-id: exit %d, %s %s", code, out, errOut)
+	}
+}

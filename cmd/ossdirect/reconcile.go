@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,21 +31,17 @@ func reconcileCommand(args []string, stdout, stderr io.Writer, lookup config.Loo
 		fmt.Fprintf(stderr, "ossdirect %s: %s\n", cmd, fmt.Sprintf(format, a...))
 		return exitUsage
 	}
-	fs := newFlagSet(cmd, stderr)
-	sinceFlag := fs.String("since", "24h", "look at objects modified within this duration (e.g. 24h, 90m) or since this time (RFC 3339 or unix seconds)")
-	profile := fs.String("profile", "", "only this upload profile's directory (default: every profile)")
+	fs := newFlagSet(cmd, stdout)
+	sinceFlag := fs.String("since", "24h", "look at objects modified within this `DURATION` (e.g. 24h, 90m) or since this time (RFC 3339 or unix seconds)")
+	profile := fs.String("profile", "", "only this upload `PROFILE`'s directory (default: every profile)")
 	dryRun := fs.Bool("dry-run", false, "only report the uploads whose event would be delivered")
-	if err := parseFlags(fs, args); err != nil {
-		if errors.Is(err, errHelp) {
-			return 0
-		}
-		fmt.Fprintf(stderr, "ossdirect: %v\n", err)
-		return exitUsage
+	if err := fs.parse(args); err != nil {
+		return usageFailed(stderr, cmd, err)
 	}
 	now := time.Now()
 	since, err := parseSince(*sinceFlag, now)
 	if err != nil {
-		return fail("%v", err)
+		return usageFailed(stderr, cmd, usagef("%s: %v", cmd, err))
 	}
 	cfg, err := config.Load(lookup, readFile)
 	if err != nil {
@@ -57,7 +52,7 @@ func reconcileCommand(args []string, stdout, stderr io.Writer, lookup config.Loo
 	}
 	if *profile != "" {
 		if _, err := cfg.Profiles.Lookup(*profile); err != nil {
-			return fail("--profile %q: not one of the configured profiles (%s)", *profile, strings.Join(cfg.Profiles.Names(), ", "))
+			return usageFailed(stderr, cmd, usagef("%s: --profile %q: not one of the configured profiles (%s)", cmd, *profile, strings.Join(cfg.Profiles.Names(), ", ")))
 		}
 	}
 	cfg.Credentials = credentials.NewDefaultChain()

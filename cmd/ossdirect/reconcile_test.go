@@ -84,15 +84,7 @@ func TestReconcileCommandErrors(t *testing.T) {
 // The command end to end on the local stack, credentials from the
 // environment as outside FC.
 func TestReconcileCommand(t *testing.T) {
-	stack, err := devstack.Start(devstack.Config{Addr: "127.0.0.1:0", OSSAddr: "127.0.0.1:0", STSAddr: "127.0.0.1:0", Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = stack.Close(ctx)
-	})
+	stack := startStack(t)
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", devstack.DevAccessKeyID)
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", devstack.DevAccessKeySecret)
 	var received atomic.Int32

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -26,21 +24,16 @@ func (l *prefixList) Set(s string) error { *l = append(*l, s); return nil }
 
 func verifyCallback(args []string, stdout, stderr io.Writer) int {
 	const cmd = "verify callback"
-	fs := newFlagSet(cmd, stderr)
-	requestURI := fs.String("request-uri", "", "the callback's request URI as received: path?query, still percent-encoded")
-	bodyFile := fs.String("body-file", "", "a file holding the callback body exactly as received")
-	authz := fs.String("authorization", "", "the authorization header (base64 signature)")
-	keyURL := fs.String("pub-key-url", "", "the x-oss-pub-key-url header (base64 URL)")
-	keyFile := fs.String("pub-key-file", "", "verify with this PEM public key instead of fetching the one the callback names")
+	fs := newFlagSet(cmd, stdout)
+	requestURI := fs.String("request-uri", "", "the callback's request `URI` as received: path?query, still percent-encoded")
+	bodyFile := fs.String("body-file", "", "a `FILE` holding the callback body exactly as received")
+	authz := fs.String("authorization", "", "the authorization header (base64 signature `SIG`)")
+	keyURL := fs.String("pub-key-url", "", "the x-oss-pub-key-url header (`B64URL`: the key's URL in base64)")
+	keyFile := fs.String("pub-key-file", "", "verify with this `PEM` public key instead of fetching the one the callback names")
 	var extra prefixList
-	fs.Var(&extra, "key-url-prefix", "also fetch keys under this URL prefix (repeatable; e.g. the local emulator's)")
-	usageErr := func(err error) int {
-		if !errors.Is(err, errHelp) {
-			fmt.Fprintf(stderr, "ossdirect: %v\n", err)
-		}
-		return exitUsage
-	}
-	if err := parseFlags(fs, args); err != nil {
+	fs.Var(&extra, "key-url-prefix", "also fetch keys under this URL `PREFIX` (repeatable; e.g. the local emulator's)")
+	usageErr := func(err error) int { return usageFailed(stderr, cmd, err) }
+	if err := fs.parse(args); err != nil {
 		return usageErr(err)
 	}
 	if err := required(cmd, map[string]string{"request-uri": *requestURI, "body-file": *bodyFile, "authorization": *authz, "pub-key-url": *keyURL},
@@ -48,30 +41,30 @@ func verifyCallback(args []string, stdout, stderr io.Writer) int {
 		return usageErr(err)
 	}
 	if !strings.HasPrefix(*requestURI, "/") {
-		return usageErr(fmt.Errorf("%s: --request-uri %q: want the path and query as received, starting with /", cmd, *requestURI))
+		return usageErr(usagef("%s: --request-uri %q: want the path and query as received, starting with /", cmd, *requestURI))
 	}
 	body, err := os.ReadFile(*bodyFile)
 	if err != nil {
-		return usageErr(fmt.Errorf("%s: --body-file: %v", cmd, err))
+		return usageErr(usagef("%s: --body-file: %v", cmd, err))
 	}
 	path, rawQuery, _ := strings.Cut(*requestURI, "?")
 	in := callback.Input{Path: path, RawQuery: rawQuery, Body: body, Authorization: *authz, PubKeyURL: *keyURL}
 
 	allowed := append(append([]string(nil), callback.DefaultKeyURLPrefixes...), extra...)
 	if err := callback.ValidateKeyURLPrefixes(allowed); err != nil {
-		return usageErr(fmt.Errorf("%s: --key-url-prefix: %v", cmd, err))
+		return usageErr(usagef("%s: --key-url-prefix: %v", cmd, err))
 	}
 	var verr error
 	if *keyFile != "" {
 		pemKey, err := os.ReadFile(*keyFile)
 		if err != nil {
-			return usageErr(fmt.Errorf("%s: --pub-key-file: %v", cmd, err))
+			return usageErr(usagef("%s: --pub-key-file: %v", cmd, err))
 		}
 		// The caller vouches for this key, so the URL the callback names is
 		// not consulted.
 		pub, err := callback.ParsePublicKey(pemKey)
 		if err != nil {
-			return usageErr(fmt.Errorf("%s: --pub-key-file: %v", cmd, err))
+			return usageErr(usagef("%s: --pub-key-file: %v", cmd, err))
 		}
 		verr = callback.Verify(in, pub)
 	} else {

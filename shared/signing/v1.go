@@ -95,6 +95,15 @@ func canonicalResourceV1(r *Request) string {
 	return b.String()
 }
 
+// SignatureV1 returns the V1 signature of stringToSign:
+// base64(HMAC-SHA1(secret, stringToSign)). It is what an Authorization
+// header "OSS <AccessKeyId>:<signature>" and a V1 presigned URL carry, and
+// lets a caller check a string to sign it built itself, such as OSS's
+// StringToSign from a SignatureDoesNotMatch error.
+func SignatureV1(secret, stringToSign string) string {
+	return hmacSHA1Base64(secret, stringToSign)
+}
+
 func hmacSHA1Base64(secret, message string) string {
 	m := hmac.New(sha1.New, []byte(secret))
 	m.Write([]byte(message))

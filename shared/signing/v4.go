@@ -298,6 +298,13 @@ func PresignV4(r *Request, c Credentials, t time.Time, expires time.Duration) (*
 	}, nil
 }
 
+// SignatureV4 returns the lower-case hex V4 signature of stringToSign with
+// the signing key of t's date, region and product (see [SigningKeyV4]).
+// t only selects the key's day; the string to sign carries its own time.
+func SignatureV4(secret string, t time.Time, region, product, stringToSign string) string {
+	return signatureV4(signingKeyV4(secret, t, region, product), stringToSign)
+}
+
 func signatureV4(key *signingKey, stringToSign string) string {
 	var sum [sha256.Size]byte
 	key.sum(stringToSign, &sum)

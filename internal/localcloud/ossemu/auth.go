@@ -130,12 +130,18 @@ func verifyError(err error, accessKeyID string) error {
 	var mm *signing.MismatchError
 	switch {
 	case errors.As(err, &mm):
-		return &apiError{kind: errSignatureDoesNotMatch, cause: signing.ErrSignatureMismatch, extra: []xmlElem{
+		extra := []xmlElem{
 			{"OSSAccessKeyId", accessKeyID},
 			{"SignatureProvided", mm.Provided},
 			{"StringToSign", mm.StringToSign},
 			{"StringToSignBytes", hexBytes(mm.StringToSign)},
-		}}
+		}
+		if mm.CanonicalRequest != "" {
+			// V4: the string to sign holds only the canonical request's
+			// hash; OSS adds the canonical request itself.
+			extra = append(extra, xmlElem{"CanonicalRequest", mm.CanonicalRequest})
+		}
+		return &apiError{kind: errSignatureDoesNotMatch, cause: signing.ErrSignatureMismatch, extra: extra}
 	case errors.Is(err, signing.ErrExpired):
 		return newError(errRequestExpired, err)
 	case errors.Is(err, signing.ErrRequestTimeTooSkewed):

@@ -44,11 +44,29 @@ func TestErrorBody(t *testing.T) {
 	if e.StringToSign != wantSTS || e.StringToSignBytes != hexBytes(wantSTS) || e.OSSAccessKeyID != rootAK || e.SignatureProvided == "" {
 		t.Errorf("SignatureDoesNotMatch details: %+v", e)
 	}
-	if !strings.HasPrefix(e.StringToSignBytes, "50 55 54 0a") {
-		t.Errorf("StringToSignBytes = %q", e.StringToSignBytes)
+	if !strings.HasPrefix(e.StringToSignBytes, "50 55 54 0A 0A 74 ") || !strings.HasSuffix(e.StringToSignBytes, " 74 78 74 ") {
+		t.Errorf("StringToSignBytes = %q, want OSS's upper-case hex, each byte followed by a space", e.StringToSignBytes)
 	}
 	if e.EC != "0002-00000040" || resp.Header.Get("x-oss-ec") != "0002-00000040" || e.HostID == "" {
 		t.Errorf("EC %q header %q HostId %q", e.EC, resp.Header.Get("x-oss-ec"), e.HostID)
+	}
+	if e.CanonicalRequest != "" {
+		t.Errorf("V1 error carries a CanonicalRequest: %q", e.CanonicalRequest)
+	}
+	if !bytes.Contains(body, []byte("<StringToSign>PUT\n\ntext/plain\n")) {
+		t.Errorf("StringToSign's newlines are not written as they are, as OSS does: %s", body)
+	}
+
+	// V4: the string to sign holds the canonical request's hash, and the
+	// canonical request comes along.
+	req = h.signedRequest(http.MethodPut, "x.txt", []byte("x"), http.Header{"Content-Type": {"text/plain"}}, false,
+		signing.Credentials{AccessKeyID: rootAK, AccessKeySecret: "wrong"}, time.Now())
+	resp, body = do(t, req)
+	e = wantError(t, resp, body, 403, "SignatureDoesNotMatch")
+	wantCR := "PUT\n/" + testBucket + "/x.txt\n\ncontent-type:text/plain\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:" +
+		req.Header.Get("x-oss-date") + "\n\n\nUNSIGNED-PAYLOAD"
+	if e.CanonicalRequest != wantCR || !strings.HasPrefix(e.StringToSign, signing.AlgorithmV4+"\n") || e.StringToSignBytes != hexBytes(e.StringToSign) {
+		t.Errorf("V4 SignatureDoesNotMatch details: %+v", e)
 	}
 
 	// HEAD: no body, the error in x-oss-err.

@@ -98,6 +98,13 @@
 //     non-integer is 400 InvalidArgument.
 //   - EC values are sent only where the protocol reference or the official
 //     SDK's tests document them; other errors carry an empty <EC>.
+//   - SignatureDoesNotMatch carries OSSAccessKeyId, SignatureProvided,
+//     StringToSign and StringToSignBytes (upper-case hex, each byte followed
+//     by a space, as in bodies captured from OSS), newlines written as they
+//     are; V4 errors add CanonicalRequest, which OSS returns for V4 (seen in
+//     a V4 presigned-URL error from cn-shanghai quoted in a public project's
+//     notes; no OSS document lists it), placed after StringToSignBytes as
+//     S3 places it.
 //
 // # Data folder
 //

@@ -2,7 +2,6 @@ package ossemu
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/xml"
 	"net/http"
 	"strings"
@@ -164,7 +163,11 @@ func errorXML(s errorSpec, requestID, hostID string, extra []xmlElem) []byte {
 	b.WriteString("\n<Error>\n")
 	elem := func(name, value string) {
 		b.WriteString("  <" + name + ">")
-		_ = xml.EscapeText(&b, []byte(value))
+		// OSS writes the newlines of StringToSign and CanonicalRequest as
+		// they are; EscapeText would write them as &#xA;.
+		var esc strings.Builder
+		_ = xml.EscapeText(&esc, []byte(value))
+		b.WriteString(strings.ReplaceAll(esc.String(), "&#xA;", "\n"))
 		b.WriteString("</" + name + ">\n")
 	}
 	elem("Code", s.Code)
@@ -179,16 +182,17 @@ func errorXML(s errorSpec, requestID, hostID string, extra []xmlElem) []byte {
 	return []byte(b.String())
 }
 
-// hexBytes renders s as OSS's StringToSignBytes: space-separated hex bytes.
+// hexBytes renders s as OSS's StringToSignBytes: every byte as two
+// upper-case hex digits followed by a space ("50 55 54 0A "), as in the
+// bodies captured from real OSS (the 0002-00000040 help page, ali-oss and
+// forum reports quoted in reference/oss-protocol.md §3).
 func hexBytes(s string) string {
-	var b strings.Builder
+	const digits = "0123456789ABCDEF"
+	b := make([]byte, 0, 3*len(s))
 	for i := 0; i < len(s); i++ {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(hex.EncodeToString([]byte{s[i]}))
+		b = append(b, digits[s[i]>>4], digits[s[i]&15], ' ')
 	}
-	return b.String()
+	return string(b)
 }
 
 // writeError writes err as OSS's XML error response. It is the only place

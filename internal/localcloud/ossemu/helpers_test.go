@@ -173,6 +173,7 @@ type ossError struct {
 	SignatureProvided string
 	StringToSign      string
 	StringToSignBytes string
+	CanonicalRequest  string
 }
 
 // do sends req and returns the response with its body read.
