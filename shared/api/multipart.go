@@ -256,26 +256,35 @@ func (h *Handlers) multipartSign(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := signResponse{Parts: make([]signedPart, 0, len(req.PartNumbers))}
 	base := h.objectURL(t.Key) + "?"
+	// One request, its part number and length changed per part (PresignV4
+	// keeps nothing of it); every part sends the same headers.
+	query := map[string][]string{"partNumber": {""}, "uploadId": {t.UploadID}}
+	header := http.Header{"Content-Length": {""}, "Content-Type": {partContentType}}
+	sr := &signing.Request{Method: http.MethodPut, Bucket: h.cfg.Bucket, Key: t.Key, Region: h.cfg.Region,
+		Query: query, Header: header, AdditionalHeaders: []string{"content-length"}}
+	var send map[string]string
+	var expires time.Time
 	for _, n := range req.PartNumbers {
 		length := t.PartLength(n)
-		sr := &signing.Request{Method: http.MethodPut, Bucket: h.cfg.Bucket, Key: t.Key, Region: h.cfg.Region,
-			Query:             map[string][]string{"partNumber": {strconv.Itoa(n)}, "uploadId": {t.UploadID}},
-			Header:            http.Header{"Content-Length": {strconv.FormatInt(length, 10)}, "Content-Type": {partContentType}},
-			AdditionalHeaders: []string{"content-length"}}
+		query["partNumber"][0] = strconv.Itoa(n)
+		header["Content-Length"][0] = strconv.FormatInt(length, 10)
 		ps, err := signing.PresignV4(sr, creds, now, ttl)
 		if err != nil {
 			h.writeError(w, r, err)
 			return
 		}
-		headers := make(map[string]string, len(ps.SignedHeaders))
-		for k, v := range ps.SignedHeaders {
-			if !strings.EqualFold(k, "Content-Length") {
-				headers[k] = v
+		if send == nil {
+			send = make(map[string]string, len(ps.SignedHeaders))
+			for k, v := range ps.SignedHeaders {
+				if !strings.EqualFold(k, "Content-Length") {
+					send[k] = v
+				}
 			}
 		}
-		resp.Parts = append(resp.Parts, signedPart{PartNumber: n, URL: base + ps.RawQuery, Method: http.MethodPut, Headers: headers, ContentLength: length})
-		resp.Expire, resp.Expiration = ps.Expiration.Unix(), ps.Expiration.UTC().Format(time.RFC3339)
+		expires = ps.Expiration
+		resp.Parts = append(resp.Parts, signedPart{PartNumber: n, URL: base + ps.RawQuery, Method: http.MethodPut, Headers: send, ContentLength: length})
 	}
+	resp.Expire, resp.Expiration = expires.Unix(), expires.UTC().Format(time.RFC3339)
 	writeJSON(w, http.StatusOK, resp)
 }
 
