@@ -53,7 +53,7 @@ function tempFile(name, bytes) {
 function rootClient(s = stack) {
   return new OSS({
     endpoint: s.oss,
-    sldEnable: true, // path style /bucket/key on an IP endpoint (README "The local stack")
+    sldEnable: true, // path style /bucket/key on an IP endpoint (docs/LOCAL-STACK.md)
     region: `oss-${s.region}`,
     bucket: s.bucket,
     accessKeyId: DEV_ACCESS_KEY_ID,

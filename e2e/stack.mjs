@@ -20,7 +20,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(here, '..');
 export const webDir = join(repoRoot, 'templates', 'web');
 
-// The development identity `ossdirect dev` trusts by default (README "Local stack").
+// The development identity `ossdirect dev` trusts by default (docs/LOCAL-STACK.md).
 export const DEV_ACCESS_KEY_ID = 'DEVossdirectLocalKeyId';
 export const DEV_ACCESS_KEY_SECRET = 'dev-secret-ossdirect-local-only-never-valid-in-the-cloud';
 

@@ -128,7 +128,7 @@ func ossTriggerFlags(fs *flag.FlagSet, cfg *devstack.Config) error {
 }
 
 // authFlags are dev's --auth, --api-key and --jwt-* flags. They follow the
-// functions' AUTH_MODE, API_KEYS and JWT_* rules (README "Configuration"),
+// functions' AUTH_MODE, API_KEYS and JWT_* rules (docs/CONFIGURATION.md),
 // but errors name the flag, and never repeat a key or a secret.
 type authFlags struct {
 	mode                              string

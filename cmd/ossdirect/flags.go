@@ -160,7 +160,7 @@ func parseTime(flagName, s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--%s %q: want RFC 3339 (2023-12-03T12:12:12Z), unix seconds or 20231203T121212Z", flagName, s)
 }
 
-// addressStyle picks how a URL on host names the bucket. See README "sign url".
+// addressStyle picks how a URL on host names the bucket. See docs/CLI.md "sign url".
 func addressStyle(flagValue, host, bucket string) (signing.AddressStyle, error) {
 	switch flagValue {
 	case "virtual":

@@ -24,7 +24,7 @@ const exitReconcileFailed = 1
 // reconcileCommand is "ossdirect reconcile": the callback function's event
 // delivery run once over the bucket, for uploads whose event never reached
 // the receiver. It reads the functions' environment (lookup, readFile) and
-// signs with credentials from the default chain. See README "reconcile".
+// signs with credentials from the default chain. See docs/CLI.md "reconcile".
 func reconcileCommand(args []string, stdout, stderr io.Writer, lookup config.LookupFunc, readFile func(string) ([]byte, error)) int {
 	const cmd = "reconcile"
 	fail := func(format string, a ...any) int {

@@ -1,6 +1,6 @@
 // Command callback is the ossdirect callback function for Function Compute 3.0
 // (runtime go1, handler main). Outside FC it serves plain HTTP on $PORT.
-// Configuration: environment variables, see README "Configuration".
+// Configuration: environment variables, see docs/CONFIGURATION.md.
 package main
 
 import (

@@ -11,7 +11,7 @@ import (
 // shapes, so such a client works by changing only its base URL. They use the
 // same authentication and rate limit as the main routes and the SeedProfile
 // (a "profile" parameter may choose another). What the samples' clients do
-// not send cannot be enforced: see README "Seed-compatible routes".
+// not send cannot be enforced: see docs/HTTP-API.md "Seed-compatible routes".
 
 // seedPostResponse has every spelling the samples use for the access key id.
 type seedPostResponse struct {

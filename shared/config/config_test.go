@@ -188,16 +188,17 @@ func TestLogValueRedactsSecrets(t *testing.T) {
 	}
 }
 
-// TestVariablesDocumented keeps the README's table and Variables in step.
+// TestVariablesDocumented keeps the configuration reference
+// (docs/CONFIGURATION.md) and Variables in step.
 func TestVariablesDocumented(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/CONFIGURATION.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range Variables {
 		if !strings.Contains(string(readme), "`"+v.Name+"`") {
-			t.Errorf("README.md does not document %s", v.Name)
+			t.Errorf("docs/CONFIGURATION.md does not document %s", v.Name)
 		}
 	}
 }
