@@ -37,7 +37,7 @@
 //   mini-program restarted on the same phone.
 // - paths: 'wxfile://x' and 'http://tmp/x' map to <root>/x, like WeChat's
 //   temp files; any other path is a plain local path.
-// - getSystemInfoSync (and getAppBaseInfo, base library 2.25.3+, when asked
+// - getSystemInfoSync (and getAppBaseInfo, base library 2.20.1+, when asked
 //   for) answers the user's language the way WeChat spells it: 'zh_CN',
 //   'zh_TW', 'en'.
 //

@@ -250,7 +250,7 @@ function format(template, params) {
 
 // language maps a language tag to 'zh-CN' (any Chinese: WeChat's 'zh_CN',
 // 'zh_TW', 'zh_HK') or 'en' (anything else). Without one it asks WeChat
-// for the user's language (wx.getAppBaseInfo, base library 2.25.3+, else
+// for the user's language (wx.getAppBaseInfo, base library 2.20.1+, else
 // wx.getSystemInfoSync), and answers 'en' when neither is there.
 function language(lang) {
   var tag = lang;
