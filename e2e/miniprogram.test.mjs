@@ -481,16 +481,18 @@ async function failIn(language, { file, bytes, declared, options, proxyScript })
 const MACHINE_FIELDS = ['name', 'code', 'kind', 'source', 'statusCode', 'retryable', 'attempts', 'field', 'errMsg', 'limit', 'partNumber', 'detail'];
 
 const dead = 'http://127.0.0.1:9'; // nothing listens there
-for (const { name, run, zh, en } of [
+for (const { name, run, zh, en, limit } of [
   {
     name: 'a file larger than signed (OSS EntityTooLarge)',
     run: { file: 'tmp_lang_big.png', bytes: randomBytes(64), declared: 5 },
+    limit: 5,
     zh: { hint: '文件太大：最大 5 字节。', message: /^OSS 返回错误（EntityTooLarge）：.*content-length-range/ },
     en: { hint: 'The file is too large for this upload (the limit is 5 bytes).', message: /^[^\u4e00-\u9fff]*content-length-range/ },
   },
   {
     name: 'a size over the profile\'s maximum (the function refuses it)',
     run: { file: 'tmp_lang_max.png', bytes: randomBytes(10), options: { size: 200 * 1024 * 1024, multipartThreshold: Infinity } },
+    limit: 100 * 1024 * 1024,
     zh: { hint: '文件太大：最大 100 MB。', message: /^上传服务返回错误（InvalidArgument）：size: / },
     en: { hint: 'The file is too large for this upload (the limit is 100 MB).', message: /^size: / },
   },
@@ -515,6 +517,7 @@ for (const { name, run, zh, en } of [
     const enRun = await failIn('en', run);
     const [zhErr, enErr] = [zhRun.err, enRun.err];
     for (const f of MACHINE_FIELDS) assert.deepEqual(zhErr[f], enErr[f], `err.${f} must not depend on the language`);
+    assert.equal(zhErr.limit, limit, 'err.limit: the limit in bytes, when known');
     assert.equal(zhErr.lang, 'zh-CN');
     assert.equal(zhErr.hint, zh.hint);
     assert.match(zhErr.message, zh.message);

@@ -164,12 +164,12 @@ var TEXT = {
       aborted: '上传已取消。',
       network: '网络连接已断开或网速太慢，请检查网络后重试。',
       expired: '上传链接已过期，请重新上传。',
-      clock: '手机或上传服务器的时间相差超过 15 分钟，请检查手机的日期和时间设置后重试。',
+      clock: '手机或上传服务器的时间不准（误差超过 15 分钟），请检查手机的日期和时间设置后重试。',
       'too-large': '文件太大，无法上传。',
-      'too-small': '文件是空的，或小于允许的最小大小。',
+      'too-small': '文件为空或太小，无法上传。',
       type: '不支持上传这种类型的文件。',
       exists: '已存在同名文件。',
-      auth: '你尚未登录或没有上传权限，请重新登录后再试。',
+      auth: '未登录或没有上传权限，请重新登录后再试。',
       rate: '上传太频繁了，请稍后再试。',
       server: '上传服务暂时不可用，请稍后再试。',
       config: '上传服务配置有误，请联系客服。',
@@ -379,7 +379,7 @@ function classifyOss(status, e) {
   }
   if (code === 'NoSuchUpload') return { kind: 'expired' }; // the multipart upload is gone: start again
   var range = /content-length-range"?\s*,\s*(\d+)\s*,\s*(\d+)/.exec(msg);
-  if (code === 'EntityTooLarge') return { kind: 'too-large', limit: range ? +range[2] : 0 };
+  if (code === 'EntityTooLarge') return { kind: 'too-large', limit: range ? +range[2] : undefined };
   if (code === 'EntityTooSmall') return { kind: 'too-small' };
   if (code === 'FileAlreadyExists') return { kind: 'exists' };
   if (code === 'AccessDenied' && /content-type/i.test(msg)) return { kind: 'type' };
