@@ -449,6 +449,154 @@ test('options.hints translates the plain-language hints', async () => {
   await assert.rejects(task.promise, (err) => err.hint === '上传已取消');
 });
 
+// Language (README "Language"): err.message and err.hint follow
+// options.lang, else the phone's WeChat language (zh* → zh-CN, else en);
+// the machine-readable fields do not change with it.
+const HAN = /[\u4e00-\u9fff]/;
+
+// failIn runs one failing upload on a phone set to `language` and answers
+// {err, retried}: the errors onRetry saw.
+async function failIn(language, { file, bytes, declared, options, proxyScript }) {
+  const w = useWx({ language });
+  if (declared !== undefined) {
+    const fsm = w.getFileSystemManager();
+    w.getFileSystemManager = () => ({ getFileInfo: (o) => fsm.getFileInfo({ ...o, success: (r) => o.success({ ...r, size: declared }) }) });
+  }
+  const proxy = proxyScript ? await startProxy(stack.oss) : null;
+  try {
+    if (proxy) {
+      proxy.script.push(...proxyScript);
+      const upload = w.uploadFile;
+      w.uploadFile = (o) => upload({ ...o, url: o.url.replace(stack.oss, proxy.url) });
+    }
+    const retried = [];
+    const task = ossdirect.uploadFile(tempFile(file, bytes), { api: stack.api, retryDelay: 1, onRetry: (e) => retried.push(e), ...options });
+    const err = await task.promise.then(() => assert.fail('the upload must fail'), (e) => e);
+    return { err, retried };
+  } finally {
+    await proxy?.close();
+  }
+}
+
+const MACHINE_FIELDS = ['name', 'code', 'kind', 'source', 'statusCode', 'retryable', 'attempts', 'field', 'errMsg', 'limit', 'partNumber', 'detail'];
+
+const dead = 'http://127.0.0.1:9'; // nothing listens there
+for (const { name, run, zh, en, limit } of [
+  {
+    name: 'a file larger than signed (OSS EntityTooLarge)',
+    run: { file: 'tmp_lang_big.png', bytes: randomBytes(64), declared: 5 },
+    limit: 5,
+    zh: { hint: '文件太大：最大 5 字节。', message: /^OSS 返回错误（EntityTooLarge）：.*content-length-range/ },
+    en: { hint: 'The file is too large for this upload (the limit is 5 bytes).', message: /^[^\u4e00-\u9fff]*content-length-range/ },
+  },
+  {
+    name: 'a size over the profile\'s maximum (the function refuses it)',
+    run: { file: 'tmp_lang_max.png', bytes: randomBytes(10), options: { size: 200 * 1024 * 1024, multipartThreshold: Infinity } },
+    limit: 100 * 1024 * 1024,
+    zh: { hint: '文件太大：最大 100 MB。', message: /^上传服务返回错误（InvalidArgument）：size: / },
+    en: { hint: 'The file is too large for this upload (the limit is 100 MB).', message: /^size: / },
+  },
+  {
+    name: 'a network failure',
+    run: { file: 'tmp_lang_net.png', bytes: randomBytes(10), options: { api: dead, retries: 1 } },
+    zh: { hint: '网络连接已断开或网速太慢，请检查网络后重试。', message: /^网络请求失败：request:fail / },
+    en: { hint: 'The network is unavailable or too slow. Check the connection and try again.', message: /^request:fail / },
+  },
+  {
+    name: 'an expired upload link (retried, then given up)',
+    run: {
+      file: 'tmp_lang_exp.png', bytes: randomBytes(10), options: { retries: 1 },
+      proxyScript: [1, 2].map(() => ({ status: 403, body: ossErrorXML('AccessDenied', 'Invalid according to Policy: Policy expired.') })),
+    },
+    zh: { hint: '上传链接已过期，请重新上传。', message: /^OSS 返回错误（AccessDenied）：Invalid according to Policy: Policy expired\.$/ },
+    en: { hint: 'The upload link expired before the upload finished. Please try again.', message: /^Invalid according to Policy: Policy expired\.$/ },
+  },
+]) {
+  test(`language zh_CN vs en: ${name} reads in the phone's language, with the same code and kind`, async () => {
+    const zhRun = await failIn('zh_CN', run);
+    const enRun = await failIn('en', run);
+    const [zhErr, enErr] = [zhRun.err, enRun.err];
+    for (const f of MACHINE_FIELDS) assert.deepEqual(zhErr[f], enErr[f], `err.${f} must not depend on the language`);
+    assert.equal(zhErr.limit, limit, 'err.limit: the limit in bytes, when known');
+    assert.equal(zhErr.lang, 'zh-CN');
+    assert.equal(zhErr.hint, zh.hint);
+    assert.match(zhErr.message, zh.message);
+    assert.equal(enErr.lang, 'en');
+    assert.equal(enErr.hint, en.hint);
+    assert.match(enErr.message, en.message);
+    assert.doesNotMatch(enErr.message + enErr.hint, HAN);
+    // The English text for logs, and the other side's words verbatim.
+    assert.equal(zhErr.messageEn, enErr.message);
+    assert.equal(enErr.messageEn, enErr.message);
+    if (zhErr.detail) assert.ok(zhErr.message.endsWith(zhErr.detail), 'the server\'s words are kept verbatim');
+    // Retries see the same language.
+    assert.equal(zhRun.retried.length, enRun.retried.length);
+    for (const e of zhRun.retried) assert.equal(e.hint, zh.hint);
+  });
+}
+
+test('options.lang overrides the phone\'s language; any zh* is zh-CN', async () => {
+  const cancelled = async (language, lang) => {
+    useWx({ language });
+    const task = ossdirect.uploadFile(tempFile('tmp_lang_opt.png', randomBytes(10)), { api: stack.api, lang });
+    task.abort();
+    return task.promise.then(() => assert.fail('aborted'), (e) => e);
+  };
+  for (const [language, lang, want] of [
+    ['zh_CN', 'en', 'en'], ['en', 'zh-CN', 'zh-CN'], ['en', 'zh_TW', 'zh-CN'], ['zh_TW', undefined, 'zh-CN'], ['zh_HK', '', 'zh-CN'], ['en', undefined, 'en'],
+  ]) {
+    const err = await cancelled(language, lang);
+    assert.equal(err.lang, want, `${language} + lang ${lang}`);
+    assert.equal(err.code, 'Aborted');
+    assert.equal(err.kind, 'aborted');
+    assert.equal(err.messageEn, 'upload aborted');
+    assert.equal(err.hint, want === 'zh-CN' ? '上传已取消。' : 'The upload was cancelled.');
+    assert.equal(err.message, want === 'zh-CN' ? '上传已取消' : 'upload aborted');
+  }
+  // options.hints still wins over both catalogs.
+  useWx({ language: 'zh_CN' });
+  const task = ossdirect.uploadFile(tempFile('tmp_lang_hint.png', randomBytes(10)), { api: stack.api, hints: { aborted: 'Stopped.' } });
+  task.abort();
+  await assert.rejects(task.promise, (err) => err.hint === 'Stopped.' && err.message === '上传已取消');
+});
+
+test('ossdirect.language(): WeChat\'s language, from getAppBaseInfo or getSystemInfoSync, else en', () => {
+  const cases = [
+    [{ language: 'zh_CN' }, 'zh-CN'], [{ language: 'zh_TW' }, 'zh-CN'], [{ language: 'en' }, 'en'], [{ language: 'fr' }, 'en'],
+    [{ language: null }, 'en'], // no getSystemInfoSync at all
+    [{ language: 'zh_CN', appBaseInfo: true }, 'zh-CN'],
+  ];
+  for (const [opts, want] of cases) {
+    useWx(opts);
+    assert.equal(ossdirect.language(), want, JSON.stringify(opts));
+  }
+  const w = useWx({ language: 'zh_CN', appBaseInfo: true });
+  w.getSystemInfoSync = () => { throw new Error('getAppBaseInfo comes first'); };
+  assert.equal(ossdirect.language(), 'zh-CN');
+  const broken = useWx({ language: 'zh_CN' });
+  broken.getSystemInfoSync = () => { throw new Error('getSystemInfoSync:fail'); };
+  assert.equal(ossdirect.language(), 'en');
+  assert.equal(ossdirect.language('zh-CN'), 'zh-CN');
+  assert.equal(ossdirect.language('en'), 'en');
+});
+
+// Every sentence has both languages, with the same {placeholders}.
+test('the helper\'s catalog: every hint and message in en and zh-CN, with the same placeholders', () => {
+  const { en, 'zh-CN': zh } = ossdirect.TEXT;
+  // The Chinese lead may name the code where English leaves the server's words alone.
+  const slots = (t) => (t.match(/\{\w+\}/g) || []).filter((x) => x !== '{code}').sort().join();
+  const known = new Set(['{detail}', '{code}', '{status}', '{part}', '{what}', '{got}', '{want}', '{limit}']);
+  for (const part of ['hints', 'limit', 'messages']) {
+    assert.deepEqual(Object.keys(zh[part]).sort(), Object.keys(en[part]).sort(), part);
+    for (const k of Object.keys(en[part])) {
+      assert.equal(slots(zh[part][k]), slots(en[part][k]), `${part}.${k}`);
+      for (const x of `${zh[part][k]}${en[part][k]}`.match(/\{\w+\}/g) || []) assert.ok(known.has(x), `${part}.${k}: ${x} is never filled`);
+      assert.match(zh[part][k], HAN, `${part}.${k} is Chinese`);
+    }
+  }
+  assert.equal(ossdirect.HINTS, en.hints);
+});
+
 // The mini-program runtime has no Node globals (no Buffer, process, URL,
 // fetch, DOMParser…). Run the module in a bare context holding only what
 // WeChat provides, and do a full upload with it.
@@ -562,6 +710,75 @@ test('the sample page uploads picked images with progress, results and errors', 
   assert.ok(cancelled.progress < 100);
   assert.deepEqual(Object.keys(page.tasks), [], 'finished tasks are forgotten');
   page.onUnload();
+});
+
+// The page in Chinese: its words and the helper's hints follow the phone;
+// config.lang overrides. Every word of the page is in both catalogs.
+test('the sample page speaks the phone\'s language: zh_CN words and hints, config.lang overrides', async () => {
+  const pageIn = (language, lang) => {
+    const w = createWx({ root, language, chunkDelayMs: 2 });
+    const page = loadPage(w, { apiBase: stack.api, profile: '', getToken: () => '', maxFiles: 9, lang });
+    page.onLoad();
+    return { w, page };
+  };
+  const { w, page } = pageIn('zh_CN');
+  assert.equal(page.title, '上传到 OSS');
+  assert.equal(page.data.t.choose, '选择照片或视频');
+  const en = pageIn('zh_CN', 'en').page;
+  assert.equal(en.title, 'Upload to OSS');
+  assert.equal(en.data.t.choose, 'Choose photos or videos');
+  const slots = (t) => Object.entries(t).map(([k, v]) => (typeof v === 'object' ? slots(v).map((x) => `${k}.${x}`) : [k])).flat().sort();
+  assert.deepEqual(slots(page.data.t), slots(en.data.t), 'the page\'s two catalogs have the same entries');
+
+  // The page's markup shows no words of its own: all come from the catalog.
+  const wxml = readFileSync(join(TEMPLATE, 'pages/upload/upload.wxml'), 'utf8');
+  assert.match(wxml.replace(/<[^>]*>/g, '').replace(/\{\{[\s\S]*?\}\}/g, ''), /^[\s%]*$/);
+  assert.doesNotMatch(wxml, /'[A-Z][a-z]+/, 'no English string literals in bindings');
+
+  const picked = [
+    { tempFilePath: tempFile('tmp_zh_lie.jpg', randomBytes(64)), size: 10, fileType: 'image' }, // size disagrees with the bytes
+    { tempFilePath: tempFile('tmp_zh_big.png', randomBytes(8 * 1024 * 1024)), size: 8 * 1024 * 1024, fileType: 'image' },
+  ];
+  w.chooseMedia = (o) => setTimeout(() => o.success({ tempFiles: picked, type: 'image', errMsg: 'chooseMedia:ok' }));
+  page.choose();
+  const items = () => page.data.items;
+  await w.until(() => items().length === 2 && items()[1].progress > 0, 'the second upload sending', 15000);
+  page.cancel({ currentTarget: { dataset: { id: items()[1].id } } });
+  while (items().some((it) => it.status === 'uploading' || it.status === 'retrying')) await new Promise((r) => setTimeout(r, 10));
+  const [refused, cancelled] = items();
+  assert.equal(refused.status, 'failed');
+  assert.equal(refused.code, 'EntityTooLarge');
+  assert.equal(refused.error, '文件太大：最大 10 字节。');
+  assert.equal(cancelled.status, 'cancelled');
+  assert.equal(cancelled.error, '上传已取消。');
+  page.onUnload();
+});
+
+test('the sample page says why it retries: an expired link is fetched again', async () => {
+  const proxy = await startProxy(stack.oss);
+  try {
+    proxy.script.push({ status: 403, body: ossErrorXML('AccessDenied', 'Request has expired.') });
+    const w = createWx({ root, language: 'zh_CN' });
+    const upload = w.uploadFile;
+    const notes = [];
+    w.uploadFile = (o) => upload({ ...o, url: o.url.replace(stack.oss, proxy.url) });
+    const bytes = randomBytes(1000);
+    w.chooseMedia = (o) => setTimeout(() => o.success({ tempFiles: [{ tempFilePath: tempFile('tmp_zh_retry.png', bytes), size: bytes.length, fileType: 'image' }], errMsg: 'chooseMedia:ok' }));
+    const page = loadPage(w, { apiBase: stack.api, profile: '', getToken: () => '', maxFiles: 9 });
+    const setData = page.setData;
+    page.setData = (patch) => {
+      setData(patch);
+      for (const [k, v] of Object.entries(patch)) if (k.endsWith('.note') && v) notes.push(v);
+    };
+    page.onLoad();
+    page.choose();
+    await w.until(() => page.data.items[0] && page.tasks[page.data.items[0].id], 'the upload started', 15000);
+    await page.tasks[page.data.items[0].id].promise;
+    assert.deepEqual(notes, ['上传链接已过期，正在重新获取…']);
+    assert.equal(page.data.items[0].status, 'done');
+  } finally {
+    await proxy.close();
+  }
 });
 
 // A profile with a small maxSize, through `ossdirect dev --profiles FILE`

@@ -45,13 +45,18 @@ function setPath(obj, path, value) {
 /**
  * loadPage runs the sample page (pages/upload/upload.js) with the shim w
  * and config in place of config.js, and returns the page object its
- * Page() call defined, with a setData that applies path-style keys.
+ * Page() call defined, with a setData that applies path-style keys and
+ * `title`, the navigation bar title it set.
  */
 export function loadPage(w, config) {
+  // The page titles itself in its language; page.title keeps the last title.
+  const titled = { title: '' };
+  if (!w.setNavigationBarTitle) w.setNavigationBarTitle = (o) => { titled.title = o.title; };
   const defs = [];
   runInContext(join(TEMPLATE, 'pages/upload/upload.js'), { wx: w, Page: (d) => defs.push(d) }, { [join(TEMPLATE, 'config.js')]: config });
   if (defs.length !== 1) throw new Error(`the page called Page() ${defs.length} times`);
   const page = { ...defs[0], data: JSON.parse(JSON.stringify(defs[0].data)) };
+  Object.defineProperty(page, 'title', { get: () => titled.title });
   page.setData = (patch) => { for (const [k, v] of Object.entries(patch)) setPath(page.data, k, v); };
   return page;
 }

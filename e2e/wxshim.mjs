@@ -37,6 +37,9 @@
 //   mini-program restarted on the same phone.
 // - paths: 'wxfile://x' and 'http://tmp/x' map to <root>/x, like WeChat's
 //   temp files; any other path is a plain local path.
+// - getSystemInfoSync (and getAppBaseInfo, base library 2.20.1+, when asked
+//   for) answers the user's language the way WeChat spells it: 'zh_CN',
+//   'zh_TW', 'en'.
 //
 // Test hooks (not WeChat): `log` records every call (a request's JSON body
 // as `json`, its bytes as `bytes`); `onLog(fn)` calls fn
@@ -100,6 +103,8 @@ function qs(data) {
  * @param {number} [opts.chunkSize] bytes per streamed file chunk (default 64 KiB)
  * @param {number} [opts.chunkDelayMs] pause after each chunk (0 = none): slows uploads down for abort tests
  * @param {Map} [opts.storage] the phone's storage (createStorage()); shared by shims that model restarts
+ * @param {string|null} [opts.language] WeChat's language ('en' by default, 'zh_CN', …); null: no getSystemInfoSync
+ * @param {boolean} [opts.appBaseInfo] also provide wx.getAppBaseInfo (same language)
  * The shim records every call in `wx.log` ({api, url, method, header, statusCode, data, errMsg, …}).
  */
 export function createWx(opts = {}) {
@@ -107,6 +112,7 @@ export function createWx(opts = {}) {
   const chunkSize = opts.chunkSize || 64 * 1024;
   const chunkDelayMs = opts.chunkDelayMs || 0;
   const storage = opts.storage || createStorage();
+  const language = opts.language === undefined ? 'en' : opts.language;
   const log = [];
   const listeners = new Set();
   const running = new Set(); // drop() of every request still running
@@ -387,8 +393,17 @@ export function createWx(opts = {}) {
     return { keys: [...storage.keys()], currentSize: Math.ceil(bytes / 1024), limitSize: 10240 };
   }
 
+  // systemInfo: a few of the fields WeChat answers, the language among them.
+  const systemInfo = () => ({ language, version: '8.0.50', SDKVersion: '3.4.0', platform: 'devtools', system: 'iOS 17.0' });
+  const info = {};
+  if (language !== null) info.getSystemInfoSync = systemInfo;
+  if (language !== null && opts.appBaseInfo) {
+    info.getAppBaseInfo = () => ({ language, version: '8.0.50', SDKVersion: '3.4.0', host: { env: 'WeChat' }, theme: 'light', enableDebug: false });
+  }
+
   return {
     request, uploadFile, getFileSystemManager, setStorageSync, getStorageSync, removeStorageSync, getStorageInfoSync,
+    ...info,
     log, storage,
     get inFlight() { return stats.inFlight; },
     get maxInFlight() { return stats.maxInFlight; },

@@ -16,6 +16,10 @@ module.exports = {
   // Return '' when the functions need no authentication.
   getToken: function () { return ''; },
 
+  // The language of the page and of the helper's messages: 'zh-CN', 'en', or
+  // '' to follow the phone's WeChat language (Chinese → zh-CN, else en).
+  lang: '',
+
   // How many images one wx.chooseMedia call may pick (WeChat allows up to 20).
   maxFiles: 9
 };

@@ -19,6 +19,7 @@
 //     // res.key, res.url, res.callback (the callback function's JSON, or null), res.mode
 //   }, function (err) {
 //     // err.code, err.message, err.requestId, err.hint, err.kind, err.retryable
+//     // (err.message and err.hint in options.lang, by default the phone's language; err.messageEn in English)
 //   });
 //
 // Files up to options.multipartThreshold (20 MiB): wx.request GET
@@ -106,27 +107,107 @@ var CONTENT_TYPES = {
 };
 // END GENERATED CONTENT_TYPES
 
-// Plain-language hints per error kind. Override any of them per call with
-// options.hints (e.g. to translate them).
-var HINTS = {
-  aborted: 'The upload was cancelled.',
-  network: 'The network is unavailable or too slow. Check the connection and try again.',
-  expired: 'The upload link expired before the upload finished. Please try again.',
-  clock: 'The clock of this phone or of the upload server is off by more than 15 minutes. Check the date and time settings, then try again.',
-  'too-large': 'The file is too large for this upload.',
-  'too-small': 'The file is empty or smaller than this upload allows.',
-  type: 'This type of file is not allowed here.',
-  exists: 'A file with the same name already exists.',
-  auth: 'You are not signed in, or not allowed to upload. Sign in again and retry.',
-  rate: 'Too many uploads in a short time. Wait a moment and try again.',
-  server: 'The upload service is temporarily unavailable. Try again later.',
-  config: 'The upload service is not set up correctly. Please contact support.',
-  callback: 'The file was uploaded, but the app server did not confirm it.',
-  denied: 'The storage service refused this upload.',
-  file: 'The file could not be read. Pick it again and retry.',
-  invalid: 'The upload request was rejected.',
-  unknown: 'The upload failed.'
+// TEXT holds every sentence the helper writes, in English and Simplified
+// Chinese (README "Language"): `hints` per error kind (for the user), `limit`
+// the hint of a kind whose limit is known, and `messages` (for the
+// developer: err.message). {name} is replaced by a value; {detail} is what
+// OSS, a function or WeChat said, kept verbatim. Override hints per call
+// with options.hints.
+var TEXT = {
+  en: {
+    hints: {
+      aborted: 'The upload was cancelled.',
+      network: 'The network is unavailable or too slow. Check the connection and try again.',
+      expired: 'The upload link expired before the upload finished. Please try again.',
+      clock: 'The clock of this phone or of the upload server is off by more than 15 minutes. Check the date and time settings, then try again.',
+      'too-large': 'The file is too large for this upload.',
+      'too-small': 'The file is empty or smaller than this upload allows.',
+      type: 'This type of file is not allowed here.',
+      exists: 'A file with the same name already exists.',
+      auth: 'You are not signed in, or not allowed to upload. Sign in again and retry.',
+      rate: 'Too many uploads in a short time. Wait a moment and try again.',
+      server: 'The upload service is temporarily unavailable. Try again later.',
+      config: 'The upload service is not set up correctly. Please contact support.',
+      callback: 'The file was uploaded, but the app server did not confirm it.',
+      denied: 'The storage service refused this upload.',
+      file: 'The file could not be read. Pick it again and retry.',
+      invalid: 'The upload request was rejected.',
+      unknown: 'The upload failed.'
+    },
+    limit: { 'too-large': 'The file is too large for this upload (the limit is {limit}).' },
+    bytes: '{n} bytes',
+    messages: {
+      oss: '{detail}',
+      api: '{detail}',
+      network: '{detail}',
+      networkBare: 'network error',
+      client: '{detail}',
+      aborted: 'upload aborted',
+      ossStatus: 'OSS answered HTTP {status}',
+      apiStatus: '{what} answered HTTP {status}',
+      apiNoJSON: '{what} answered HTTP {status} without the expected JSON',
+      partStatus: 'OSS answered HTTP {status} to part {part}',
+      partNoETag: 'OSS answered HTTP {status} to part {part} without an ETag',
+      partUnsigned: ' (part {part}\'s URL was signed without a Content-Type, but wx.request always sends one, ' +
+        'application/json unless told otherwise: the presigned-url function must sign the part\'s Content-Type and return it in headers)',
+      signMissing: 'multipart/sign answered without part {part}',
+      readNoBuffer: 'readFile answered no ArrayBuffer for part {part}',
+      readShort: 'read {got} bytes for part {part} where {want} were expected: the file changed, ' +
+        'or this WeChat is older than base library 2.10.0 (readFile position and length)',
+      readFailed: '{detail}',
+      readFailedBare: 'readFile failed',
+      completeLost: ' (an earlier complete, whose answer was lost, may have stored the object)'
+    }
+  },
+  'zh-CN': {
+    hints: {
+      aborted: '上传已取消。',
+      network: '网络连接已断开或网速太慢，请检查网络后重试。',
+      expired: '上传链接已过期，请重新上传。',
+      clock: '手机或上传服务器的时间不准（误差超过 15 分钟），请检查手机的日期和时间设置后重试。',
+      'too-large': '文件太大，无法上传。',
+      'too-small': '文件为空或太小，无法上传。',
+      type: '不支持上传这种类型的文件。',
+      exists: '已存在同名文件。',
+      auth: '未登录或没有上传权限，请重新登录后再试。',
+      rate: '上传太频繁了，请稍后再试。',
+      server: '上传服务暂时不可用，请稍后再试。',
+      config: '上传服务配置有误，请联系客服。',
+      callback: '文件已上传，但应用服务器没有确认收到。',
+      denied: '存储服务拒绝了这次上传。',
+      file: '无法读取文件，请重新选择后再试。',
+      invalid: '上传请求被拒绝。',
+      unknown: '上传失败。'
+    },
+    limit: { 'too-large': '文件太大：最大 {limit}。' },
+    bytes: '{n} 字节',
+    messages: {
+      oss: 'OSS 返回错误（{code}）：{detail}',
+      api: '上传服务返回错误（{code}）：{detail}',
+      network: '网络请求失败：{detail}',
+      networkBare: '网络请求失败',
+      client: '上传出错：{detail}',
+      aborted: '上传已取消',
+      ossStatus: 'OSS 返回了 HTTP {status}',
+      apiStatus: '{what} 返回了 HTTP {status}',
+      apiNoJSON: '{what} 返回了 HTTP {status}，但不是预期的 JSON',
+      partStatus: 'OSS 对第 {part} 个分片返回了 HTTP {status}',
+      partNoETag: 'OSS 对第 {part} 个分片返回了 HTTP {status}，但没有 ETag',
+      partUnsigned: '（第 {part} 个分片的链接签名时没有包含 Content-Type，而 wx.request 总会发送 Content-Type，' +
+        '未指定时为 application/json：presigned-url 函数必须为分片签入 Content-Type 并在 headers 中返回）',
+      signMissing: 'multipart/sign 的应答中没有第 {part} 个分片',
+      readNoBuffer: '读取第 {part} 个分片时 readFile 没有返回 ArrayBuffer',
+      readShort: '第 {part} 个分片读到 {got} 字节，应为 {want} 字节：文件已被修改，' +
+        '或微信基础库低于 2.10.0（readFile 不支持 position 和 length）',
+      readFailed: '读取文件失败：{detail}',
+      readFailedBare: '读取文件失败',
+      completeLost: '（之前一次 complete 的应答丢失了，那次请求可能已经保存了对象）'
+    }
+  }
 };
+
+// HINTS is the English hints (what options.hints replaces).
+var HINTS = TEXT.en.hints;
 
 // ---------------------------------------------------------------- helpers
 
@@ -154,10 +235,33 @@ function guessContentType(name) {
   return Object.prototype.hasOwnProperty.call(CONTENT_TYPES, ext) ? CONTENT_TYPES[ext] : '';
 }
 
-function formatBytes(n) {
+function formatBytes(n, lang) {
   if (n >= 1048576) return (Math.round(n / 104857.6) / 10) + ' MB';
   if (n >= 1024) return (Math.round(n / 102.4) / 10) + ' KB';
-  return n + ' bytes';
+  return format(TEXT[lang].bytes, { n: n });
+}
+
+// format replaces each {name} in template by params[name].
+function format(template, params) {
+  return template.replace(/\{(\w+)\}/g, function (all, name) {
+    return params && params[name] !== undefined ? String(params[name]) : all;
+  });
+}
+
+// language maps a language tag to 'zh-CN' (any Chinese: WeChat's 'zh_CN',
+// 'zh_TW', 'zh_HK') or 'en' (anything else). Without one it asks WeChat
+// for the user's language (wx.getAppBaseInfo, base library 2.20.1+, else
+// wx.getSystemInfoSync), and answers 'en' when neither is there.
+function language(lang) {
+  var tag = lang;
+  if (!tag && typeof wx !== 'undefined' && wx) {
+    try {
+      var info = typeof wx.getAppBaseInfo === 'function' ? wx.getAppBaseInfo()
+        : (typeof wx.getSystemInfoSync === 'function' ? wx.getSystemInfoSync() : null);
+      tag = info && info.language;
+    } catch (e) { /* no system info: English */ }
+  }
+  return /^zh/i.test(String(tag || '')) ? 'zh-CN' : 'en';
 }
 
 function decodeXml(s) {
@@ -206,28 +310,57 @@ function parseJSON(text) {
   }
 }
 
-// ossError builds the one error shape every failure has.
-function ossError(props, hints) {
-  var err = new Error(props.message || props.code || 'upload failed');
+// ossError builds the one error shape every failure has. props.text names
+// the sentence (TEXT messages) and props.detail what OSS, a function or
+// WeChat said; loc is the task's {lang, hints}. err.message is in loc.lang,
+// err.messageEn in English (for logs and support), err.detail the other
+// side's own words.
+function ossError(props, loc) {
+  var lang = (loc && loc.lang) || 'en';
+  var hints = loc && loc.hints;
+  var params = { detail: props.detail || '', code: props.code || '', status: props.statusCode, part: props.partNumber };
+  for (var p in props.params) {
+    if (Object.prototype.hasOwnProperty.call(props.params, p)) params[p] = props.params[p];
+  }
+  var describe = function (l) {
+    var m = TEXT[l].messages;
+    var name = props.text || 'client';
+    if (!params.detail && m[name].indexOf('{detail}') >= 0) return m[name + 'Bare'] || err.code; // nothing was said
+    return format(m[name], params);
+  };
+  var err = new Error('');
   err.name = 'OssDirectError';
   err.code = props.code || 'UnknownError';
+  err.message = describe(lang);
   err.kind = props.kind || 'unknown';
   err.source = props.source || 'client';
   err.requestId = props.requestId || '';
   err.statusCode = props.statusCode || 0;
   err.retryable = !!props.retryable;
-  var hint = (hints && hints[err.kind]) || HINTS[err.kind] || HINTS.unknown;
-  if (props.limit && !(hints && hints[err.kind])) hint = hint.replace(/\.$/, ' (the limit is ' + props.limit + ').');
+  err.lang = lang;
+  err.messageEn = lang === 'en' ? err.message : describe('en');
+  err.detail = props.detail || '';
+  var hint = (hints && hints[err.kind]) || TEXT[lang].hints[err.kind] || TEXT[lang].hints.unknown;
+  if (props.limit && !(hints && hints[err.kind]) && TEXT[lang].limit[err.kind]) {
+    hint = format(TEXT[lang].limit[err.kind], { limit: formatBytes(props.limit, lang) });
+  }
   err.hint = hint;
-  var extra = ['field', 'ec', 'errMsg', 'retryAfter', 'key', 'url', 'body', 'partNumber'];
+  var extra = ['field', 'ec', 'errMsg', 'retryAfter', 'key', 'url', 'body', 'partNumber', 'limit'];
   for (var i = 0; i < extra.length; i++) {
     if (props[extra[i]] !== undefined && props[extra[i]] !== '') err[extra[i]] = props[extra[i]];
   }
   return err;
 }
 
-function abortError(hints) {
-  var err = ossError({ code: 'Aborted', kind: 'aborted', message: 'upload aborted', source: 'client' }, hints);
+// addNote appends the sentence TEXT messages[name] to err's message, in
+// both languages.
+function addNote(err, name, params) {
+  err.message += format(TEXT[err.lang].messages[name], params);
+  err.messageEn += format(TEXT.en.messages[name], params);
+}
+
+function abortError(loc) {
+  var err = ossError({ code: 'Aborted', kind: 'aborted', text: 'aborted', source: 'client' }, loc);
   err.aborted = true;
   return err;
 }
@@ -246,11 +379,11 @@ function classifyOss(status, e) {
   }
   if (code === 'NoSuchUpload') return { kind: 'expired' }; // the multipart upload is gone: start again
   var range = /content-length-range"?\s*,\s*(\d+)\s*,\s*(\d+)/.exec(msg);
-  if (code === 'EntityTooLarge') return { kind: 'too-large', limit: range ? formatBytes(+range[2]) : '' };
+  if (code === 'EntityTooLarge') return { kind: 'too-large', limit: range ? +range[2] : undefined };
   if (code === 'EntityTooSmall') return { kind: 'too-small' };
   if (code === 'FileAlreadyExists') return { kind: 'exists' };
   if (code === 'AccessDenied' && /content-type/i.test(msg)) return { kind: 'type' };
-  if (code === 'AccessDenied' && range) return { kind: 'too-large', limit: formatBytes(+range[2]) };
+  if (code === 'AccessDenied' && range) return { kind: 'too-large', limit: +range[2] };
   if (/^(SignatureDoesNotMatch|InvalidAccessKeyId|InvalidSecurityToken|NoSuchBucket|InvalidPolicyDocument|InvalidBucketName)$/.test(code)) {
     return { kind: 'config' };
   }
@@ -269,7 +402,7 @@ function classifyApi(status, body, declaredSize) {
   if (body.code === 'FileAlreadyExists') return { kind: 'exists', field: field };
   if (body.code === 'ProfileViolation') {
     var max = /maximum of (\d+) bytes/.exec(msg);
-    return max ? { kind: 'too-large', limit: formatBytes(+max[1]), field: field } : { kind: 'denied', field: field };
+    return max ? { kind: 'too-large', limit: +max[1], field: field } : { kind: 'denied', field: field };
   }
   if (status === 404 && field === 'uploadId') return { kind: 'expired', field: field };
   if (status === 401 || status === 403) return { kind: 'auth', field: field };
@@ -278,7 +411,7 @@ function classifyApi(status, body, declaredSize) {
   if (status === 404 || status === 501) return { kind: 'config', field: field };
   if (field === 'size') {
     var range = /allowed:\s*(\d+)\D+?(\d+)\s*bytes/.exec(msg);
-    if (range && declaredSize > +range[2]) return { kind: 'too-large', limit: formatBytes(+range[2]), field: field };
+    if (range && declaredSize > +range[2]) return { kind: 'too-large', limit: +range[2], field: field };
     if (range && declaredSize < +range[1]) return { kind: 'too-small', field: field };
     return { kind: 'invalid', field: field };
   }
@@ -286,15 +419,16 @@ function classifyApi(status, body, declaredSize) {
   return { kind: 'invalid', field: field };
 }
 
-function networkError(errMsg, hints) {
+function networkError(errMsg, loc) {
   return ossError({
     code: /timeout/i.test(errMsg || '') ? 'Timeout' : 'NetworkError',
     kind: 'network',
     source: 'network',
-    message: errMsg || 'network error',
+    text: 'network',
+    detail: errMsg,
     errMsg: errMsg,
     retryable: true
-  }, hints);
+  }, loc);
 }
 
 // fnv1a is a short, stable hash of s (FNV-1a, 32 bits, hex).
@@ -411,7 +545,9 @@ function callApi(job, req, accept, what, kind) {
       var retryAfter = parseInt(headerValue(res.header, 'Retry-After'), 10);
       reject(ossError({
         code: body.code || (ok ? 'BadResponse' : 'HTTP' + status),
-        message: body.message || what + ' answered HTTP ' + status + (ok ? ' without the expected JSON' : ''),
+        text: body.message ? 'api' : (ok ? 'apiNoJSON' : 'apiStatus'),
+        detail: body.message,
+        params: { what: what },
         requestId: body.requestId || headerValue(res.header, 'X-Request-Id'),
         statusCode: status,
         source: 'api',
@@ -420,9 +556,9 @@ function callApi(job, req, accept, what, kind) {
         field: c.field,
         retryable: c.retryable,
         retryAfter: retryAfter > 0 ? retryAfter : undefined
-      }, o.hints));
+      }, job.loc));
     };
-    req.fail = function (e) { reject(networkError(e && e.errMsg, o.hints)); };
+    req.fail = function (e) { reject(networkError(e && e.errMsg, job.loc)); };
     send(job, 'request', req, kind || 'api');
   });
 }
@@ -463,7 +599,7 @@ function backoff(job, attempt, err) {
 
 // halt ends a step of a task that is settled (aborted, done, failed).
 function halt(job) {
-  if (job.settled || job.stopping) throw abortError(job.options.hints);
+  if (job.settled || job.stopping) throw abortError(job.loc);
 }
 
 // checkpoint: halt, or end the step if pause() came meanwhile (retrying
@@ -493,7 +629,7 @@ async function retrying(job, step) {
     } catch (err) {
       halt(job);
       if (job.pauses !== pauses) continue;
-      var e = isOssDirectError(err) ? err : ossError({ code: 'ClientError', message: String(err && err.message || err) }, o.hints);
+      var e = isOssDirectError(err) ? err : ossError({ code: 'ClientError', detail: String(err && err.message || err) }, job.loc);
       e.attempts = attempt;
       if (!e.retryable || attempt > retries) throw e;
       job.retries++;
@@ -548,24 +684,24 @@ function post(job, grant, attempt) {
           resolve({ key: key, url: url, callback: cb, statusCode: status, attempts: attempt, mode: 'post' });
           return;
         }
-        var e = parseOssError(body) || { code: 'HTTP' + status, message: 'OSS answered HTTP ' + status };
+        var e = parseOssError(body) || { code: 'HTTP' + status, message: '' };
         if (status === 203 || e.code === 'CallbackFailed') {
           // The object IS stored; only the app server's confirmation failed.
           reject(ossError({
-            code: e.code || 'CallbackFailed', message: e.message, requestId: e.requestId, ec: e.ec,
+            code: e.code || 'CallbackFailed', text: e.message ? 'oss' : 'ossStatus', detail: e.message, requestId: e.requestId, ec: e.ec,
             statusCode: status, source: 'oss', kind: 'callback', key: key, url: url
-          }, o.hints));
+          }, job.loc));
           return;
         }
         var c = classifyOss(status, e);
         reject(ossError({
-          code: e.code, message: e.message, requestId: e.requestId, ec: e.ec, statusCode: status,
-          source: 'oss', kind: c.kind, limit: c.limit, retryable: c.retryable
-        }, o.hints));
+          code: e.code, text: e.message ? 'oss' : 'ossStatus', detail: e.message, requestId: e.requestId, ec: e.ec,
+          statusCode: status, source: 'oss', kind: c.kind, limit: c.limit, retryable: c.retryable
+        }, job.loc));
       },
       fail: function (e) {
         job.posting = false;
-        reject(networkError(e && e.errMsg, o.hints));
+        reject(networkError(e && e.errMsg, job.loc));
       }
     };
     if (o.timeout) req.timeout = o.timeout;
@@ -796,15 +932,17 @@ async function signedPart(job, up, n) {
   if (s && s.validUntil > Date.now()) return s;
   var urls = await (up.signing[n] || signBatch(job, up, n));
   if (urls[n]) return urls[n];
-  throw ossError({ code: 'BadResponse', kind: 'config', source: 'api', partNumber: n, message: 'multipart/sign answered without part ' + n }, job.options.hints);
+  throw ossError({ code: 'BadResponse', kind: 'config', source: 'api', partNumber: n, text: 'signMissing' }, job.loc);
 }
 
 // readPart reads part n of the file: an ArrayBuffer of exactly its length.
 function readPart(job, up, n) {
   var length = partLength(up, n);
   return new Promise(function (resolve, reject) {
-    var failed = function (code, message, errMsg) {
-      reject(ossError({ code: code, kind: 'file', source: 'client', message: message, errMsg: errMsg, partNumber: n }, job.options.hints));
+    var failed = function (code, text, detail, errMsg, params) {
+      reject(ossError({
+        code: code, kind: 'file', source: 'client', text: text, detail: detail, errMsg: errMsg, partNumber: n, params: params
+      }, job.loc));
     };
     try {
       getWx().getFileSystemManager().readFile({
@@ -814,18 +952,17 @@ function readPart(job, up, n) {
         success: function (res) {
           var data = res && res.data;
           if (!data || typeof data === 'string' || typeof data.byteLength !== 'number') {
-            failed('FileReadError', 'readFile answered no ArrayBuffer for part ' + n);
+            failed('FileReadError', 'readNoBuffer');
           } else if (data.byteLength !== length) {
-            failed('FileChanged', 'read ' + data.byteLength + ' bytes for part ' + n + ' where ' + length +
-              ' were expected: the file changed, or this WeChat is older than base library 2.10.0 (readFile position and length)');
+            failed('FileChanged', 'readShort', '', undefined, { got: data.byteLength, want: length });
           } else {
             resolve(data);
           }
         },
-        fail: function (e) { failed('FileReadError', (e && e.errMsg) || 'readFile failed', e && e.errMsg); }
+        fail: function (e) { failed('FileReadError', 'readFailed', e && e.errMsg, e && e.errMsg); }
       });
     } catch (e) {
-      failed('FileReadError', String(e && e.message || e));
+      failed('FileReadError', 'readFailed', String(e && e.message || e));
     }
   });
 }
@@ -854,20 +991,18 @@ function putPart(job, n, signed, data) {
           return;
         }
         var e = parseOssError(typeof res.data === 'string' ? res.data : '') ||
-          { code: status < 300 ? 'NoETag' : 'HTTP' + status, message: 'OSS answered HTTP ' + status + ' to part ' + n + (status < 300 ? ' without an ETag' : '') };
+          { code: status < 300 ? 'NoETag' : 'HTTP' + status, message: '' };
         var c = status < 300 ? { kind: 'config' } : classifyOss(status, e);
-        var message = e.message;
-        if (e.code === 'SignatureDoesNotMatch' && !headerValue(signed.headers, 'Content-Type')) {
-          message += ' (part ' + n + '\'s URL was signed without a Content-Type, but wx.request always sends one, ' +
-            'application/json unless told otherwise: the presigned-url function must sign the part\'s Content-Type and return it in headers)';
-        }
-        reject(ossError({
-          code: e.code, message: message, requestId: e.requestId || headerValue(res.header, 'x-oss-request-id'), ec: e.ec,
+        var err = ossError({
+          code: e.code, text: e.message ? 'oss' : (status < 300 ? 'partNoETag' : 'partStatus'), detail: e.message,
+          requestId: e.requestId || headerValue(res.header, 'x-oss-request-id'), ec: e.ec,
           statusCode: status, source: 'oss', kind: c.kind, limit: c.limit, retryable: c.retryable, partNumber: n
-        }, o.hints));
+        }, job.loc);
+        if (e.code === 'SignatureDoesNotMatch' && !headerValue(signed.headers, 'Content-Type')) addNote(err, 'partUnsigned', { part: n });
+        reject(err);
       },
       fail: function (e) {
-        var err = networkError(e && e.errMsg, o.hints);
+        var err = networkError(e && e.errMsg, job.loc);
         err.partNumber = n;
         reject(err);
       }
@@ -964,7 +1099,7 @@ async function afterRefusedComplete(job, up, err, lost) {
     finish(job, up);
     err.key = up.key;
     if (err.code !== 'CallbackFailed') {
-      err.message += ' (an earlier complete, whose answer was lost, may have stored the object)';
+      addNote(err, 'completeLost');
     }
     if (!up.callback) throw err;
     try {
@@ -1075,6 +1210,7 @@ function uploadFile(filePath, options) {
     contentType: o.contentType || guessContentType(name),
     size: typeof o.size === 'number' ? o.size : undefined,
     options: o,
+    loc: { lang: language(o.lang), hints: o.hints }, // the language of err.message and err.hint
     parallel: parallel >= 1 ? Math.min(parallel, MAX_PARALLEL) : DEFAULTS.parallel,
     mode: '',
     settled: false,
@@ -1113,7 +1249,7 @@ function uploadFile(filePath, options) {
 
   function abort() {
     if (!job.settled) {
-      settle(false, abortError(o.hints));
+      settle(false, abortError(job.loc));
       stopTasks(job, function (kind) { return kind !== 'create' && kind !== 'cleanup'; });
     } else if (job.outcome !== 'failed') {
       return job.cleanup || Promise.resolve(false);
@@ -1161,6 +1297,8 @@ module.exports = {
   guessContentType: guessContentType,
   parseOssError: parseOssError,
   isOssDirectError: isOssDirectError,
+  language: language,
   HINTS: HINTS,
+  TEXT: TEXT,
   DEFAULTS: DEFAULTS
 };

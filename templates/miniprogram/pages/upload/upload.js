@@ -2,11 +2,67 @@
 // straight to OSS with ossdirect.uploadFile, showing per-file progress, the
 // result (object key, and the callback function's answer) or a readable
 // error. Files over the helper's multipartThreshold (20 MiB: most videos) go
-// up in parts and can be paused and resumed.
+// up in parts and can be paused and resumed. The page speaks the helper's
+// language: config.lang, else the phone's (zh-CN or en).
 const ossdirect = require('../../ossdirect.js');
 const config = require('../../config.js');
 
 let nextId = 1;
+
+// The page's own words; the helper's error hints come in the same language.
+// `retry` is what a retrying upload shows, by the kind of the failure.
+const TEXT = {
+  en: {
+    title: 'Upload to OSS',
+    heading: 'Upload photos and videos to OSS',
+    intro: 'Each file goes straight to the bucket, signed by your server, which never sees the bytes. Big files go up in parts: pause and resume them.',
+    choose: 'Choose photos or videos',
+    empty: 'No uploads yet.',
+    pickFailed: 'Could not pick files',
+    paused: 'Paused · ',
+    inParts: ' · in parts',
+    pause: 'Pause',
+    resume: 'Resume',
+    cancel: 'Cancel',
+    uploaded: 'Uploaded',
+    copyKey: 'Copy key',
+    cancelled: 'Cancelled',
+    failed: 'Failed',
+    again: 'Upload again',
+    retry: {
+      expired: 'Upload link expired, getting a new one…',
+      network: 'Connection lost, retrying…',
+      server: 'Service busy, retrying…',
+      rate: 'Too many uploads, retrying shortly…',
+      other: 'Retrying…'
+    }
+  },
+  'zh-CN': {
+    title: '上传到 OSS',
+    heading: '上传照片和视频到 OSS',
+    intro: '文件直接上传到存储桶，由你的服务器签名，服务器不经手文件内容。大文件分片上传，可以暂停和继续。',
+    choose: '选择照片或视频',
+    empty: '还没有上传任何文件。',
+    pickFailed: '无法选择文件',
+    paused: '已暂停 · ',
+    inParts: ' · 分片上传',
+    pause: '暂停',
+    resume: '继续',
+    cancel: '取消',
+    uploaded: '上传成功',
+    copyKey: '复制 key',
+    cancelled: '已取消',
+    failed: '上传失败',
+    again: '重新上传',
+    retry: {
+      expired: '上传链接已过期，正在重新获取…',
+      network: '网络连接已断开，正在重试…',
+      server: '上传服务繁忙，正在重试…',
+      rate: '上传太频繁，稍后自动重试…',
+      other: '正在重试…'
+    }
+  }
+};
 
 function sizeLabel(bytes) {
   if (typeof bytes !== 'number') return '';
@@ -17,11 +73,15 @@ function sizeLabel(bytes) {
 
 Page({
   data: {
-    items: [] // {id, path, thumb, video, name, size, sizeBytes, multipart, progress, status, key, url, info, error, code, requestId}
+    t: TEXT.en, // the page's words, in this.lang
+    items: [] // {id, path, thumb, video, name, size, sizeBytes, multipart, progress, status, note, key, url, info, error, code, requestId}
   },
 
   onLoad() {
     this.tasks = {}; // id → ossdirect task, while uploading
+    this.lang = ossdirect.language(config.lang); // 'zh-CN' or 'en'
+    this.setData({ t: TEXT[this.lang] });
+    wx.setNavigationBarTitle({ title: TEXT[this.lang].title });
   },
 
   onUnload() {
@@ -40,7 +100,7 @@ Page({
       },
       fail: (err) => {
         if (!/cancel/.test(err.errMsg || '')) {
-          wx.showToast({ title: 'Could not pick files', icon: 'none' });
+          wx.showToast({ title: this.data.t.pickFailed, icon: 'none' });
         }
       }
     });
@@ -59,6 +119,7 @@ Page({
       multipart: false,
       progress: 0,
       status: 'uploading',
+      note: '',
       key: '', url: '', info: '', error: '', code: '', requestId: ''
     };
     this.setData({ ['items[' + this.data.items.length + ']']: item });
@@ -67,6 +128,7 @@ Page({
     const task = ossdirect.uploadFile(path, {
       api: config.apiBase,
       profile: config.profile,
+      lang: this.lang, // err.hint and err.message in the page's language
       token: config.getToken, // called before every attempt, so a refreshed token is picked up
       size: sizeBytes, // chooseMedia already knows it; saves a getFileInfo call
       onProgress: (p) => {
@@ -77,14 +139,15 @@ Page({
           this.patch(id, Object.assign({ progress: p.progress }, status));
         }
       },
-      onRetry: () => {
+      onRetry: (err) => {
         // A POST upload starts over; a multipart one resends one part.
-        if (task.mode === 'multipart') {
-          this.patch(id, { status: 'retrying' });
-        } else {
+        const retry = this.data.t.retry;
+        const fields = { status: 'retrying', note: retry[err.kind] || retry.other };
+        if (task.mode !== 'multipart') {
           shown = -1;
-          this.patch(id, { status: 'retrying', progress: 0 });
+          fields.progress = 0;
         }
+        this.patch(id, fields);
       }
     });
     this.tasks[id] = task;
