@@ -125,8 +125,12 @@ type Config struct {
 	QuarantinePrefix string
 	// CORSOrigins may call the handlers from browsers ("*": any).
 	CORSOrigins []string
-	// RatePerMinute and RateBurst set the per-subject token bucket; a zero
-	// RatePerMinute disables it.
+	// Limiter rate-limits grants per subject (shared/ratelimit's Redis
+	// limiter, shared by every instance); nil: the in-process token bucket
+	// RatePerMinute and RateBurst set, per instance.
+	Limiter Limiter
+	// RatePerMinute and RateBurst set the per-subject token bucket used
+	// when Limiter is nil; a zero RatePerMinute disables it.
 	RatePerMinute, RateBurst int
 	// SeedProfile is the profile the seed-sample routes use (default "default").
 	SeedProfile string
@@ -140,7 +144,7 @@ type Handlers struct {
 	cfg     Config
 	log     *slog.Logger
 	now     func() time.Time
-	limiter *limiter
+	limiter Limiter
 	keys    *callback.KeyCache
 	dirs    map[string]*regexp.Regexp // each profile's directory (upload.Profile.DirPattern)
 	// afterClaim, when set (by tests only), runs once a delivery has
@@ -178,7 +182,10 @@ func New(cfg Config) (*Handlers, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	if cfg.RatePerMinute > 0 {
+	switch {
+	case cfg.Limiter != nil:
+		h.limiter = cfg.Limiter
+	case cfg.RatePerMinute > 0:
 		h.limiter = newLimiter(cfg.RatePerMinute, max(cfg.RateBurst, 1), h.now)
 	}
 	h.keys = &callback.KeyCache{Client: cfg.KeyClient, Now: h.now}

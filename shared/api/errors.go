@@ -61,6 +61,7 @@ const (
 	retryAuthKeys    = 5 * time.Second // the JWKS could not be fetched
 	retrySTS         = time.Second     // default when STS names no delay
 	retryCredentials = time.Second     // signing credentials about to expire
+	retryLimiter     = time.Second     // the rate limit could not be checked (Limiter error)
 )
 
 // clientError is the error table: it turns any error into the *Error the
@@ -80,6 +81,7 @@ const (
 //	auth.ErrUnavailable                       503 ServiceUnavailable, Retry-After 5
 //	sts.ErrUnavailable                        503 ServiceUnavailable, Retry-After from STS
 //	sts.ErrMisconfigured                      500 InternalError, says the role is misconfigured
+//	(a Limiter error becomes, in authorize,   503 ServiceUnavailable, Retry-After 1)
 //	anything else                             500 InternalError
 //
 // A token for another audience or from another issuer is 401 like the

@@ -38,11 +38,17 @@ func (h *Handlers) authorize(r *http.Request) (auth.Subject, error) {
 	if err != nil {
 		return sub, err
 	}
-	if h.limiter != nil {
-		if ok, wait := h.limiter.allow(sub.ID); !ok {
-			return sub, &Error{Status: http.StatusTooManyRequests, Code: CodeTooManyRequests,
-				Message: "too many grants for this subject; retry later", RetryAfter: max(wait, time.Second)}
-		}
+	if h.limiter == nil {
+		return sub, nil
+	}
+	ok, wait, err := h.limiter.Allow(r.Context(), sub.ID)
+	switch {
+	case err != nil:
+		return sub, &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable,
+			Message: "the rate limit cannot be checked; retry later", RetryAfter: retryLimiter, Err: err}
+	case !ok:
+		return sub, &Error{Status: http.StatusTooManyRequests, Code: CodeTooManyRequests,
+			Message: "too many grants for this subject; retry later", RetryAfter: max(wait, time.Second)}
 	}
 	return sub, nil
 }

@@ -1,13 +1,29 @@
 package api
 
 import (
+	"context"
 	"sync"
 	"time"
 )
 
+// Limiter rate-limits grants per subject. The in-process token bucket
+// (Config.RatePerMinute without Config.Limiter) implements it, and so does
+// shared/ratelimit's Redis limiter, which holds across FC instances.
+type Limiter interface {
+	// Allow takes one grant for subject. When none is left it returns
+	// false and how long until one is. An error means the limit could not
+	// be checked and the limiter wants the grant refused: the handler
+	// answers 503 ServiceUnavailable with Retry-After. A limiter that lets
+	// grants through when it cannot check returns true and no error.
+	Allow(ctx context.Context, subject string) (ok bool, retryAfter time.Duration, err error)
+}
+
+var _ Limiter = (*limiter)(nil)
+
 // limiter is a per-subject token bucket: rate tokens a minute, burst at
-// most. It is per process (per FC instance); the map is bounded by dropping
-// buckets that have refilled completely.
+// most. It is per process (per FC instance, which serves one request at a
+// time while FC scales out, so it bounds little there); the map is bounded
+// by dropping buckets that have refilled completely.
 type limiter struct {
 	mu      sync.Mutex
 	perSec  float64
@@ -27,8 +43,9 @@ func newLimiter(perMinute, burst int, now func() time.Time) *limiter {
 	return &limiter{perSec: float64(perMinute) / 60, burst: float64(burst), now: now, buckets: map[string]*bucket{}}
 }
 
-// allow takes a token for subject, or says how long until one is there.
-func (l *limiter) allow(subject string) (bool, time.Duration) {
+// Allow takes a token for subject, or says how long until one is there.
+// It never fails.
+func (l *limiter) Allow(_ context.Context, subject string) (bool, time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -44,10 +61,10 @@ func (l *limiter) allow(subject string) (bool, time.Duration) {
 	b.last = now
 	if b.tokens >= 1 {
 		b.tokens--
-		return true, 0
+		return true, 0, nil
 	}
 	wait := time.Duration((1 - b.tokens) / l.perSec * float64(time.Second))
-	return false, wait
+	return false, wait, nil
 }
 
 // prune drops full buckets (equivalent to absent ones); if none are full it

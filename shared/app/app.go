@@ -21,12 +21,14 @@ import (
 	"ossdirect/shared/credentials"
 	"ossdirect/shared/fcrun"
 	"ossdirect/shared/ossclient"
+	"ossdirect/shared/ratelimit"
 	"ossdirect/shared/requestid"
 	"ossdirect/shared/sts"
 	"ossdirect/shared/webhook"
 )
 
-// Build assembles function fn from cfg: the authenticator, the STS client
+// Build assembles function fn from cfg: the authenticator, the rate
+// limiter (in Redis with REDIS_URL, else in process), the STS client
 // (sts-token only), the event sink (callback only: a webhook.Sender to
 // WEBHOOK_URL, else webhook.Log), the API handlers, and the fcrun options fn needs (the
 // OSS event handler for callback). It is the only place a function is
@@ -81,6 +83,16 @@ func build(fn api.Function, cfg *config.Config, log *slog.Logger) (*api.Handlers
 		SeedProfile:  cfg.SeedProfile,
 		GrantSecrets: cfg.GrantSecrets, GrantGrace: cfg.GrantGrace, QuarantinePrefix: cfg.QuarantinePrefix,
 		Logger: log.With("component", "api", "function", fn.String()),
+	}
+	if cfg.RedisURL != "" && cfg.RatePerMinute > 0 {
+		// The per-subject limit in Redis, shared by every instance of fn.
+		limiter, err := ratelimit.New(ratelimit.Config{URL: cfg.RedisURL, Function: fn.String(),
+			PerMinute: cfg.RatePerMinute, Burst: cfg.RateBurst, OnError: cfg.RateOnError,
+			Logger: log.With("component", "ratelimit", "function", fn.String())})
+		if err != nil {
+			return nil, err
+		}
+		acfg.Limiter = limiter
 	}
 	if fn == api.PresignedURL {
 		// Presigned multipart: the function starts, lists, completes and

@@ -16,6 +16,7 @@ import (
 
 	"ossdirect/shared/auth"
 	"ossdirect/shared/credentials"
+	"ossdirect/shared/ratelimit"
 	"ossdirect/shared/upload"
 )
 
@@ -80,6 +81,13 @@ type Config struct {
 	// default 20).
 	RatePerMinute int
 	RateBurst     int
+	// RedisURL is where the rate limit is kept across instances
+	// (REDIS_URL, redis:// or rediss://; a secret: it holds the password).
+	// Empty: the in-process bucket, per instance.
+	RedisURL string
+	// RateOnError is what a grant gets when Redis does not answer
+	// (RATE_LIMIT_ON_ERROR, default open).
+	RateOnError ratelimit.OnError
 	// LogLevel is LOG_LEVEL (debug, info, warn, error; default info).
 	LogLevel slog.Level
 
@@ -116,7 +124,9 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("webhookURL", c.WebhookURL), slog.Int("webhookSecrets", len(c.WebhookSecrets)),
 		slog.Duration("webhookCallbackBudget", c.WebhookCallbackBudget),
 		slog.Any("corsOrigins", c.CORSOrigins),
-		slog.Int("ratePerMinute", c.RatePerMinute), slog.String("logLevel", c.LogLevel.String()),
+		slog.Int("ratePerMinute", c.RatePerMinute),
+		slog.Bool("redisURLSet", c.RedisURL != ""), slog.String("rateOnError", string(c.RateOnError)),
+		slog.String("logLevel", c.LogLevel.String()),
 	)
 }
 

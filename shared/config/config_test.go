@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ossdirect/shared/ratelimit"
 )
 
 func env(m map[string]string) LookupFunc {
@@ -142,6 +144,11 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"rate not a number", with("RATE_LIMIT_PER_MINUTE", "lots"), "RATE_LIMIT_PER_MINUTE", "whole number"},
 		{"burst zero", with("RATE_LIMIT_BURST", "0"), "RATE_LIMIT_BURST", "whole number from 1"},
 		{"log level", with("LOG_LEVEL", "loud"), "LOG_LEVEL", "want debug"},
+		{"redis url scheme", with("REDIS_URL", "http://:"+secret+"@tair.example.com:6379"), "REDIS_URL", "want redis:// or rediss://"},
+		{"redis url not a url", with("REDIS_URL", "redis://:"+secret+"@tair.example.com:port"), "REDIS_URL", "not a URL"},
+		{"redis url bad db", with("REDIS_URL", "redis://:"+secret+"@tair.example.com:6379/x"+secret), "REDIS_URL", "database"},
+		{"redis url no host", with("REDIS_URL", "redis://"), "REDIS_URL", "no host"},
+		{"rate limit on error", with("RATE_LIMIT_ON_ERROR", "maybe"), "RATE_LIMIT_ON_ERROR", "want open or closed"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -200,5 +207,30 @@ func TestVariablesDocumented(t *testing.T) {
 		if !strings.Contains(string(readme), "`"+v.Name+"`") {
 			t.Errorf("docs/CONFIGURATION.md does not document %s", v.Name)
 		}
+	}
+}
+
+func TestLoadRedis(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(with()), noFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RedisURL != "" || c.RateOnError != ratelimit.Open {
+		t.Errorf("defaults: REDIS_URL %q, RATE_LIMIT_ON_ERROR %q; want empty and open", c.RedisURL, c.RateOnError)
+	}
+	const secret = "tair-password-0123456789"
+	u := "rediss://ossdirect:" + secret + "@r-bp1example.redis.rds.aliyuncs.com:6379/0"
+	c, err = Load(env(with("REDIS_URL", u, "RATE_LIMIT_ON_ERROR", "Closed")), noFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RedisURL != u || c.RateOnError != ratelimit.Closed {
+		t.Errorf("got REDIS_URL %q, RATE_LIMIT_ON_ERROR %q", c.RedisURL, c.RateOnError)
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("config", "config", c)
+	if strings.Contains(b.String(), secret) || !strings.Contains(b.String(), `"redisURLSet":true`) {
+		t.Errorf("log = %s", b.String())
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"ossdirect/shared/auth"
 	"ossdirect/shared/callback"
+	"ossdirect/shared/ratelimit"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/upload"
 	"ossdirect/shared/webhook"
@@ -56,8 +57,10 @@ var Variables = []Variable{
 	{Name: "WEBHOOK_SECRET", Description: "needed with WEBHOOK_URL: whsec_ and base64 of at least 24 random bytes; several, separated by spaces or commas, to rotate (the current one first, every one signs)", Secret: true},
 	{Name: "WEBHOOK_CALLBACK_BUDGET", Default: "3s", Description: "how long the callback path waits for a webhook delivery before answering OSS (which waits 5 s); the OSS event delivers it otherwise; 100ms to 4s"},
 	{Name: "CORS_ALLOWED_ORIGINS", Description: "comma-separated browser origins (scheme://host[:port]) or *; empty sends no CORS headers"},
-	{Name: "RATE_LIMIT_PER_MINUTE", Default: "60", Description: "grants per subject per minute per instance; 0 disables"},
+	{Name: "RATE_LIMIT_PER_MINUTE", Default: "60", Description: "grants per subject per minute: per instance, or across all instances with REDIS_URL; 0 disables"},
 	{Name: "RATE_LIMIT_BURST", Default: "20", Description: "burst size of the per-subject rate limit"},
+	{Name: "REDIS_URL", Description: "redis:// or rediss:// (TLS) URL of a Tair, Redis or Valkey the rate limit is kept in, shared by every instance; empty: per instance, in memory", Secret: true},
+	{Name: "RATE_LIMIT_ON_ERROR", Default: "open", Description: "with REDIS_URL, when Redis does not answer within 100 ms: open lets the grant through (logged), closed answers 503 with Retry-After"},
 	{Name: "LOG_LEVEL", Default: "info", Description: "debug, info, warn or error"},
 }
 
@@ -124,6 +127,7 @@ func Load(lookup LookupFunc, readFile func(string) ([]byte, error)) (*Config, er
 	c.CORSOrigins = l.origins()
 	c.RatePerMinute = l.int("RATE_LIMIT_PER_MINUTE", 60, 0, 1_000_000)
 	c.RateBurst = l.int("RATE_LIMIT_BURST", 20, 1, 1_000_000)
+	c.RedisURL, c.RateOnError = l.redis()
 	switch v := strings.ToLower(l.get("LOG_LEVEL")); v {
 	case "", "info":
 		c.LogLevel = slog.LevelInfo
@@ -449,4 +453,25 @@ func (l *loader) duration(name string, def, min, max time.Duration) time.Duratio
 		return def
 	}
 	return d
+}
+
+// redis reads REDIS_URL (checked by ratelimit.ParseURL, whose errors never
+// repeat the URL or its password) and RATE_LIMIT_ON_ERROR.
+func (l *loader) redis() (string, ratelimit.OnError) {
+	u := l.get("REDIS_URL")
+	if u != "" {
+		if _, err := ratelimit.ParseURL(u); err != nil {
+			l.fail("REDIS_URL", err.Error())
+			u = ""
+		}
+	}
+	switch v := ratelimit.OnError(strings.ToLower(l.get("RATE_LIMIT_ON_ERROR"))); v {
+	case "", ratelimit.Open:
+		return u, ratelimit.Open
+	case ratelimit.Closed:
+		return u, v
+	default:
+		l.fail("RATE_LIMIT_ON_ERROR", fmt.Sprintf("%q: want open or closed", v))
+		return u, ratelimit.Open
+	}
 }
