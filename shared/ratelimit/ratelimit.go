@@ -141,8 +141,10 @@ func New(cfg Config) (*Redis, error) {
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = cfg.Timeout, cfg.Timeout, cfg.Timeout
 	opts.ContextTimeoutEnabled = true
 	opts.MaxRetries = -1
+	opts.DialerRetries = 1
 	opts.PoolSize = 2
 	opts.DisableIdentity = true // no CLIENT SETINFO round trip (Tair and older servers refuse it)
+	quietOnce.Do(func() { redis.SetLogger(quiet{}) })
 	client := redis.NewClient(opts)
 	u, _ := url.Parse(cfg.URL) // ParseURL accepted it
 	return &Redis{
@@ -200,3 +202,13 @@ func (r *Redis) failed(err error) {
 		"err", redact(err.Error(), r.cfg.URL, r.url), "onError", string(r.cfg.OnError),
 		"failuresSinceLastLog", n, "rateLimitFailures", total)
 }
+
+// quiet is go-redis's logger here: it would print every failed dial to
+// stderr, outside the JSON log and unbounded during an outage; failed
+// checks are logged by failed instead. go-redis's logger is global, so
+// this holds for the whole process (the functions use go-redis only here).
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+var quietOnce sync.Once
