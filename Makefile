@@ -20,7 +20,7 @@ FC_TARGETS := $(addprefix fc-,$(FUNCTIONS))
 SDEVS     ?= s
 DEPLOY_FLAGS ?=
 
-.PHONY: all test test-go test-e2e e2e-deps build build-cli build-fc $(FC_TARGETS) deploy check-s lint bench fuzz run deps check-go check-node check-chromium web-deps clean
+.PHONY: all test test-go test-e2e e2e-deps build build-cli build-fc $(FC_TARGETS) deploy check-s lint bench fuzz run deps check-go check-node check-chromium check-redis web-deps clean
 
 all: lint test build
 
@@ -34,7 +34,7 @@ deps: check-go
 test: test-go test-e2e
 
 ## test-go: gofmt, go vet, go test -race ./...; e2e-deps first, for the pinned Serverless Devs CLI that renders s.yaml
-test-go: deps e2e-deps
+test-go: deps e2e-deps check-redis
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:" $$unformatted >&2; exit 1; fi
 	$(GO) vet $(PKGS)
@@ -42,6 +42,13 @@ test-go: deps e2e-deps
 
 check-node:
 	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { echo "Node.js 20+ and npm are needed for the end-to-end tests (official JS SDK ali-oss): install them, e.g. 'apt-get install nodejs npm'" >&2; exit 1; }
+
+## check-redis: the rate-limit tests start a private redis-server; without one they are skipped (a warning here),
+## and fail when CI=true
+check-redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "redis-server is needed for the Redis rate-limit tests (REDIS_URL): install Debian's package ('apt-get install redis-server'); without it they are skipped" >&2; \
+	  if [ "$${CI:-}" = "true" ]; then exit 1; fi; }
 
 CHROMIUM ?= /usr/bin/chromium
 
