@@ -91,4 +91,3 @@ func override(env []string, vars map[string]string) []string {
 	}
 	return out
 }
-
