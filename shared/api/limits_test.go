@@ -253,3 +253,67 @@ func TestRequestID(t *testing.T) {
 		})
 	}
 }
+
+// limiterFunc is an api.Limiter from a function.
+type limiterFunc func(ctx context.Context, subject string) (bool, time.Duration, error)
+
+func (f limiterFunc) Allow(ctx context.Context, subject string) (bool, time.Duration, error) {
+	return f(ctx, subject)
+}
+
+// Config.Limiter (shared/ratelimit's in FC) replaces the in-process bucket:
+// it is asked with the authenticated subject; a refusal is 429 with its
+// Retry-After (at least 1 s), an error 503 with Retry-After 1 (a limiter
+// that fails closed).
+func TestLimiter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		ok         bool
+		wait       time.Duration
+		err        error
+		status     int
+		code       string
+		retryAfter string
+	}{
+		{"allowed", true, 0, nil, http.StatusOK, "", ""},
+		{"refused", false, 2500 * time.Millisecond, nil, http.StatusTooManyRequests, "TooManyRequests", "3"},
+		{"refused briefly", false, 10 * time.Millisecond, nil, http.StatusTooManyRequests, "TooManyRequests", "1"},
+		{"unavailable", false, 0, errors.New("ratelimit: redis unavailable: dial tcp: refused"), http.StatusServiceUnavailable, "ServiceUnavailable", "1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var asked []string
+			var mu sync.Mutex
+			srv := serveHandlers(t, api.Config{RatePerMinute: 1, RateBurst: 1, // ignored: Limiter is set
+				Limiter: limiterFunc(func(_ context.Context, subject string) (bool, time.Duration, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					asked = append(asked, subject)
+					return tc.ok, tc.wait, tc.err
+				})})
+			for range 2 {
+				r := call(t, http.MethodGet, srv.URL+"/post-signature?profile=docs&filename=a.txt", "")
+				if tc.status == http.StatusOK {
+					if r.status != http.StatusOK {
+						t.Fatalf("%d %s, want 200", r.status, r.body)
+					}
+					continue
+				}
+				wantError(t, r, tc.status, tc.code, "retry later")
+				if got := r.header.Get("Retry-After"); got != tc.retryAfter {
+					t.Errorf("Retry-After %q, want %q", got, tc.retryAfter)
+				}
+				if strings.Contains(string(r.body), "dial tcp") {
+					t.Errorf("the limiter's error reaches the client: %s", r.body)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(asked) != 2 || asked[0] != auth.AnonymousID {
+				t.Errorf("limiter asked for %q, want %q twice", asked, auth.AnonymousID)
+			}
+		})
+	}
+}
