@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findLeaks, assertNoLeaks, secretsFromArgs, stsAccessKeySecret } from './leaks.mjs';
-import { DEV_ACCESS_KEY_ID, DEV_ACCESS_KEY_SECRET } from './stack.mjs';
+import { DEV_ACCESS_KEY_ID, DEV_ACCESS_KEY_SECRET, startStack } from './stack.mjs';
 
 const root = { id: DEV_ACCESS_KEY_ID, secret: DEV_ACCESS_KEY_SECRET };
 const line = (fields) => JSON.stringify({ time: '2026-01-02T03:04:05Z', level: 'INFO', msg: 'request', ...fields });
@@ -53,4 +53,13 @@ test('secretsFromArgs reads every secret flag in both forms', () => {
     secretsFromArgs(['--auth', 'apikey', '--api-key', 'alice:k1', '--api-key=bob:k2', '--jwt-secret', 'j', '--webhook-secret', 'whsec_a, whsec_b', '--access-key-secret=r', '--bucket', 'b']),
     ['k1', 'k2', 'j', 'whsec_a', 'whsec_b', 'r'],
   );
+});
+
+test('stack.stop() throws when the log holds a leak (planted through a logged refusal)', async () => {
+  const stack = await startStack();
+  // A refused request's log line names the unknown parameter: plant a
+  // whsec_-shaped one, as if a webhook secret had been logged.
+  const res = await fetch(`${stack.api}/post-signature?whsec_${'A'.repeat(32)}=1`);
+  assert.equal(res.status, 400);
+  await assert.rejects(stack.stop(), /secret leak in the stack's log[\s\S]*webhook secret \(whsec_\)/);
 });
