@@ -9,12 +9,17 @@
 //
 // The stack always serves the repository's templates/web at / (--web), with
 // its test hooks on (--test-hooks: stack.bandwidth, stack.ossEventsIdle).
+//
+// stop() checks the stack's log for leaked secrets (leaks.mjs: the root
+// secret, every secret flag, issued STS credentials, signatures, tokens) and
+// throws after cleaning up if it finds one, failing the test file.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { assertNoLeaks, secretsFromArgs } from './leaks.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(here, '..');
@@ -80,6 +85,12 @@ export async function startStack(opts = []) {
       child.kill('SIGTERM');
       await exited;
       rmSync(data, { recursive: true, force: true });
+      const flags = [...args, ...extraArgs];
+      const flag = (name, def) => { const i = flags.indexOf(`--${name}`); return i >= 0 ? flags[i + 1] : def; };
+      assertNoLeaks(stderr, {
+        secrets: secretsFromArgs(extraArgs),
+        root: { id: flag('access-key-id', DEV_ACCESS_KEY_ID), secret: flag('access-key-secret', DEV_ACCESS_KEY_SECRET) },
+      });
     },
   };
 }
