@@ -50,6 +50,28 @@ export async function callFunction(name, body, signal) {
   return json;
 }
 
+// describeProfile asks what the configured profile allows (GET
+// post-signature/profile: {contentTypes, accept, minSize, maxSize, …}), so
+// the page can filter its picker and refuse a file before anything is
+// sent. It throws like callFunction; the server stays the authority.
+export async function describeProfile(signal) {
+  const timeout = AbortSignal.timeout(10_000);
+  let res;
+  try {
+    res = await fetch(`${apiBase}/post-signature/profile?profile=${encodeURIComponent(cfg.profile)}`, {
+      headers: { Accept: 'application/json', ...(await authHeaders()) },
+      signal: signal ? anySignal([signal, timeout]) : timeout,
+    });
+  } catch {
+    throw new NetworkError('could not reach the signing service');
+  }
+  const json = await res.json().catch(() => null);
+  if (!res.ok || !json || typeof json !== 'object') {
+    throw new ApiError(res.status, json && typeof json === 'object' ? json : { code: `HTTP${res.status}`, message: res.statusText }, 0);
+  }
+  return json;
+}
+
 // uploadRequest is what every signing function is asked for a file.
 export function uploadRequest(file) {
   const body = { profile: cfg.profile, filename: file.name, size: file.size };

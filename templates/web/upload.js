@@ -9,7 +9,7 @@
 //   multipart — presigned multipart (multipart.js): presigned-url starts, signs, checks and
 //               completes the upload; the parts go as File slices, no SDK at all
 // No build step: ES modules the browser loads as is. Configure config.js.
-import { apiBase, callFunction, cfg, uploadRequest } from './api.js';
+import { apiBase, callFunction, cfg, describeProfile, uploadRequest } from './api.js';
 import {
   ApiError, ConfigError, NetworkError, OssError, abortError, backoff, isAbort, parseOssError, sleep, waitOnline,
 } from './errors.js';
@@ -48,12 +48,12 @@ function explain(err, item) {
   if (err instanceof ConfigError) return { text: err.message, retry: false };
   if (err instanceof NetworkError) {
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
-      return { text: 'You are offline. The upload restarts when the connection is back.', retry: 'online' };
+      return { text: 'You are offline. The upload restarts when the connection is back.', retry: 'online', final: 'You are offline. Retry when the connection is back.' };
     }
     return {
       text: `Network connection lost (${err.message}); retrying`,
       retry: 'backoff',
-      final: 'Network connection lost and the retries did not help. Check the connection (or the CORS settings of the bucket and the signing API for this page\'s origin), then retry.',
+      final: 'Network connection lost. Check the connection (or the CORS settings of the bucket and the signing API for this page\'s origin), then retry.',
     };
   }
   if (err instanceof ApiError) return explainApiError(err);
@@ -61,7 +61,7 @@ function explain(err, item) {
   const status = err?.status ?? 0;
   const msg = err?.message || '';
   if (/etag of expose-headers/i.test(msg)) {
-    return { text: 'The bucket\'s CORS rule does not expose the ETag header, which multipart uploads need. Add ETag (and x-oss-request-id) to ExposeHeaders.', retry: false };
+    return { text: 'The bucket\'s CORS rule does not expose the ETag header, which multipart uploads need. Add ETag (and x-oss-request-id) to ExposeHeaders.', retry: false, permanent: true };
   }
   if (!(err instanceof OssError) && (status === -1 || status === -2 || /RequestError|ConnectionTimeout|ResponseTimeout|Network/i.test(err?.name || '') || (!code && /XHR error|network/i.test(msg)))) {
     return explain(new NetworkError(msg || 'no answer'), item);
@@ -69,43 +69,43 @@ function explain(err, item) {
   const rid = err?.requestId ? ` (request id ${err.requestId})` : '';
   switch (code) {
     case 'AccessDenied':
-      if (/expired/i.test(msg)) return { text: 'The upload link expired, retrying with a fresh one', retry: 'now', fresh: true };
-      if (item.resumed) return { text: 'The saved upload can no longer be continued; starting again', retry: 'now', restart: true };
-      if (/content-length-range/i.test(msg)) return { text: `OSS refused the file's size: it is outside the range this upload allows (${msg})${rid}.`, retry: false };
-      if (/content-type/i.test(msg)) return { text: `OSS refused the file's type (${msg})${rid}.`, retry: false };
-      return { text: `OSS refused the upload: ${msg}${rid}.`, retry: false };
+      if (/expired/i.test(msg)) return { text: 'The upload link expired, retrying with a fresh one', retry: 'now', fresh: true, final: `The upload link expired (${msg})${rid}.` };
+      if (item.resumed) return { text: 'The saved upload can no longer be continued; starting again', retry: 'now', restart: true, final: `The saved upload could not be continued (${msg})${rid}.` };
+      if (/content-length-range/i.test(msg)) return { text: `OSS refused the file's size: it is outside the range this upload allows (${msg})${rid}.`, retry: false, permanent: true };
+      if (/content-type/i.test(msg)) return { text: `OSS refused the file's type (${msg})${rid}.`, retry: false, permanent: true };
+      return { text: `OSS refused the upload: ${msg}${rid}.`, retry: false, permanent: true };
     case 'RequestTimeTooSkewed':
-      return { text: 'This computer\'s clock is more than 15 minutes off; retrying with a signature made on the server\'s clock', retry: 'now', fresh: true };
+      return { text: 'This computer\'s clock is more than 15 minutes off; retrying with a signature made on the server\'s clock', retry: 'now', fresh: true, final: `OSS refused the request: this computer's clock is more than 15 minutes off (RequestTimeTooSkewed)${rid}.` };
     case 'SecurityTokenExpired':
     case 'InvalidSecurityToken':
     case 'InvalidAccessKeyId':
-      if (item.mode === 'sts') return { text: 'The temporary upload credentials expired, retrying with fresh ones', retry: 'now', fresh: true };
-      return { text: 'The upload link expired, retrying with a fresh one', retry: 'now', fresh: true };
+      if (item.mode === 'sts') return { text: 'The temporary upload credentials expired, retrying with fresh ones', retry: 'now', fresh: true, final: `The temporary upload credentials expired (${code})${rid}.` };
+      return { text: 'The upload link expired, retrying with a fresh one', retry: 'now', fresh: true, final: `The upload link expired (${code})${rid}.` };
     case 'EntityTooLarge':
-      return { text: `Too large for OSS: ${msg}${rid}.`, retry: false };
+      return { text: `Too large for OSS: ${msg}${rid}.`, retry: false, permanent: true };
     case 'FileAlreadyExists':
       return { text: `An object with this name already exists and overwriting is forbidden${rid}. Retry to upload under a new name.`, retry: false };
     case 'SignatureDoesNotMatch':
       return { text: `OSS rejected the signature: the request differs from what was signed (SignatureDoesNotMatch)${rid}. Report this to the site's operator.`, retry: false };
     case 'InvalidDigest':
     case 'BadDigest':
-      return { text: 'Part of the file was damaged on the way (OSS checked its Content-MD5); sending it again', retry: 'now' };
+      return { text: 'Part of the file was damaged on the way (OSS checked its Content-MD5); sending it again', retry: 'now', final: `Part of the file was damaged on the way (OSS checked its Content-MD5: ${code})${rid}.` };
     case 'NoSuchUpload':
-      return { text: 'The multipart upload no longer exists on the server; starting it again', retry: 'now', restart: true };
+      return { text: 'The multipart upload no longer exists on the server; starting it again', retry: 'now', restart: true, final: `The multipart upload no longer exists on the server (NoSuchUpload)${rid}.` };
     case 'NoSuchBucket':
     case 'InvalidBucketName':
-      return { text: `The bucket is not available (${code})${rid}: the signing service is misconfigured.`, retry: false };
+      return { text: `The bucket is not available (${code})${rid}: the signing service is misconfigured.`, retry: false, permanent: true };
     case 'SlowDown':
     case 'QpsLimitExceeded':
     case 'RequestTimeout':
     case 'InternalError':
     case 'ServiceUnavailable':
-      return { text: `OSS is busy (${code}); retrying`, retry: 'backoff', final: `OSS is still failing (${code}: ${msg})${rid}. Try again later.` };
+      return { text: `OSS is busy (${code}); retrying`, retry: 'backoff', final: `OSS is busy (${code}: ${msg})${rid}. Try again later.` };
   }
   if (status >= 500 || status === 429) {
-    return { text: `OSS answered ${status}${code ? ` ${code}` : ''}; retrying`, retry: 'backoff', final: `OSS keeps failing (${status} ${code} ${msg})${rid}.` };
+    return { text: `OSS answered ${status}${code ? ` ${code}` : ''}; retrying`, retry: 'backoff', final: `OSS failed (${status} ${code} ${msg})${rid}.` };
   }
-  if (status >= 400) return { text: `OSS refused the upload: ${code || status}${msg ? ` — ${msg}` : ''}${rid}.`, retry: false };
+  if (status >= 400) return { text: `OSS refused the upload: ${code || status}${msg ? ` — ${msg}` : ''}${rid}.`, retry: false, permanent: status !== 408 };
   return { text: `Upload failed: ${msg || String(err)}`, retry: false };
 }
 
@@ -124,36 +124,37 @@ function explainApiError(err) {
         const got = /^(\d+)/.exec(reason);
         if (range && got) {
           const [size, min, max] = [Number(got[1]), Number(range[1]), Number(range[2])];
-          if (size > max) return { text: `Too large: ${formatBytes(size)}; this upload allows at most ${formatBytes(max)}.`, retry: false, field };
-          if (size < min) return { text: `Too small: ${formatBytes(size)}; this upload needs at least ${formatBytes(min)}.`, retry: false, field };
+          if (size > max) return { text: tooLarge(size, max), retry: false, permanent: true, field };
+          if (size < min) return { text: tooSmall(size, min), retry: false, permanent: true, field };
         }
       }
       if (field === 'parts') { // presigned multipart complete: a part OSS lacks or holds otherwise
-        return { text: `OSS does not hold every part as it was sent (${reason}); sending the missing parts again`, retry: 'now' };
+        return { text: `OSS does not hold every part as it was sent (${reason}); sending the missing parts again`, retry: 'now', final: `OSS does not hold every part as it was sent (${reason})${rid}.` };
       }
       if (field === 'filename' || field === 'contentType') {
-        return { text: `This file type is not allowed: ${reason.replace(/\s*not allowed$/, '')}.${allowed ? ` Allowed: ${allowed}.` : ''}`, retry: false, field };
+        return { text: typeRefused(reason.replace(/\s*not allowed$/, ''), allowed), retry: false, permanent: true, field };
       }
-      return { text: `The server refused this file — ${field ? `${field}: ` : ''}${reason}.${allowed ? ` Allowed: ${allowed}.` : ''}${rid}`, retry: false, field };
+      return { text: `The server refused this file — ${field ? `${field}: ` : ''}${reason}.${allowed ? ` Allowed: ${allowed}.` : ''}${rid}`, retry: false, permanent: true, field };
     }
     case 401:
       return { text: `Not signed in, or the sign-in expired: ${err.message}${rid}.`, retry: false };
     case 403:
-      if (field === 'token') return { text: `The saved upload can no longer be continued (${reason}); starting again`, retry: 'now', restart: true };
-      return { text: `You may not upload here: ${err.message}${rid}.`, retry: false };
+      if (field === 'token') return { text: `The saved upload can no longer be continued (${reason}); starting again`, retry: 'now', restart: true, final: `The saved upload could not be continued (${reason})${rid}.` };
+      return { text: `You may not upload here: ${err.message}${rid}.`, retry: false, permanent: true };
     case 404:
-      if (field === 'uploadId') return { text: 'The multipart upload no longer exists on the server; starting it again', retry: 'now', restart: true };
-      return { text: err.code === 'NoSuchProfile' ? `Unknown upload profile: ${reason}.${allowed ? ` Allowed: ${allowed}.` : ''}` : `The signing function was not found (${err.message})${rid}: check apiBase in config.js.`, retry: false };
+      if (field === 'uploadId') return { text: 'The multipart upload no longer exists on the server; starting it again', retry: 'now', restart: true, final: `The multipart upload no longer exists on the server${rid}.` };
+      if (err.code === 'NoSuchProfile') return { text: `Unknown upload profile: ${reason}.${allowed ? ` Allowed: ${allowed}.` : ''}`, retry: false, permanent: true };
+      return { text: `The signing function was not found (${err.message})${rid}: check apiBase in config.js.`, retry: false, permanent: true };
     case 409:
       if (err.code === 'FileAlreadyExists') return { text: `An object with this name already exists and overwriting is forbidden${rid}.`, retry: false };
       break;
     case 413:
-      return { text: `The request to the signing service is too large: ${err.message}${rid}.`, retry: false };
+      return { text: `The request to the signing service is too large: ${err.message}${rid}.`, retry: false, permanent: true };
     case 429:
-      return { text: 'Too many uploads right now; waiting', retry: 'backoff', delay: err.retryAfter, final: `The signing service keeps refusing: too many requests${rid}.` };
+      return { text: 'Too many uploads right now; waiting', retry: 'backoff', delay: err.retryAfter, final: `The signing service refused: too many requests${rid}.` };
   }
   if (err.status >= 500) {
-    return { text: `The signing service is unavailable (${err.status} ${err.code}); retrying`, retry: 'backoff', delay: err.retryAfter, final: `The signing service keeps failing: ${err.message}${rid}.` };
+    return { text: `The signing service is unavailable (${err.status} ${err.code}); retrying`, retry: 'backoff', delay: err.retryAfter, final: `The signing service failed (${err.status} ${err.code}: ${err.message})${rid}.` };
   }
   return { text: `The signing service refused: ${err.code} ${err.message}${rid}.`, retry: false };
 }
@@ -187,15 +188,40 @@ function typeAllowed(type, patterns) {
   return patterns.some((p) => p === type || (p.endsWith('/*') && type.startsWith(p.slice(0, -1))));
 }
 
-// precheck mirrors the profile in config.js; the server stays the authority.
+const tooLarge = (size, max) => `Too large: ${formatBytes(size)}; this upload allows at most ${formatBytes(max)}.`;
+const tooSmall = (size, min) => `Too small: ${formatBytes(size)}; this upload needs at least ${formatBytes(min)}.`;
+const typeRefused = (what, allowed) => `This file type is not allowed: ${what}.${allowed ? ` Allowed: ${allowed}.` : ''}`;
+
+// limits are what the page checks before sending anything: the profile's
+// description (post-signature/profile), with config.js's maxSize and
+// contentTypes as overrides — or the only checks when the description
+// cannot be fetched. The server stays the authority either way.
+const limits = { maxSize: cfg.maxSize > 0 ? cfg.maxSize : 0, minSize: 0, contentTypes: cfg.contentTypes || [], known: false, problem: '' };
+
+async function loadLimits() {
+  try {
+    const d = await describeProfile();
+    if (!(cfg.maxSize > 0) && d.maxSize > 0) limits.maxSize = d.maxSize;
+    if (d.minSize > 0) limits.minSize = d.minSize;
+    if (!cfg.contentTypes?.length && Array.isArray(d.contentTypes)) limits.contentTypes = d.contentTypes;
+    limits.known = true;
+  } catch (err) {
+    console.warn('the profile\'s limits are unknown; the server checks each file', err);
+    if (err instanceof ApiError && err.code === 'NoSuchProfile') limits.problem = explainApiError(err).text;
+  }
+}
+
+// precheck refuses, before any request, a file the limits rule out; null
+// when the file may be sent. A file without a type is left to the server,
+// which may know it by its extension.
 function precheck(file) {
-  if (cfg.maxSize > 0 && file.size > cfg.maxSize) {
-    return `Too large: ${formatBytes(file.size)}; this upload allows at most ${formatBytes(cfg.maxSize)}.`;
+  const refuse = (text) => ({ text, retry: false, permanent: true, field: 'precheck' });
+  if (limits.maxSize > 0 && file.size > limits.maxSize) return refuse(tooLarge(file.size, limits.maxSize));
+  if (limits.minSize > 0 && file.size < limits.minSize) return refuse(tooSmall(file.size, limits.minSize));
+  if (limits.contentTypes.length && file.type && !typeAllowed(file.type, limits.contentTypes)) {
+    return refuse(typeRefused(file.type, limits.contentTypes.join(', ')));
   }
-  if (cfg.contentTypes?.length && !typeAllowed(file.type || 'application/octet-stream', cfg.contentTypes)) {
-    return `This file type is not allowed: ${file.type || 'unknown type'}. Allowed: ${cfg.contentTypes.join(', ')}.`;
-  }
-  return '';
+  return null;
 }
 
 // ---------------------------------------------------------------- OSS answers
@@ -566,6 +592,15 @@ class Item {
     this.render();
   }
 
+  // fail marks the upload failed with why's final text ({text, final,
+  // permanent, field}, as explain answers).
+  fail(why, text = why.final || why.text) {
+    this.permanent = Boolean(why.permanent);
+    if (why.field) this.el.dataset.errorField = why.field;
+    this.setPhase('error');
+    this.message(text, 'error');
+  }
+
   message(text, kind = '') {
     const m = this.$('.message');
     m.textContent = text;
@@ -618,7 +653,8 @@ class Item {
     const running = ['signing', 'uploading', 'processing', 'retrying'].includes(this.state);
     this.$('.pause').hidden = !(resumable(this) && running);
     this.$('.resume').hidden = this.state !== 'paused';
-    this.$('.retry').hidden = !(this.state === 'error' || this.state === 'canceled');
+    // A refusal no retry can fix (too large, wrong type, forbidden…) offers none.
+    this.$('.retry').hidden = !((this.state === 'error' && !this.permanent) || this.state === 'canceled');
     this.$('.cancel').hidden = FINAL.has(this.state) || this.state === 'canceling';
     this.$('.remove').hidden = !FINAL.has(this.state);
     scheduleSummary();
@@ -630,7 +666,7 @@ let running = 0;
 function pump() {
   for (const item of items) {
     if (running >= Math.max(1, cfg.concurrency)) break;
-    if (item.state === 'queued') run(item);
+    if (item.state === 'queued' && item.checked) run(item);
   }
   scheduleSummary();
 }
@@ -689,16 +725,16 @@ async function run(item) {
           if (!resumable(item)) item.progress(0);
           continue;
         }
-        item.error = why;
-        item.setPhase('error');
-        item.message(why.final || why.text, 'error');
-        if (why.field) item.el.dataset.errorField = why.field;
+        // Out of retries (or none configured): say what happened, and how
+        // many retries were made when there were any — never "retrying".
+        const n = item.attempt;
+        item.fail(why, why.retry && n ? `${why.final || why.text} Gave up after ${n} ${n === 1 ? 'retry' : 'retries'}.` : undefined);
         return;
       }
     }
   } catch (err) {
     if (isAbort(err)) await stopped(item);
-    else { item.setPhase('error'); item.message(String(err?.message || err), 'error'); }
+    else item.fail({ text: String(err?.message || err) });
   } finally {
     running--;
     item.controller = null;
@@ -783,8 +819,7 @@ function finish(item, out, extra = '') {
     // The callback function refused what OSS stored: the file breaks the
     // upload's rules (and is deleted or quarantined, as the profile says)
     // or is not covered by this page's grant. Not a success, not a retry.
-    item.setPhase('error');
-    item.message(`The server did not accept this file after checking what was stored (${out.callbackError}): it breaks the upload's rules — for example its content is not the type it claims — and has been removed or set aside. Ask the site's operator if this is unexpected.`, 'error');
+    item.fail({ permanent: true, text: `The server did not accept this file after checking what was stored (${out.callbackError}): it breaks the upload's rules — for example its content is not the type it claims — and has been removed or set aside. Ask the site's operator if this is unexpected.` });
     return;
   }
   if (out.callbackError) {
@@ -834,6 +869,7 @@ function retry(item) {
   item.attempt = 0;
   item.loaded = 0;
   item.notes = '';
+  item.permanent = false;
   item.$('.result').hidden = true;
   delete item.el.dataset.errorField;
   if (!resumable(item) || item.state === 'canceled') {
@@ -854,19 +890,24 @@ function remove(item) {
   scheduleSummary();
 }
 
+// addFiles queues files; each is checked against the profile's limits
+// (once they are known, or the fetch failed) before it may start.
 export function addFiles(files, mode = currentMode()) {
+  const added = [];
   for (const file of files) {
     const item = new Item(file, mode);
     items.push(item);
+    added.push(item);
     document.getElementById('queue').append(item.el);
-    const refused = precheck(file);
-    if (refused) {
-      item.setPhase('error');
-      item.message(refused, 'error');
-      item.el.dataset.errorField = 'precheck';
-    }
   }
-  pump();
+  limitsReady.then(() => {
+    for (const item of added) {
+      item.checked = true;
+      const refused = item.state === 'queued' && precheck(item.file);
+      if (refused) item.fail(refused);
+    }
+    pump();
+  });
 }
 
 // ---------------------------------------------------------------- summary
@@ -931,11 +972,27 @@ async function filesFromDrop(dt) {
   return out;
 }
 
+// describeLimits puts the limits in words, next to the drop zone.
 function describeLimits() {
+  if (limits.problem) return limits.problem;
   const bits = [];
-  if (cfg.maxSize > 0) bits.push(`up to ${formatBytes(cfg.maxSize)} each`);
-  if (cfg.contentTypes?.length) bits.push(`types: ${cfg.contentTypes.join(', ')}`);
+  if (limits.minSize > 1 && limits.maxSize > 0) bits.push(`${formatBytes(limits.minSize)} to ${formatBytes(limits.maxSize)} each`);
+  else if (limits.maxSize > 0) bits.push(`up to ${formatBytes(limits.maxSize)} each`);
+  else if (limits.minSize > 1) bits.push(`at least ${formatBytes(limits.minSize)} each`);
+  if (limits.contentTypes.length) bits.push(`types: ${limits.contentTypes.join(', ')}`);
+  else if (limits.known) bits.push('any type');
   return bits.length ? `Profile “${cfg.profile}”: ${bits.join('; ')}.` : `Profile “${cfg.profile}”: the server checks size and type.`;
+}
+
+// limitsReady settles once the profile's limits are known (or could not
+// be fetched); files wait for it before their pre-check.
+let limitsReady = Promise.resolve();
+
+function showLimits(input) {
+  const accept = limits.contentTypes.join(',');
+  if (accept) input.accept = accept;
+  else input.removeAttribute('accept');
+  document.getElementById('limits').textContent = describeLimits();
 }
 
 function init() {
@@ -944,8 +1001,8 @@ function init() {
   const mode = MODES[cfg.mode] ? cfg.mode : 'post';
   const radio = document.querySelector(`input[name="mode"][value="${mode}"]`);
   if (radio) radio.checked = true;
-  if (cfg.contentTypes?.length) input.accept = cfg.contentTypes.join(',');
-  document.getElementById('limits').textContent = describeLimits();
+  showLimits(input);
+  limitsReady = loadLimits().then(() => showLimits(input));
   document.getElementById('api-base').textContent = apiBase || window.location.origin;
   document.getElementById('profile-name').textContent = cfg.profile;
 
@@ -994,7 +1051,7 @@ function init() {
   window.addEventListener('beforeunload', (e) => {
     if (items.some((i) => ['signing', 'uploading', 'processing', 'retrying'].includes(i.state))) e.preventDefault();
   });
-  document.documentElement.dataset.ready = 'true';
+  limitsReady.then(() => { document.documentElement.dataset.ready = 'true'; });
 }
 
 init();
