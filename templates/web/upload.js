@@ -569,11 +569,13 @@ class Item {
     } else {
       this.$('.thumb .icon').textContent = extensionOf(file.name).slice(1, 5).toUpperCase() || 'FILE';
     }
-    this.$('.cancel').onclick = () => cancel(this);
-    this.$('.retry').onclick = () => retry(this);
-    this.$('.remove').onclick = () => remove(this);
-    this.$('.pause').onclick = () => pause(this);
-    this.$('.resume').onclick = () => resume(this);
+    // Each button is named for its file ("Remove small.png"): a list of
+    // identical "Remove" buttons tells a screen reader user nothing.
+    for (const [cls, label, act] of [['cancel', 'Cancel', cancel], ['retry', 'Retry', retry], ['remove', 'Remove', removeAndFocus], ['pause', 'Pause', pause], ['resume', 'Resume', resume]]) {
+      const b = this.$(`.${cls}`);
+      b.setAttribute('aria-label', `${label} ${file.name}`);
+      b.onclick = () => act(this);
+    }
     this.render();
   }
 
@@ -584,6 +586,7 @@ class Item {
 
   setPhase(state, message) {
     this.state = state;
+    announce(this);
     if (FINAL.has(state) || state === 'paused') this.retryNote = '';
     if (message !== undefined) {
       // While a retry runs, keep saying why it is retrying.
@@ -651,14 +654,60 @@ class Item {
       paused: 'Paused', canceling: 'Canceling', done: 'Done', warning: 'Stored, callback failed', error: 'Failed', canceled: 'Canceled',
     }[this.state] || this.state;
     const running = ['signing', 'uploading', 'processing', 'retrying'].includes(this.state);
+    const focused = this.el.contains(document.activeElement) ? document.activeElement : null;
     this.$('.pause').hidden = !(resumable(this) && running);
     this.$('.resume').hidden = this.state !== 'paused';
     // A refusal no retry can fix (too large, wrong type, forbidden…) offers none.
     this.$('.retry').hidden = !((this.state === 'error' && !this.permanent) || this.state === 'canceled');
     this.$('.cancel').hidden = FINAL.has(this.state) || this.state === 'canceling';
     this.$('.remove').hidden = !FINAL.has(this.state);
+    // The focused button went away (Pause became Resume, Cancel…): move
+    // focus to what replaced it, or on; never leave it on <body>.
+    if (focused?.hidden) {
+      const mine = this.buttons()[0];
+      if (mine) mine.focus();
+      else focusNear(this);
+    }
     scheduleSummary();
   }
+
+  buttons() {
+    return [...this.el.querySelectorAll('.actions button')].filter((b) => !b.hidden);
+  }
+}
+
+// focusNear focuses the first button of the entry after item (or before
+// it), or the file control when there is none: where to go when item's
+// buttons disappear or item itself does.
+function focusNear(item) {
+  const i = items.indexOf(item);
+  const others = [...items.slice(i + 1), ...items.slice(0, Math.max(0, i)).reverse()];
+  for (const o of others) {
+    const b = o !== item && o.buttons()[0];
+    if (b) { b.focus(); return; }
+  }
+  document.getElementById('file-input').focus();
+}
+
+// announce tells screen readers an entry's state changes (queued →
+// uploading → done / failed), one polite message per change, batched per
+// frame; progress percentages are not announced.
+const SPOKEN = {
+  queued: 'queued', signing: 'uploading', uploading: 'uploading', processing: 'uploading', paused: 'paused',
+  done: 'uploaded', warning: 'stored, but the callback failed', error: 'failed', canceled: 'canceled',
+};
+const spoken = [];
+function announce(item) {
+  const said = SPOKEN[item.state];
+  if (!said || said === item.said) return;
+  item.said = said;
+  if (!spoken.length) {
+    requestAnimationFrame(() => {
+      document.getElementById('announcer').textContent = spoken.map((x) => `${x.file.name}: ${x.said}.`).join(' ');
+      spoken.length = 0;
+    });
+  }
+  if (!spoken.includes(item)) spoken.push(item);
 }
 
 let running = 0;
@@ -881,6 +930,13 @@ function retry(item) {
   pump();
 }
 
+// removeAndFocus is the Remove button: focus goes to the next entry (or
+// the file control), not to <body>.
+function removeAndFocus(item) {
+  focusNear(item);
+  remove(item);
+}
+
 function remove(item) {
   if (!FINAL.has(item.state)) return;
   if (resumable(item) && item.checkpoint?.uploadId) transfers[item.mode].abort(item); // do not leave parts behind
@@ -1025,9 +1081,6 @@ function init() {
     addFiles([...input.files]);
     input.value = '';
   });
-  zone.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input.click(); }
-  });
   // Dropping anywhere on the page must not navigate away from it.
   for (const type of ['dragover', 'drop']) {
     window.addEventListener(type, (e) => { if (e.dataTransfer?.types?.includes('Files')) e.preventDefault(); });
@@ -1042,11 +1095,15 @@ function init() {
     zone.classList.remove('over');
     addFiles(await filesFromDrop(e.dataTransfer));
   });
+  // Both toolbar buttons are disabled by what they do: focus goes on.
   document.getElementById('cancel-all').addEventListener('click', () => {
     for (const item of [...items]) if (!FINAL.has(item.state) && item.state !== 'canceling') cancel(item);
+    input.focus();
   });
   document.getElementById('clear-finished').addEventListener('click', () => {
     for (const item of [...items]) if (FINAL.has(item.state)) remove(item);
+    const next = items.find((i) => i.buttons().length);
+    (next ? next.buttons()[0] : input).focus();
   });
   window.addEventListener('beforeunload', (e) => {
     if (items.some((i) => ['signing', 'uploading', 'processing', 'retrying'].includes(i.state))) e.preventDefault();
