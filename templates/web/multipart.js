@@ -119,7 +119,7 @@ export class PartSigner {
 // The checkpoint of each file's upload, so that it continues after a
 // reload: what create answered, which the other operations need.
 export const presignedCheckpoints = checkpointStore(`ossdirect:presigned:${cfg.profile}`,
-  ['key', 'uploadId', 'token', 'partSize', 'size', 'callback', 'expire']);
+  ['key', 'uploadId', 'token', 'partSize', 'size', 'callback', 'expire', 'doneParts']);
 
 const tokenLeft = (cp) => cp.expire * 1000 - Date.now();
 
@@ -230,6 +230,7 @@ export async function uploadPresigned(item, signal) {
     },
     onPart: () => {
       signer.done();
+      presignedCheckpoints.save(item.file, cp); // the parts done, for the page's "continue" list after a reload
       if (retrying) {
         retrying = false;
         item.setPhase('uploading', t('uploading'));

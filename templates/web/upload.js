@@ -578,8 +578,10 @@ class Item {
   }
 
   setPhase(state, message) {
+    const changed = state !== this.state;
     this.state = state;
     announce(this);
+    if (changed && (FINAL.has(state) || state === 'paused')) scheduleEarlier();
     if (FINAL.has(state) || state === 'paused') this.retryNote = '';
     if (message !== undefined) {
       // While a retry runs, keep saying why it is retrying.
@@ -856,9 +858,12 @@ function finish(item, out, extra = '') {
   const result = item.$('.result');
   result.hidden = false;
   const a = item.$('.url');
+  item.privateObject = false;
+  item.$('.object-label').textContent = t('object');
   a.href = out.url || '#';
   a.textContent = out.url || item.key;
   item.el.dataset.url = out.url || '';
+  checkReadable(item, out.url);
   const pre = item.$('.callback');
   const box = item.$('.callback-box');
   if (out.callback) {
@@ -888,6 +893,23 @@ function finish(item, out, extra = '') {
     item.setPhase('done');
     item.message(`${extra || (item.attempt ? t('uploadedAfter', { n: item.attempt }) : t('uploaded'))}${resumed}`, 'ok');
   }
+}
+
+// checkReadable asks once (HEAD, no retries) whether the object's URL can
+// be read as it is; a 403 — a private bucket — leaves the URL as text
+// labelled as needing a signed URL instead of a link that cannot open.
+// No answer (CORS, offline) leaves the link alone.
+async function checkReadable(item, url) {
+  if (!/^https?:/.test(url || '')) return;
+  try {
+    const res = await fetch(url, { method: 'HEAD', cache: 'no-store', credentials: 'omit' });
+    item.el.dataset.readable = String(res.ok);
+    if (res.status === 403) {
+      item.privateObject = true;
+      item.$('.url').removeAttribute('href');
+      item.$('.object-label').textContent = t('objectPrivate');
+    }
+  } catch { /* not answered: keep the link */ }
 }
 
 function cancel(item) {
@@ -953,6 +975,66 @@ function remove(item) {
   scheduleSummary();
 }
 
+// ---------------------------------------------------------------- earlier uploads
+
+// The "continue earlier uploads" list: multipart uploads (STS and no-SDK)
+// whose checkpoints this browser kept, interrupted by a reload or a closed
+// tab. A page cannot reopen a file by itself, so each entry asks for the
+// same file: picked again (same name, size and date), it continues where
+// the parts on the server end, in its own mode; another file is added as
+// a new upload.
+const RESUMABLE = [['sts', () => checkpoints], ['multipart', () => presignedCheckpoints]];
+let wanted = null; // the entry whose file the picker was opened for
+let earlierQueued = false;
+
+function scheduleEarlier() {
+  if (earlierQueued) return;
+  earlierQueued = true;
+  requestAnimationFrame(() => { earlierQueued = false; renderEarlier(); });
+}
+
+const sameFile = (f, e) => f.name === e.name && f.size === e.size && f.lastModified === e.lastModified;
+
+function renderEarlier() {
+  const rows = [];
+  for (const [mode, store] of RESUMABLE) {
+    for (const e of store().list()) {
+      if (items.some((i) => !FINAL.has(i.state) && i.state !== 'paused' && sameFile(i.file, e))) continue; // going on now
+      const li = document.createElement('li');
+      li.dataset.name = e.name;
+      li.dataset.mode = mode;
+      const pct = Math.floor((doneBytes({ size: e.size, partSize: e.cp.partSize, doneParts: e.cp.doneParts }) / (e.size || 1)) * 100);
+      const text = document.createElement('span');
+      text.textContent = t('earlierItem', { name: e.name, size: formatBytes(e.size), mode: MODES[mode], pct });
+      const pick = document.createElement('button');
+      pick.type = 'button';
+      pick.textContent = t('earlierPick', { name: e.name });
+      pick.onclick = () => {
+        const radio = document.querySelector(`input[name="mode"][value="${mode}"]`);
+        if (radio && !radio.checked) {
+          radio.checked = true;
+          radio.dispatchEvent(new Event('change', { bubbles: true }));
+        }
+        wanted = e;
+        document.getElementById('file-input').click();
+      };
+      li.append(text, pick);
+      rows.push(li);
+    }
+  }
+  document.getElementById('earlier-list').replaceChildren(...rows);
+  document.getElementById('earlier').hidden = !rows.length;
+}
+
+// picked tells, after the picker opened for an earlier upload, whether
+// the person chose that file (it continues) or another (a new upload).
+function picked(files) {
+  const e = wanted;
+  wanted = null;
+  if (!e) return;
+  document.getElementById('earlier-status').textContent = files.some((f) => sameFile(f, e)) ? '' : t('earlierWrongFile', { name: e.name });
+}
+
 // addFiles queues files; each is checked against the profile's limits
 // (once they are known, or the fetch failed) before it may start.
 export function addFiles(files, mode = currentMode()) {
@@ -963,6 +1045,7 @@ export function addFiles(files, mode = currentMode()) {
     added.push(item);
     document.getElementById('queue').append(item.el);
   }
+  scheduleEarlier();
   limitsReady.then(() => {
     for (const item of added) {
       item.checked = true;
@@ -1078,6 +1161,7 @@ function applyLanguage(lang) {
   for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
   for (const item of items) item.translate();
   document.getElementById('limits').textContent = describeLimits();
+  scheduleEarlier();
   scheduleSummary();
 }
 
@@ -1126,9 +1210,19 @@ function init() {
   preload();
 
   input.addEventListener('change', () => {
+    picked([...input.files]);
     addFiles([...input.files]);
     input.value = '';
   });
+  input.addEventListener('cancel', () => { wanted = null; });
+  // Files and images pasted anywhere on the page are queued.
+  document.addEventListener('paste', (e) => {
+    const files = [...(e.clipboardData?.files || [])];
+    if (!files.length) return;
+    e.preventDefault();
+    addFiles(files);
+  });
+  renderEarlier();
   // Dropping anywhere on the page must not navigate away from it.
   for (const type of ['dragover', 'drop']) {
     window.addEventListener(type, (e) => { if (e.dataTransfer?.types?.includes('Files')) e.preventDefault(); });
