@@ -36,8 +36,12 @@ const bound = (u) => ({ key: u.key, uploadId: u.uploadId, token: u.token });
 // long enough to expire: one with less than a minute left (a quarter of
 // its lifetime for short ones) is signed again. skip(n) names parts not to
 // sign ahead (already on OSS); done(n) tells it a part finished.
+// call(op, body, signal) runs an operation: multipartCall by default; a
+// client.js user passes (op, body, signal) =>
+// client.call(`presigned-url/multipart/${op}`, body, signal).
 export class PartSigner {
   #upload;
+  #call;
   #count;
   #skip;
   #minBatch;
@@ -46,8 +50,9 @@ export class PartSigner {
   #finished = []; // when the latest parts finished (ms)
   #ttl = 0; // the URLs' lifetime (ms), once known
 
-  constructor({ upload, partCount: count, minBatch = 8, skip = () => false }) {
+  constructor({ upload, partCount: count, minBatch = 8, skip = () => false, call = multipartCall }) {
     this.#upload = bound(upload);
+    this.#call = call;
     this.#count = count;
     this.#minBatch = Math.min(MAX_BATCH, minBatch);
     this.#skip = skip;
@@ -97,7 +102,7 @@ export class PartSigner {
 
   #request(partNumbers, signal) {
     const asked = Date.now();
-    const answer = multipartCall('sign', { ...this.#upload, partNumbers }, signal).then((res) => {
+    const answer = this.#call('sign', { ...this.#upload, partNumbers }, signal).then((res) => {
       const byNumber = new Map();
       for (const p of res.parts || []) {
         const seconds = Number(new URL(p.url).searchParams.get('x-oss-expires')) || DEFAULT_URL_SECONDS;

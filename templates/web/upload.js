@@ -9,12 +9,13 @@
 //   multipart — presigned multipart (multipart.js): presigned-url starts, signs, checks and
 //               completes the upload; the parts go as File slices, no SDK at all
 // No build step: ES modules the browser loads as is. Configure config.js.
-import { apiBase, callFunction, cfg, describeProfile, uploadRequest } from './api.js';
+import { apiBase, callFunction, cfg, client, describeProfile, uploadRequest } from './api.js';
+import { encodeKey } from './client.js';
 import {
-  ApiError, ConfigError, NetworkError, OssError, abortError, backoff, isAbort, parseOssError, sleep, waitOnline,
+  ApiError, ConfigError, NetworkError, OssError, abortError, backoff, isAbort, sleep, waitOnline,
 } from './errors.js';
 import { LANGUAGES, language, pickLanguage, setLanguage, t } from './i18n.js';
-import { MIN_PART_SIZE, checkpointStore, choosePartSize, doneBytes, keptParts, partCount, send, sendParts } from './parts.js';
+import { MIN_PART_SIZE, checkpointStore, choosePartSize, doneBytes, keptParts, partCount, sendParts } from './parts.js';
 import { abortPresigned, presignedCheckpoints, uploadPresigned } from './multipart.js';
 
 const MODES = { post: 'POST', put: 'PUT', sts: 'STS', multipart: 'Multipart' };
@@ -170,8 +171,6 @@ function uuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-// encodeKey escapes an object key for a URL path, keeping the slashes.
-const encodeKey = (key) => key.split('/').map(encodeURIComponent).join('/');
 
 function isLocalHost(url) {
   try {
@@ -220,69 +219,29 @@ function precheck(file) {
   return null;
 }
 
-// ---------------------------------------------------------------- OSS answers
-
-// ossAnswer turns an OSS answer into the upload's result: the callback's
-// JSON (when the profile has a callback), or an OssError. 203 means the
-// object is stored but the callback failed.
-function ossAnswer(res) {
-  const requestId = res.header('x-oss-request-id') || '';
-  if (res.status === 203) {
-    const e = parseOssError(203, res.text, requestId);
-    return { stored: true, callbackError: `${e.code || 'CallbackFailed'}: ${e.message}`, requestId };
-  }
-  if (res.status >= 200 && res.status < 300) {
-    let callback = null;
-    const body = (res.text || '').trim();
-    if (body.startsWith('{') || body.startsWith('[')) {
-      try { callback = JSON.parse(body); } catch { callback = null; }
-    }
-    return { stored: true, callback, etag: res.header('ETag') || '', requestId };
-  }
-  throw parseOssError(res.status, res.text, requestId);
-}
-
 // ---------------------------------------------------------------- the modes
+
+// grantHooks follow one POST or PUT upload of client.js on the item: its
+// key once signed, the bytes sent, and OSS still to answer.
+const grantHooks = (item, signal) => ({
+  signal,
+  onGrant: (grant, key) => {
+    item.grant = grant;
+    item.setKey(key);
+    item.setPhase('uploading', t('uploading'));
+  },
+  onProgress: (bytes) => item.progress(bytes),
+  onSent: () => item.setPhase('processing', t('sentWaiting')),
+});
 
 async function uploadPost(item, signal) {
   item.setPhase('signing', t('askingForm'));
-  const grant = await callFunction('post-signature', uploadRequest(item.file), signal);
-  item.grant = grant;
-  item.setKey(grant.key || `${grant.dir || ''}`);
-  const form = new FormData();
-  for (const [k, v] of Object.entries(grant.fields || {})) form.append(k, v);
-  form.append('file', item.file, item.file.name); // the file must be the last field
-  item.setPhase('uploading', t('uploading'));
-  const res = await send({
-    method: 'POST', url: grant.host, body: form, signal,
-    onProgress: (loaded, total) => item.progress(Math.min(item.file.size, (loaded / total) * item.file.size)),
-    onSent: () => item.setPhase('processing', t('sentWaiting')),
-  });
-  const out = ossAnswer(res);
-  out.url = out.callback?.url || grant.url || `${grant.host}/${encodeKey(grant.key)}`;
-  return out;
+  return client.post(item.file, grantHooks(item, signal));
 }
 
 async function uploadPut(item, signal) {
   item.setPhase('signing', t('askingUrl'));
-  const grant = await callFunction('presigned-url', uploadRequest(item.file), signal);
-  item.grant = grant;
-  item.setKey(grant.key);
-  const headers = grant.headers || {};
-  // The signature covers Content-Type: send exactly the signed value, and
-  // none at all when none was signed (a Blob would add its own type).
-  const hasType = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
-  const body = hasType ? item.file : item.file.slice(0, item.file.size, '');
-  item.setPhase('uploading', t('uploading'));
-  const res = await send({
-    method: grant.method || 'PUT', url: grant.url, headers, body, signal,
-    onProgress: (loaded, total) => item.progress(Math.min(item.file.size, (loaded / total) * item.file.size)),
-    onSent: () => item.setPhase('processing', t('sentWaiting')),
-  });
-  const out = ossAnswer(res);
-  const u = new URL(grant.url);
-  out.url = out.callback?.url || `${u.origin}${u.pathname}`;
-  return out;
+  return client.put(item.file, grantHooks(item, signal));
 }
 
 let aliOssLoading = null;
