@@ -27,8 +27,9 @@ export function requirePrerequisites() {
   }
 }
 
-// launch starts headless Chromium with a fresh profile directory.
-export async function launch() {
+// launch starts headless Chromium with a fresh profile directory; options
+// go to Playwright's context (say, {locale: 'zh-CN'}).
+export async function launch(options = {}) {
   requirePrerequisites();
   const profile = mkdtempSync(join(tmpdir(), 'ossdirect-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -37,6 +38,7 @@ export async function launch() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1100, height: 900 },
     acceptDownloads: false,
+    ...options,
   });
   return {
     context,

@@ -96,7 +96,9 @@ test('POST upload: the Events panel shows its upload.completed with the signatur
   assert.equal(await page.locator('#events [aria-live]').count(), 1);
   assert.equal(await page.evaluate(() => document.getElementById('events-list').tagName), 'OL');
   await screenshot(page, 'events-panel.png');
-  assert.deepEqual(consoleErrors(page), []);
+  // The browser logs the page's one readability check of the object URL
+  // (HEAD, 403: the bucket is private); nothing else.
+  assert.deepEqual(consoleErrors(page).filter((l) => !/^\[error\] Failed to load resource: the server responded with a status of 403 \(Forbidden\)$/.test(l)), []);
   await page.close();
 });
 
@@ -113,13 +115,16 @@ test('a page whose API is not on this machine asks for no events: no panel, noth
         assert.match(shipped, /^ {2}apiBase: '',$/m);
         await route.fulfill({ response: res, body: shipped.replace(/^ {2}apiBase: '',$/m, "  apiBase: 'https://upload.example.com',") });
       });
-      await p.route((u) => u.hostname === 'upload.example.com', (route) => route.abort());
+      // The one request the page does send there: what the profile allows.
+      await p.route((u) => u.hostname === 'upload.example.com', (route) => (new URL(route.request().url()).pathname === '/post-signature/profile'
+        ? route.fulfill({ contentType: 'application/json', headers: { 'Access-Control-Allow-Origin': '*' }, body: JSON.stringify({ profile: 'default', contentTypes: [], accept: '', minSize: 1, maxSize: 1024 }) })
+        : route.abort()));
     },
   });
   await page.waitForSelector('html[data-events="off"]');
   assert.equal(await page.isHidden('#events'), true);
   assert.deepEqual(requests.filter((u) => new URL(u).pathname.endsWith('/events')), []);
-  assert.deepEqual(requests.filter((u) => new URL(u).hostname === 'upload.example.com'), []);
+  assert.deepEqual(requests.filter((u) => new URL(u).hostname === 'upload.example.com').map((u) => new URL(u).pathname), ['/post-signature/profile']);
   assert.deepEqual(consoleErrors(page), []);
   await page.close();
 });

@@ -1,8 +1,8 @@
-// The page's settings (config.js over the defaults) and its calls to the
-// signing functions: POST JSON with the caller's credentials, answers as
-// JSON or an ApiError / NetworkError.
+// The page's settings (config.js over the defaults) and its client of the
+// signing functions (client.js): POST JSON with the caller's credentials,
+// answers as JSON or an ApiError / NetworkError.
 import config from './config.js';
-import { ApiError, NetworkError, abortError, anySignal } from './errors.js';
+import { createClient } from './client.js';
 
 export const cfg = {
   apiBase: '', token: '', apiKey: '', profile: 'default', mode: 'post', concurrency: 3,
@@ -11,48 +11,16 @@ export const cfg = {
 };
 export const apiBase = String(cfg.apiBase || '').replace(/\/+$/, '');
 
-async function authHeaders() {
-  const h = {};
-  const token = typeof cfg.token === 'function' ? await cfg.token() : cfg.token;
-  if (token) h.Authorization = `Bearer ${token}`;
-  if (cfg.apiKey) h['X-Api-Key'] = cfg.apiKey;
-  return h;
-}
+export const client = createClient(cfg);
 
 // callFunction POSTs body to one signing function (a path under apiBase,
 // e.g. 'post-signature' or 'presigned-url/multipart/sign') and returns its
 // JSON (null for 204), or throws ApiError (its JSON error) / NetworkError.
-export async function callFunction(name, body, signal) {
-  const timeout = AbortSignal.timeout(30_000);
-  const both = signal ? anySignal([signal, timeout]) : timeout;
-  let res;
-  try {
-    res = await fetch(`${apiBase}/${name}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(await authHeaders()) },
-      body: JSON.stringify(body),
-      signal: both,
-      cache: 'no-store',
-    });
-  } catch (err) {
-    if (signal?.aborted) throw abortError();
-    throw new NetworkError(timeout.aborted ? 'the signing service did not answer in 30 s' : 'could not reach the signing service');
-  }
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  if (!res.ok) {
-    const retryAfter = Number(res.headers.get('Retry-After')) * 1000 || 0;
-    throw new ApiError(res.status, json && typeof json === 'object' ? json : { code: `HTTP${res.status}`, message: text.slice(0, 200) || res.statusText, requestId: res.headers.get('X-Request-Id') || '' }, retryAfter);
-  }
-  if (res.status === 204) return null;
-  if (!json) throw new ApiError(res.status, { code: 'BadResponse', message: `${name} did not answer with JSON` });
-  return json;
-}
+export const callFunction = client.call;
+
+// describeProfile asks what the configured profile allows (GET
+// post-signature/profile: {contentTypes, accept, minSize, maxSize, …}).
+export const describeProfile = client.describe;
 
 // uploadRequest is what every signing function is asked for a file.
-export function uploadRequest(file) {
-  const body = { profile: cfg.profile, filename: file.name, size: file.size };
-  if (file.type) body.contentType = file.type;
-  return body;
-}
+export const uploadRequest = client.uploadRequest;

@@ -43,10 +43,14 @@ export class ConfigError extends Error {}
 export const abortError = () => new DOMException('canceled', 'AbortError');
 export const isAbort = (err) => err?.name === 'AbortError' || err?.name === 'cancel';
 
+const XML_ENTITIES = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+// parseOssError reads OSS's XML error (its flat <Error> needs no XML
+// parser, so this also works without a DOM).
 export function parseOssError(status, text, requestId = '') {
   if (text && text.includes('<Error>')) {
-    const doc = new DOMParser().parseFromString(text, 'application/xml');
-    const get = (tag) => doc.getElementsByTagName(tag)[0]?.textContent?.trim() || '';
+    const get = (tag) => (new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(text)?.[1] || '').trim()
+      .replace(/&(lt|gt|amp|quot|apos);/g, (_, e) => XML_ENTITIES[e]);
     return new OssError(status, get('Code'), get('Message'), get('RequestId') || requestId, get('EC'));
   }
   return new OssError(status, status >= 500 ? 'InternalError' : `HTTP${status}`, (text || '').slice(0, 200) || `HTTP ${status}`, requestId);

@@ -12,6 +12,7 @@
 // kept. Rows are built with textContent only.
 import config from './config.js';
 import { formatBytes } from './upload.js';
+import { t } from './i18n.js';
 
 const MAX_ROWS = 50;
 
@@ -58,9 +59,9 @@ function row(d) {
   if (d.duplicate) li.dataset.duplicate = 'true';
 
   const head = el('div', 'event-line');
-  head.append(el('span', `badge event-type ${e?.type === 'upload.rejected' ? 'rejected' : ''}`.trim(), e?.type || 'not an event'));
-  head.append(el('span', 'event-key', data.key || d.webhookId || '(no webhook-id)'));
-  if (d.duplicate) head.append(el('span', 'badge event-duplicate', 'duplicate webhook-id'));
+  head.append(el('span', `badge event-type ${e?.type === 'upload.rejected' ? 'rejected' : ''}`.trim(), e?.type || t('notAnEvent')));
+  head.append(el('span', 'event-key', data.key || d.webhookId || t('noWebhookId')));
+  if (d.duplicate) head.append(el('span', 'badge event-duplicate', t('duplicateId')));
   li.append(head);
 
   const facts = [];
@@ -68,16 +69,16 @@ function row(d) {
     if (Number.isFinite(data.size)) facts.push(formatBytes(data.size));
     if (data.contentType) facts.push(data.contentType);
     if (Number.isFinite(data.width) && Number.isFinite(data.height)) facts.push(`${data.width}×${data.height}`);
-    if (data.source) facts.push(`via ${data.source}`);
-    if (Array.isArray(data.violations) && data.violations.length) facts.push(`${data.violations.join('; ')} (${data.action || 'kept'})`);
+    if (data.source) facts.push(t('via', { source: data.source }));
+    if (Array.isArray(data.violations) && data.violations.length) facts.push(`${data.violations.join('; ')} (${data.action || t('kept')})`);
   }
   const time = new Date(d.receivedAt);
   if (!Number.isNaN(time.getTime())) facts.push(time.toLocaleTimeString());
   li.append(el('div', 'event-facts', facts.join(' · ')));
 
   const check = d.verified
-    ? el('div', 'event-check ok', d.error ? `signature verified ✓ — refused: ${d.error}` : 'signature verified ✓')
-    : el('div', 'event-check failed', `signature not verified ✗ — ${d.error || 'unknown reason'}`);
+    ? el('div', 'event-check ok', d.error ? t('verifiedRefused', { why: d.error }) : t('verified'))
+    : el('div', 'event-check failed', t('notVerified', { why: d.error || t('unknownReason') }));
   li.append(check);
   return li;
 }
@@ -96,11 +97,11 @@ function follow(url, list, summary, state) {
     for (let i = batch.length - 1; i >= 0; i--) frag.append(row(batch[i])); // newest first
     list.prepend(frag);
     while (list.childElementCount > MAX_ROWS) list.lastElementChild.remove();
-    const parts = [`${counts.total} ${counts.total === 1 ? 'delivery' : 'deliveries'}`];
-    if (counts.verified) parts.push(`${counts.verified} verified`);
-    if (counts.refused) parts.push(`${counts.refused} refused`);
-    if (counts.duplicates) parts.push(`${counts.duplicates} ${counts.duplicates === 1 ? 'duplicate' : 'duplicates'}`);
-    summary.textContent = counts.total ? parts.join(' · ') : 'No events yet: upload a file.';
+    const parts = [t('deliveries', { n: counts.total })];
+    if (counts.verified) parts.push(t('nVerified', { n: counts.verified }));
+    if (counts.refused) parts.push(t('nRefused', { n: counts.refused }));
+    if (counts.duplicates) parts.push(t('nDuplicates', { n: counts.duplicates }));
+    summary.textContent = counts.total ? parts.join(' · ') : t('eventsNone');
   };
   const schedule = () => {
     if (queued) return;
@@ -126,9 +127,9 @@ function follow(url, list, summary, state) {
   };
 
   const source = new EventSource(url);
-  source.addEventListener('open', () => { state.textContent = 'live'; });
+  source.addEventListener('open', () => { state.textContent = t('eventsLive'); });
   source.addEventListener('error', () => {
-    state.textContent = source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…';
+    state.textContent = t(source.readyState === EventSource.CLOSED ? 'eventsDisconnected' : 'eventsReconnecting');
   });
   source.addEventListener('message', (m) => {
     let d;
@@ -164,11 +165,11 @@ export async function init(url = eventsURL()) {
   panel.hidden = false;
   if (/^forwarding to /.test(listing.receiver)) {
     // `ossdirect dev --webhook-url`: the events go to the user's receiver.
-    summary.textContent = 'Events go to your own receiver; none are listed here.';
+    summary.textContent = t('eventsForwarded');
     state.textContent = '';
     return;
   }
-  summary.textContent = 'No events yet: upload a file.';
+  summary.textContent = t('eventsNone');
   follow(url, list, summary, state);
 }
 

@@ -14,6 +14,7 @@
 // uppy.html uses multipartCall and PartSigner for @uppy/aws-s3's multipart.
 import { callFunction, cfg, uploadRequest } from './api.js';
 import { ApiError, NetworkError, OssError, backoff, sleep, waitOnline } from './errors.js';
+import { t } from './i18n.js';
 import { checkpointStore, choosePartSize, keptParts, partCount, sendParts } from './parts.js';
 
 const MAX_BATCH = 100; // the most part numbers one sign call may ask for
@@ -35,8 +36,12 @@ const bound = (u) => ({ key: u.key, uploadId: u.uploadId, token: u.token });
 // long enough to expire: one with less than a minute left (a quarter of
 // its lifetime for short ones) is signed again. skip(n) names parts not to
 // sign ahead (already on OSS); done(n) tells it a part finished.
+// call(op, body, signal) runs an operation: multipartCall by default; a
+// client.js user passes (op, body, signal) =>
+// client.call(`presigned-url/multipart/${op}`, body, signal).
 export class PartSigner {
   #upload;
+  #call;
   #count;
   #skip;
   #minBatch;
@@ -45,8 +50,9 @@ export class PartSigner {
   #finished = []; // when the latest parts finished (ms)
   #ttl = 0; // the URLs' lifetime (ms), once known
 
-  constructor({ upload, partCount: count, minBatch = 8, skip = () => false }) {
+  constructor({ upload, partCount: count, minBatch = 8, skip = () => false, call = multipartCall }) {
     this.#upload = bound(upload);
+    this.#call = call;
     this.#count = count;
     this.#minBatch = Math.min(MAX_BATCH, minBatch);
     this.#skip = skip;
@@ -96,7 +102,7 @@ export class PartSigner {
 
   #request(partNumbers, signal) {
     const asked = Date.now();
-    const answer = multipartCall('sign', { ...this.#upload, partNumbers }, signal).then((res) => {
+    const answer = this.#call('sign', { ...this.#upload, partNumbers }, signal).then((res) => {
       const byNumber = new Map();
       for (const p of res.parts || []) {
         const seconds = Number(new URL(p.url).searchParams.get('x-oss-expires')) || DEFAULT_URL_SECONDS;
@@ -118,7 +124,7 @@ export class PartSigner {
 // The checkpoint of each file's upload, so that it continues after a
 // reload: what create answered, which the other operations need.
 export const presignedCheckpoints = checkpointStore(`ossdirect:presigned:${cfg.profile}`,
-  ['key', 'uploadId', 'token', 'partSize', 'size', 'callback', 'expire']);
+  ['key', 'uploadId', 'token', 'partSize', 'size', 'callback', 'expire', 'doneParts']);
 
 const tokenLeft = (cp) => cp.expire * 1000 - Date.now();
 
@@ -143,7 +149,7 @@ async function resumed(item, signal) {
     item.resumed = true;
   }
   item.setKey(cp.key);
-  item.setPhase('uploading', 'Checking which parts are already on the server…');
+  item.setPhase('uploading', t('checkingParts'));
   let have;
   try {
     have = (await multipartCall('list', bound(cp), signal)).parts || [];
@@ -156,20 +162,20 @@ async function resumed(item, signal) {
     }
     console.warn('the saved upload cannot be continued', err);
     forget(item);
-    if (item.resumed) item.note(`The earlier upload of this file could not be continued (${err.message}); it was started again.`);
+    if (item.resumed) item.note(t('earlierFailed', { why: err.message }));
     item.resumed = false;
     return null;
   }
   cp.doneParts = keptParts(cp, have.map((p) => ({ number: p.partNumber, etag: p.etag, size: p.size })));
   if (item.resumed && !item.noted) {
     item.noted = true;
-    item.note(`Continuing an earlier upload: ${cp.doneParts.length} of ${partCount(cp)} parts are already on the server.`);
+    item.note(t('continuing', { done: cp.doneParts.length, total: partCount(cp) }));
   }
   return cp;
 }
 
 async function created(item, signal) {
-  item.setPhase('signing', 'Starting a multipart upload…');
+  item.setPhase('signing', t('startingMultipart'));
   const file = item.file;
   const c = await multipartCall('create', { ...uploadRequest(file), partSize: choosePartSize(file.size, cfg.partSize) }, signal);
   const cp = { key: c.key, uploadId: c.uploadId, token: c.token, partSize: c.partSize, size: file.size, callback: c.callback || '', expire: c.expire, doneParts: [] };
@@ -199,7 +205,7 @@ export async function uploadPresigned(item, signal) {
   const cp = (await resumed(item, signal)) || (await created(item, signal));
   if (cp.completed) {
     forget(item);
-    item.note('The upload had already been completed on the server (its answer was lost); nothing was sent again.');
+    item.note(t('completedBefore'));
     return { stored: true, callback: cp.completed, etag: cp.completed.etag || '', url: cp.completed.url || '' };
   }
   item.checkpoint = cp;
@@ -208,7 +214,7 @@ export async function uploadPresigned(item, signal) {
   const signer = new PartSigner({ upload: cp, partCount: partCount(cp), minBatch: 2 * cfg.parallel, skip: (n) => have.has(n) });
   let objectUrl = '';
   let retrying = false;
-  item.setPhase('uploading', cp.doneParts.length ? 'Uploading the remaining parts…' : 'Uploading…');
+  item.setPhase('uploading', t(cp.doneParts.length ? 'uploadingRest' : 'uploading'));
   await sendParts({
     file: item.file, plan: cp, parallel: cfg.parallel, signal,
     sign: async (n, blob, s, fresh) => {
@@ -221,23 +227,24 @@ export async function uploadPresigned(item, signal) {
       if (wait === null || attempt >= cfg.retries) return false;
       console.warn(`part ${n} failed; sending it again`, err);
       retrying = true;
-      const why = err instanceof NetworkError ? `network connection lost (${err.message})` : `${err.code || err.status}: ${err.message}`;
-      item.setPhase('uploading', `Part ${n} failed (${why}); sending it again with a fresh URL${wait ? ` in ${Math.ceil(wait / 1000)} s` : ''} (attempt ${attempt + 2} of ${cfg.retries + 1})…`);
+      const why = err instanceof NetworkError ? t('networkLostShort', { detail: err.message }) : `${err.code || err.status}: ${err.message}`;
+      item.setPhase('uploading', t('partRetry', { n, why, wait: wait ? Math.ceil(wait / 1000) : 0, attempt: attempt + 2, of: cfg.retries + 1 }));
       if (err instanceof NetworkError) await waitOnline(s);
       await sleep(wait, s);
       return true;
     },
     onPart: () => {
       signer.done();
+      presignedCheckpoints.save(item.file, cp); // the parts done, for the page's "continue" list after a reload
       if (retrying) {
         retrying = false;
-        item.setPhase('uploading', 'Uploading…');
+        item.setPhase('uploading', t('uploading'));
       }
     },
     onProgress: (sent, done, total) => item.showParts(sent, done, total),
   });
 
-  item.setPhase('processing', 'All parts sent; completing the upload…');
+  item.setPhase('processing', t('completing'));
   let answer;
   try {
     // Not abortable: once asked, the server may complete it, and a cancel

@@ -97,6 +97,21 @@ export function checkpointStore(prefix, fields) {
       } catch { /* quota or private mode: resume within the page only */ }
     },
     clear(file) { try { localStorage.removeItem(id(file)); } catch { /* ignore */ } },
+    // list names the saved checkpoints, newest first: [{name, size,
+    // lastModified, cp}] (the file each belongs to, and what was saved).
+    list() {
+      const out = [];
+      try {
+        for (let i = 0; i < localStorage.length; i++) {
+          const k = localStorage.key(i);
+          if (!k.startsWith(`${prefix}|`)) continue;
+          const m = /^(.*)\|(\d+)\|(\d+)$/s.exec(k.slice(prefix.length + 1));
+          const cp = m && JSON.parse(localStorage.getItem(k) || 'null');
+          if (cp?.uploadId && Date.now() - cp.savedAt < CHECKPOINT_TTL) out.push({ name: m[1], size: Number(m[2]), lastModified: Number(m[3]), cp });
+        }
+      } catch { /* unavailable or corrupt */ }
+      return out.sort((a, b) => b.cp.savedAt - a.cp.savedAt);
+    },
   };
 }
 

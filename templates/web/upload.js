@@ -9,11 +9,13 @@
 //   multipart — presigned multipart (multipart.js): presigned-url starts, signs, checks and
 //               completes the upload; the parts go as File slices, no SDK at all
 // No build step: ES modules the browser loads as is. Configure config.js.
-import { apiBase, callFunction, cfg, uploadRequest } from './api.js';
+import { apiBase, callFunction, cfg, client, describeProfile, uploadRequest } from './api.js';
+import { encodeKey } from './client.js';
 import {
-  ApiError, ConfigError, NetworkError, OssError, abortError, backoff, isAbort, parseOssError, sleep, waitOnline,
+  ApiError, ConfigError, NetworkError, OssError, abortError, backoff, isAbort, sleep, waitOnline,
 } from './errors.js';
-import { MIN_PART_SIZE, checkpointStore, choosePartSize, doneBytes, keptParts, partCount, send, sendParts } from './parts.js';
+import { LANGUAGES, language, pickLanguage, setLanguage, t } from './i18n.js';
+import { MIN_PART_SIZE, checkpointStore, choosePartSize, doneBytes, keptParts, partCount, sendParts } from './parts.js';
 import { abortPresigned, presignedCheckpoints, uploadPresigned } from './multipart.js';
 
 const MODES = { post: 'POST', put: 'PUT', sts: 'STS', multipart: 'Multipart' };
@@ -48,75 +50,70 @@ function explain(err, item) {
   if (err instanceof ConfigError) return { text: err.message, retry: false };
   if (err instanceof NetworkError) {
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
-      return { text: 'You are offline. The upload restarts when the connection is back.', retry: 'online' };
+      return { text: t('offline'), retry: 'online', final: t('offlineFinal') };
     }
-    return {
-      text: `Network connection lost (${err.message}); retrying`,
-      retry: 'backoff',
-      final: 'Network connection lost and the retries did not help. Check the connection (or the CORS settings of the bucket and the signing API for this page\'s origin), then retry.',
-    };
+    return { text: t('networkLost', { detail: err.message }), retry: 'backoff', final: t('networkLostFinal') };
   }
   if (err instanceof ApiError) return explainApiError(err);
   const code = err?.code || '';
   const status = err?.status ?? 0;
   const msg = err?.message || '';
-  if (/etag of expose-headers/i.test(msg)) {
-    return { text: 'The bucket\'s CORS rule does not expose the ETag header, which multipart uploads need. Add ETag (and x-oss-request-id) to ExposeHeaders.', retry: false };
-  }
+  if (/etag of expose-headers/i.test(msg)) return { text: t('corsEtag'), retry: false, permanent: true };
   if (!(err instanceof OssError) && (status === -1 || status === -2 || /RequestError|ConnectionTimeout|ResponseTimeout|Network/i.test(err?.name || '') || (!code && /XHR error|network/i.test(msg)))) {
     return explain(new NetworkError(msg || 'no answer'), item);
   }
-  const rid = err?.requestId ? ` (request id ${err.requestId})` : '';
+  const rid = err?.requestId ? t('requestId', { id: err.requestId }) : '';
   switch (code) {
     case 'AccessDenied':
-      if (/expired/i.test(msg)) return { text: 'The upload link expired, retrying with a fresh one', retry: 'now', fresh: true };
-      if (item.resumed) return { text: 'The saved upload can no longer be continued; starting again', retry: 'now', restart: true };
-      if (/content-length-range/i.test(msg)) return { text: `OSS refused the file's size: it is outside the range this upload allows (${msg})${rid}.`, retry: false };
-      if (/content-type/i.test(msg)) return { text: `OSS refused the file's type (${msg})${rid}.`, retry: false };
-      return { text: `OSS refused the upload: ${msg}${rid}.`, retry: false };
+      if (/expired/i.test(msg)) return { text: t('linkExpired'), retry: 'now', fresh: true, final: t('linkExpiredFinal', { why: msg, rid }) };
+      if (item.resumed) return { text: t('savedGone'), retry: 'now', restart: true, final: t('savedGoneFinal', { why: msg, rid }) };
+      if (/content-length-range/i.test(msg)) return { text: t('ossSize', { msg, rid }), retry: false, permanent: true };
+      if (/content-type/i.test(msg)) return { text: t('ossType', { msg, rid }), retry: false, permanent: true };
+      return { text: t('ossRefused', { msg, rid }), retry: false, permanent: true };
     case 'RequestTimeTooSkewed':
-      return { text: 'This computer\'s clock is more than 15 minutes off; retrying with a signature made on the server\'s clock', retry: 'now', fresh: true };
+      return { text: t('clockSkew'), retry: 'now', fresh: true, final: t('clockSkewFinal', { rid }) };
     case 'SecurityTokenExpired':
     case 'InvalidSecurityToken':
     case 'InvalidAccessKeyId':
-      if (item.mode === 'sts') return { text: 'The temporary upload credentials expired, retrying with fresh ones', retry: 'now', fresh: true };
-      return { text: 'The upload link expired, retrying with a fresh one', retry: 'now', fresh: true };
+      if (item.mode === 'sts') return { text: t('stsExpired'), retry: 'now', fresh: true, final: t('stsExpiredFinal', { why: code, rid }) };
+      return { text: t('linkExpired'), retry: 'now', fresh: true, final: t('linkExpiredFinal', { why: code, rid }) };
     case 'EntityTooLarge':
-      return { text: `Too large for OSS: ${msg}${rid}.`, retry: false };
+      return { text: t('entityTooLarge', { msg, rid }), retry: false, permanent: true };
     case 'FileAlreadyExists':
-      return { text: `An object with this name already exists and overwriting is forbidden${rid}. Retry to upload under a new name.`, retry: false };
+      return { text: t('existsRetry', { rid }), retry: false };
     case 'SignatureDoesNotMatch':
-      return { text: `OSS rejected the signature: the request differs from what was signed (SignatureDoesNotMatch)${rid}. Report this to the site's operator.`, retry: false };
+      return { text: t('signatureMismatch', { rid }), retry: false };
     case 'InvalidDigest':
     case 'BadDigest':
-      return { text: 'Part of the file was damaged on the way (OSS checked its Content-MD5); sending it again', retry: 'now' };
+      return { text: t('damaged'), retry: 'now', final: t('damagedFinal', { code, rid }) };
     case 'NoSuchUpload':
-      return { text: 'The multipart upload no longer exists on the server; starting it again', retry: 'now', restart: true };
+      return { text: t('uploadGone'), retry: 'now', restart: true, final: t('uploadGoneFinal', { rid }) };
     case 'NoSuchBucket':
     case 'InvalidBucketName':
-      return { text: `The bucket is not available (${code})${rid}: the signing service is misconfigured.`, retry: false };
+      return { text: t('noBucket', { code, rid }), retry: false, permanent: true };
     case 'SlowDown':
     case 'QpsLimitExceeded':
     case 'RequestTimeout':
     case 'InternalError':
     case 'ServiceUnavailable':
-      return { text: `OSS is busy (${code}); retrying`, retry: 'backoff', final: `OSS is still failing (${code}: ${msg})${rid}. Try again later.` };
+      return { text: t('ossBusy', { code }), retry: 'backoff', final: t('ossBusyFinal', { code, msg, rid }) };
   }
   if (status >= 500 || status === 429) {
-    return { text: `OSS answered ${status}${code ? ` ${code}` : ''}; retrying`, retry: 'backoff', final: `OSS keeps failing (${status} ${code} ${msg})${rid}.` };
+    return { text: t('ossStatus', { status, code }), retry: 'backoff', final: t('ossStatusFinal', { status, code, msg, rid }) };
   }
-  if (status >= 400) return { text: `OSS refused the upload: ${code || status}${msg ? ` — ${msg}` : ''}${rid}.`, retry: false };
-  return { text: `Upload failed: ${msg || String(err)}`, retry: false };
+  if (status >= 400) return { text: t('ossRefusedCode', { code: code || status, msg, rid }), retry: false, permanent: status !== 408 };
+  return { text: t('failed', { msg: msg || String(err) }), retry: false };
 }
 
 // explainApiError maps the signing functions' JSON errors. A 400 names the
 // field and the allowed values ("size: 5 out of range; allowed: 1 … 4 bytes").
 function explainApiError(err) {
-  const rid = err.requestId ? ` (request id ${err.requestId})` : '';
+  const rid = err.requestId ? t('requestId', { id: err.requestId }) : '';
   const m = /^([\w.-]+): (.*?)(?:; allowed: (.*))?$/s.exec(err.message || '');
   const field = m?.[1] || '';
   const reason = m?.[2] || err.message;
   const allowed = m?.[3] || '';
+  const msg = err.message;
   switch (err.status) {
     case 400: {
       if (field === 'size') {
@@ -124,38 +121,39 @@ function explainApiError(err) {
         const got = /^(\d+)/.exec(reason);
         if (range && got) {
           const [size, min, max] = [Number(got[1]), Number(range[1]), Number(range[2])];
-          if (size > max) return { text: `Too large: ${formatBytes(size)}; this upload allows at most ${formatBytes(max)}.`, retry: false, field };
-          if (size < min) return { text: `Too small: ${formatBytes(size)}; this upload needs at least ${formatBytes(min)}.`, retry: false, field };
+          if (size > max) return { text: tooLarge(size, max), retry: false, permanent: true, field };
+          if (size < min) return { text: tooSmall(size, min), retry: false, permanent: true, field };
         }
       }
       if (field === 'parts') { // presigned multipart complete: a part OSS lacks or holds otherwise
-        return { text: `OSS does not hold every part as it was sent (${reason}); sending the missing parts again`, retry: 'now' };
+        return { text: t('partsMissing', { why: reason }), retry: 'now', final: t('partsMissingFinal', { why: reason, rid }) };
       }
       if (field === 'filename' || field === 'contentType') {
-        return { text: `This file type is not allowed: ${reason.replace(/\s*not allowed$/, '')}.${allowed ? ` Allowed: ${allowed}.` : ''}`, retry: false, field };
+        return { text: typeRefused(reason.replace(/\s*not allowed$/, ''), allowed), retry: false, permanent: true, field };
       }
-      return { text: `The server refused this file — ${field ? `${field}: ` : ''}${reason}.${allowed ? ` Allowed: ${allowed}.` : ''}${rid}`, retry: false, field };
+      return { text: t('serverRefused', { field: field ? `${field}: ` : '', why: reason, allowed, rid }), retry: false, permanent: true, field };
     }
     case 401:
-      return { text: `Not signed in, or the sign-in expired: ${err.message}${rid}.`, retry: false };
+      return { text: t('notSignedIn', { msg, rid }), retry: false };
     case 403:
-      if (field === 'token') return { text: `The saved upload can no longer be continued (${reason}); starting again`, retry: 'now', restart: true };
-      return { text: `You may not upload here: ${err.message}${rid}.`, retry: false };
+      if (field === 'token') return { text: t('savedGoneWhy', { why: reason }), retry: 'now', restart: true, final: t('savedGoneFinal', { why: reason, rid }) };
+      return { text: t('forbidden', { msg, rid }), retry: false, permanent: true };
     case 404:
-      if (field === 'uploadId') return { text: 'The multipart upload no longer exists on the server; starting it again', retry: 'now', restart: true };
-      return { text: err.code === 'NoSuchProfile' ? `Unknown upload profile: ${reason}.${allowed ? ` Allowed: ${allowed}.` : ''}` : `The signing function was not found (${err.message})${rid}: check apiBase in config.js.`, retry: false };
+      if (field === 'uploadId') return { text: t('uploadGone'), retry: 'now', restart: true, final: t('uploadGoneFinal', { rid }) };
+      if (err.code === 'NoSuchProfile') return { text: t('unknownProfile', { why: reason, allowed }), retry: false, permanent: true };
+      return { text: t('noFunction', { msg, rid }), retry: false, permanent: true };
     case 409:
-      if (err.code === 'FileAlreadyExists') return { text: `An object with this name already exists and overwriting is forbidden${rid}.`, retry: false };
+      if (err.code === 'FileAlreadyExists') return { text: t('exists', { rid }), retry: false };
       break;
     case 413:
-      return { text: `The request to the signing service is too large: ${err.message}${rid}.`, retry: false };
+      return { text: t('requestTooLarge', { msg, rid }), retry: false, permanent: true };
     case 429:
-      return { text: 'Too many uploads right now; waiting', retry: 'backoff', delay: err.retryAfter, final: `The signing service keeps refusing: too many requests${rid}.` };
+      return { text: t('tooMany'), retry: 'backoff', delay: err.retryAfter, final: t('tooManyFinal', { rid }) };
   }
   if (err.status >= 500) {
-    return { text: `The signing service is unavailable (${err.status} ${err.code}); retrying`, retry: 'backoff', delay: err.retryAfter, final: `The signing service keeps failing: ${err.message}${rid}.` };
+    return { text: t('signingDown', { status: err.status, code: err.code }), retry: 'backoff', delay: err.retryAfter, final: t('signingDownFinal', { status: err.status, code: err.code, msg, rid }) };
   }
-  return { text: `The signing service refused: ${err.code} ${err.message}${rid}.`, retry: false };
+  return { text: t('signingRefused', { code: err.code, msg, rid }), retry: false };
 }
 
 // ---------------------------------------------------------------- helpers
@@ -173,8 +171,6 @@ function uuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-// encodeKey escapes an object key for a URL path, keeping the slashes.
-const encodeKey = (key) => key.split('/').map(encodeURIComponent).join('/');
 
 function isLocalHost(url) {
   try {
@@ -187,80 +183,65 @@ function typeAllowed(type, patterns) {
   return patterns.some((p) => p === type || (p.endsWith('/*') && type.startsWith(p.slice(0, -1))));
 }
 
-// precheck mirrors the profile in config.js; the server stays the authority.
-function precheck(file) {
-  if (cfg.maxSize > 0 && file.size > cfg.maxSize) {
-    return `Too large: ${formatBytes(file.size)}; this upload allows at most ${formatBytes(cfg.maxSize)}.`;
+const tooLarge = (size, max) => t('tooLarge', { size: formatBytes(size), max: formatBytes(max) });
+const tooSmall = (size, min) => t('tooSmall', { size: formatBytes(size), min: formatBytes(min) });
+const typeRefused = (what, allowed) => t('typeRefused', { what, allowed });
+
+// limits are what the page checks before sending anything: the profile's
+// description (post-signature/profile), with config.js's maxSize and
+// contentTypes as overrides — or the only checks when the description
+// cannot be fetched. The server stays the authority either way.
+const limits = { maxSize: cfg.maxSize > 0 ? cfg.maxSize : 0, minSize: 0, contentTypes: cfg.contentTypes || [], known: false, problem: '' };
+
+async function loadLimits() {
+  try {
+    const d = await describeProfile();
+    if (!(cfg.maxSize > 0) && d.maxSize > 0) limits.maxSize = d.maxSize;
+    if (d.minSize > 0) limits.minSize = d.minSize;
+    if (!cfg.contentTypes?.length && Array.isArray(d.contentTypes)) limits.contentTypes = d.contentTypes;
+    limits.known = true;
+  } catch (err) {
+    console.warn('the profile\'s limits are unknown; the server checks each file', err);
+    if (err instanceof ApiError && err.code === 'NoSuchProfile') limits.problem = err;
   }
-  if (cfg.contentTypes?.length && !typeAllowed(file.type || 'application/octet-stream', cfg.contentTypes)) {
-    return `This file type is not allowed: ${file.type || 'unknown type'}. Allowed: ${cfg.contentTypes.join(', ')}.`;
-  }
-  return '';
 }
 
-// ---------------------------------------------------------------- OSS answers
-
-// ossAnswer turns an OSS answer into the upload's result: the callback's
-// JSON (when the profile has a callback), or an OssError. 203 means the
-// object is stored but the callback failed.
-function ossAnswer(res) {
-  const requestId = res.header('x-oss-request-id') || '';
-  if (res.status === 203) {
-    const e = parseOssError(203, res.text, requestId);
-    return { stored: true, callbackError: `${e.code || 'CallbackFailed'}: ${e.message}`, requestId };
+// precheck refuses, before any request, a file the limits rule out; null
+// when the file may be sent. A file without a type is left to the server,
+// which may know it by its extension.
+function precheck(file) {
+  const refuse = (text) => ({ text, retry: false, permanent: true, field: 'precheck' });
+  if (limits.maxSize > 0 && file.size > limits.maxSize) return refuse(tooLarge(file.size, limits.maxSize));
+  if (limits.minSize > 0 && file.size < limits.minSize) return refuse(tooSmall(file.size, limits.minSize));
+  if (limits.contentTypes.length && file.type && !typeAllowed(file.type, limits.contentTypes)) {
+    return refuse(typeRefused(file.type, limits.contentTypes.join(', ')));
   }
-  if (res.status >= 200 && res.status < 300) {
-    let callback = null;
-    const t = (res.text || '').trim();
-    if (t.startsWith('{') || t.startsWith('[')) {
-      try { callback = JSON.parse(t); } catch { callback = null; }
-    }
-    return { stored: true, callback, etag: res.header('ETag') || '', requestId };
-  }
-  throw parseOssError(res.status, res.text, requestId);
+  return null;
 }
 
 // ---------------------------------------------------------------- the modes
 
+// grantHooks follow one POST or PUT upload of client.js on the item: its
+// key once signed, the bytes sent, and OSS still to answer.
+const grantHooks = (item, signal) => ({
+  signal,
+  onGrant: (grant, key) => {
+    item.grant = grant;
+    item.setKey(key);
+    item.setPhase('uploading', t('uploading'));
+  },
+  onProgress: (bytes) => item.progress(bytes),
+  onSent: () => item.setPhase('processing', t('sentWaiting')),
+});
+
 async function uploadPost(item, signal) {
-  item.setPhase('signing', 'Asking for a signed form…');
-  const grant = await callFunction('post-signature', uploadRequest(item.file), signal);
-  item.grant = grant;
-  item.setKey(grant.key || `${grant.dir || ''}`);
-  const form = new FormData();
-  for (const [k, v] of Object.entries(grant.fields || {})) form.append(k, v);
-  form.append('file', item.file, item.file.name); // the file must be the last field
-  item.setPhase('uploading', 'Uploading…');
-  const res = await send({
-    method: 'POST', url: grant.host, body: form, signal,
-    onProgress: (loaded, total) => item.progress(Math.min(item.file.size, (loaded / total) * item.file.size)),
-    onSent: () => item.setPhase('processing', 'Sent; waiting for OSS to confirm…'),
-  });
-  const out = ossAnswer(res);
-  out.url = out.callback?.url || grant.url || `${grant.host}/${encodeKey(grant.key)}`;
-  return out;
+  item.setPhase('signing', t('askingForm'));
+  return client.post(item.file, grantHooks(item, signal));
 }
 
 async function uploadPut(item, signal) {
-  item.setPhase('signing', 'Asking for a presigned URL…');
-  const grant = await callFunction('presigned-url', uploadRequest(item.file), signal);
-  item.grant = grant;
-  item.setKey(grant.key);
-  const headers = grant.headers || {};
-  // The signature covers Content-Type: send exactly the signed value, and
-  // none at all when none was signed (a Blob would add its own type).
-  const hasType = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
-  const body = hasType ? item.file : item.file.slice(0, item.file.size, '');
-  item.setPhase('uploading', 'Uploading…');
-  const res = await send({
-    method: grant.method || 'PUT', url: grant.url, headers, body, signal,
-    onProgress: (loaded, total) => item.progress(Math.min(item.file.size, (loaded / total) * item.file.size)),
-    onSent: () => item.setPhase('processing', 'Sent; waiting for OSS to confirm…'),
-  });
-  const out = ossAnswer(res);
-  const u = new URL(grant.url);
-  out.url = out.callback?.url || `${u.origin}${u.pathname}`;
-  return out;
+  item.setPhase('signing', t('askingUrl'));
+  return client.put(item.file, grantHooks(item, signal));
 }
 
 let aliOssLoading = null;
@@ -270,12 +251,12 @@ function loadAliOss() {
     const s = document.createElement('script');
     s.src = new URL(ALIOSS_SRC, import.meta.url).href;
     s.onload = () => {
-      if (!window.OSS) return reject(new ConfigError('The ali-oss SDK loaded but did not define OSS.'));
+      if (!window.OSS) return reject(new ConfigError(t('aliOssBroken')));
       resolve(window.OSS);
     };
     s.onerror = () => {
       aliOssLoading = null;
-      reject(new ConfigError(`Could not load the ali-oss browser SDK (${ALIOSS_SRC}). Run "npm ci" in templates/web and deploy its node_modules/ali-oss/dist folder with the page.`));
+      reject(new ConfigError(t('aliOssMissing', { src: ALIOSS_SRC })));
     };
     document.head.append(s);
   });
@@ -305,7 +286,7 @@ function contentMD5(blob) {
     md5Worker.onmessage = ({ data }) => {
       const p = md5Pending.get(data.id);
       md5Pending.delete(data.id);
-      if (data.error) p?.reject(new ConfigError(`Could not hash a part: ${data.error}`));
+      if (data.error) p?.reject(new ConfigError(t('hashFailed', { why: data.error })));
       else p?.resolve(data.md5);
     };
     md5Worker.onerror = (e) => { // the worker script did not load: go on without
@@ -335,27 +316,27 @@ async function stsClient(item, signal) {
   if (!due) return item.client;
   if (!item.refreshing) {
     if (['queued', 'retrying', 'signing'].includes(item.state)) {
-      item.setPhase('signing', item.client ? 'Fetching fresh temporary credentials…' : 'Asking for temporary credentials…');
+      item.setPhase('signing', t(item.client ? 'freshCredentials' : 'askingCredentials'));
     }
     item.refreshing = callFunction('sts-token', uploadRequest(item.file), signal).finally(() => { item.refreshing = null; });
   }
-  const t = await item.refreshing;
-  if (item.sts !== t) {
-    item.sts = t;
-    const lifetime = Date.parse(t.Expiration) - Date.now();
+  const sts = await item.refreshing;
+  if (item.sts !== sts) {
+    item.sts = sts;
+    const lifetime = Date.parse(sts.Expiration) - Date.now();
     item.stsExpires = Date.now() + (Number.isFinite(lifetime) ? lifetime : 15 * 60_000);
-    const creds = { accessKeyId: t.AccessKeyId, accessKeySecret: t.AccessKeySecret, stsToken: t.SecurityToken };
+    const creds = { accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, stsToken: sts.SecurityToken };
     if (item.client) {
       Object.assign(item.client.options, creds);
     } else {
       item.client = new OSS({
         ...creds,
-        endpoint: t.endpoint,
-        sldEnable: isLocalHost(t.endpoint), // path style /bucket/key on IP endpoints (the local stack)
+        endpoint: sts.endpoint,
+        sldEnable: isLocalHost(sts.endpoint), // path style /bucket/key on IP endpoints (the local stack)
         authorizationV4: true,
-        region: `oss-${t.region}`,
-        bucket: t.bucket,
-        secure: String(t.endpoint).startsWith('https:'),
+        region: `oss-${sts.region}`,
+        bucket: sts.bucket,
+        secure: String(sts.endpoint).startsWith('https:'),
         refreshSTSTokenInterval: 24 * 3600_000, // renewal is stsClient's job
         timeout: 120_000,
       });
@@ -391,44 +372,44 @@ async function listParts(client, cp) {
 // within each part, and Pause/Cancel stop the parts in flight at once.
 async function uploadSts(item, signal) {
   let client = await stsClient(item, signal);
-  const t = item.sts;
+  const sts = item.sts;
   if (!item.key) {
     const saved = checkpoints.load(item.file);
-    if (saved && saved.name.startsWith(t.prefix)) {
+    if (saved && saved.name.startsWith(sts.prefix)) {
       item.checkpoint = { ...saved };
       item.resumed = true;
       item.setKey(saved.name);
     } else {
-      item.setKey(`${t.prefix}${uuid()}${extensionOf(item.file.name)}`);
+      item.setKey(`${sts.prefix}${uuid()}${extensionOf(item.file.name)}`);
     }
   }
   const mime = item.file.type || 'application/octet-stream';
   const file = item.file;
 
   if (file.size < MIN_PART_SIZE && !item.checkpoint?.uploadId) {
-    item.setPhase('uploading', 'Uploading…');
+    item.setPhase('uploading', t('uploading'));
     const r = await client.put(item.key, file, { mime, headers: callbackHeaders(item) });
     if (signal.aborted) throw abortError(); // too small to interrupt: the cancel comes after
-    return stsResult(item, t, r.data, r.res?.headers?.etag);
+    return stsResult(item, sts, r.data, r.res?.headers?.etag);
   }
 
   let cp = item.checkpoint;
   if (cp?.uploadId) {
-    item.setPhase('uploading', 'Checking which parts are already on the server…');
+    item.setPhase('uploading', t('checkingParts'));
     const have = await listParts(client, cp);
     cp.doneParts = keptParts(cp, have);
     if (item.resumed && !item.noted) {
       item.noted = true;
-      item.note(`Continuing an earlier upload: ${cp.doneParts.length} of ${partCount(cp)} parts are already on the server.`);
+      item.note(t('continuing', { done: cp.doneParts.length, total: partCount(cp) }));
     }
   } else {
-    item.setPhase('uploading', 'Starting a multipart upload…');
+    item.setPhase('uploading', t('startingMultipart'));
     const init = await client.initMultipartUpload(item.key, { mime });
     cp = { name: item.key, size: file.size, partSize: choosePartSize(file.size, cfg.partSize), uploadId: init.uploadId, doneParts: [] };
   }
   item.checkpoint = cp;
   checkpoints.save(file, cp);
-  item.setPhase('uploading', cp.doneParts.length ? 'Uploading the remaining parts…' : 'Uploading…');
+  item.setPhase('uploading', t(cp.doneParts.length ? 'uploadingRest' : 'uploading'));
   await sendParts({
     file, plan: cp, parallel: cfg.parallel, signal,
     // Each part is signed (V4) with its Content-MD5, so OSS refuses a part
@@ -444,7 +425,7 @@ async function uploadSts(item, signal) {
     onProgress: (sent, done, total) => item.showParts(sent, done, total),
   });
 
-  item.setPhase('processing', 'All parts sent; completing the upload…');
+  item.setPhase('processing', t('completing'));
   client = await stsClient(item, signal);
   let result;
   try {
@@ -453,23 +434,23 @@ async function uploadSts(item, signal) {
     if (err?.status === 203 || err?.code === 'CallbackFailed') {
       checkpoints.clear(file);
       item.checkpoint = null;
-      return { stored: true, callbackError: `${err.code || 'CallbackFailed'}: ${err.message}`, url: objectUrl(t, item.key) };
+      return { stored: true, callbackError: `${err.code || 'CallbackFailed'}: ${err.message}`, url: objectUrl(sts, item.key) };
     }
     throw err;
   }
   checkpoints.clear(file);
   item.checkpoint = null;
-  return stsResult(item, t, result.data, result.etag);
+  return stsResult(item, sts, result.data, result.etag);
 }
 
-function stsResult(item, t, raw, etag) {
+function stsResult(item, sts, raw, etag) {
   const data = raw && typeof raw === 'object' && !(raw instanceof Uint8Array) ? raw : null;
-  return { stored: true, callback: data, etag, url: data?.url || objectUrl(t, item.key) };
+  return { stored: true, callback: data, etag, url: data?.url || objectUrl(sts, item.key) };
 }
 
-function objectUrl(t, key) {
-  const u = new URL(t.endpoint);
-  return isLocalHost(t.endpoint) ? `${u.origin}/${t.bucket}/${encodeKey(key)}` : `${u.protocol}//${t.bucket}.${u.host}/${encodeKey(key)}`;
+function objectUrl(sts, key) {
+  const u = new URL(sts.endpoint);
+  return isLocalHost(sts.endpoint) ? `${u.origin}/${sts.bucket}/${encodeKey(key)}` : `${u.protocol}//${sts.bucket}.${u.host}/${encodeKey(key)}`;
 }
 
 // abortMultipart discards the parts of a canceled upload so nothing billed
@@ -538,16 +519,15 @@ class Item {
         this.$('.thumb .icon').textContent = extensionOf(file.name).slice(1, 5).toUpperCase() || 'IMG';
       };
       img.src = this.thumbUrl;
-      img.alt = `Preview of ${file.name}`;
+      img.alt = t('preview', { name: file.name });
       img.hidden = false;
     } else {
       this.$('.thumb .icon').textContent = extensionOf(file.name).slice(1, 5).toUpperCase() || 'FILE';
     }
-    this.$('.cancel').onclick = () => cancel(this);
-    this.$('.retry').onclick = () => retry(this);
-    this.$('.remove').onclick = () => remove(this);
-    this.$('.pause').onclick = () => pause(this);
-    this.$('.resume').onclick = () => resume(this);
+    for (const [cls, act] of [['cancel', cancel], ['retry', retry], ['remove', removeAndFocus], ['pause', pause], ['resume', resume]]) {
+      this.$(`.${cls}`).onclick = () => act(this);
+    }
+    this.translate();
     this.render();
   }
 
@@ -557,13 +537,25 @@ class Item {
   }
 
   setPhase(state, message) {
+    const changed = state !== this.state;
     this.state = state;
+    announce(this);
+    if (changed && (FINAL.has(state) || state === 'paused')) scheduleEarlier();
     if (FINAL.has(state) || state === 'paused') this.retryNote = '';
     if (message !== undefined) {
       // While a retry runs, keep saying why it is retrying.
       this.message(this.retryNote && state !== 'retrying' ? `${this.retryNote} — ${message}` : message);
     }
     this.render();
+  }
+
+  // fail marks the upload failed with why's final text ({text, final,
+  // permanent, field}, as explain answers).
+  fail(why, text = why.final || why.text) {
+    this.permanent = Boolean(why.permanent);
+    if (why.field) this.el.dataset.errorField = why.field;
+    this.setPhase('error');
+    this.message(text, 'error');
   }
 
   message(text, kind = '') {
@@ -610,19 +602,80 @@ class Item {
     const active = this.state === 'uploading';
     const speed = active ? this.speed() : 0;
     this.$('.speed').textContent = speed > 0 ? `${formatBytes(speed)}/s` : '';
-    this.$('.eta').textContent = speed > 0 ? `${formatDuration((this.file.size - this.loaded) / speed)} left` : '';
-    this.$('.state-label').textContent = {
-      queued: 'Waiting', signing: 'Signing', uploading: 'Uploading', processing: 'Confirming', retrying: 'Retrying',
-      paused: 'Paused', canceling: 'Canceling', done: 'Done', warning: 'Stored, callback failed', error: 'Failed', canceled: 'Canceled',
-    }[this.state] || this.state;
+    this.$('.eta').textContent = speed > 0 ? t('left', { time: formatDuration((this.file.size - this.loaded) / speed) }) : '';
+    this.$('.state-label').textContent = t(`state_${this.state}`);
     const running = ['signing', 'uploading', 'processing', 'retrying'].includes(this.state);
+    const focused = this.el.contains(document.activeElement) ? document.activeElement : null;
     this.$('.pause').hidden = !(resumable(this) && running);
     this.$('.resume').hidden = this.state !== 'paused';
-    this.$('.retry').hidden = !(this.state === 'error' || this.state === 'canceled');
+    // A refusal no retry can fix (too large, wrong type, forbidden…) offers none.
+    this.$('.retry').hidden = !((this.state === 'error' && !this.permanent) || this.state === 'canceled');
     this.$('.cancel').hidden = FINAL.has(this.state) || this.state === 'canceling';
     this.$('.remove').hidden = !FINAL.has(this.state);
+    // The focused button went away (Pause became Resume, Cancel…): move
+    // focus to what replaced it, or on; never leave it on <body>.
+    if (focused?.hidden) {
+      const mine = this.buttons()[0];
+      if (mine) mine.focus();
+      else focusNear(this);
+    }
     scheduleSummary();
   }
+
+  // translate names the entry's buttons in the page's language, each for
+  // its file ("Remove small.png"): a list of identical "Remove" buttons
+  // tells a screen reader user nothing.
+  translate() {
+    for (const cls of ['cancel', 'retry', 'remove', 'pause', 'resume']) {
+      const b = this.$(`.${cls}`);
+      b.textContent = t(cls);
+      b.setAttribute('aria-label', t('buttonFor', { action: t(cls), name: this.file.name }));
+    }
+    const img = this.$('.thumb img');
+    if (!img.hidden) img.alt = t('preview', { name: this.file.name });
+    this.$('.callback-title').textContent = t('callbackResult');
+    this.$('.callback').setAttribute('aria-label', t('callbackResult'));
+    this.$('.object-label').textContent = t(this.privateObject ? 'objectPrivate' : 'object');
+    this.render();
+  }
+
+  buttons() {
+    return [...this.el.querySelectorAll('.actions button')].filter((b) => !b.hidden);
+  }
+}
+
+// focusNear focuses the first button of the entry after item (or before
+// it), or the file control when there is none: where to go when item's
+// buttons disappear or item itself does.
+function focusNear(item) {
+  const i = items.indexOf(item);
+  const others = [...items.slice(i + 1), ...items.slice(0, Math.max(0, i)).reverse()];
+  for (const o of others) {
+    const b = o !== item && o.buttons()[0];
+    if (b) { b.focus(); return; }
+  }
+  document.getElementById('file-input').focus();
+}
+
+// announce tells screen readers an entry's state changes (queued →
+// uploading → done / failed), one polite message per change, batched per
+// frame; progress percentages are not announced.
+const SPOKEN = {
+  queued: 'queued', signing: 'uploading', uploading: 'uploading', processing: 'uploading', paused: 'paused',
+  done: 'done', warning: 'warning', error: 'error', canceled: 'canceled',
+};
+const spoken = [];
+function announce(item) {
+  const said = SPOKEN[item.state];
+  if (!said || said === item.said) return;
+  item.said = said;
+  if (!spoken.length) {
+    requestAnimationFrame(() => {
+      document.getElementById('announcer').textContent = spoken.map((x) => `${x.file.name}: ${t(`spoken_${x.said}`)}.`).join(' ');
+      spoken.length = 0;
+    });
+  }
+  if (!spoken.includes(item)) spoken.push(item);
 }
 
 let running = 0;
@@ -630,7 +683,7 @@ let running = 0;
 function pump() {
   for (const item of items) {
     if (running >= Math.max(1, cfg.concurrency)) break;
-    if (item.state === 'queued') run(item);
+    if (item.state === 'queued' && item.checked) run(item);
   }
   scheduleSummary();
 }
@@ -652,7 +705,7 @@ async function run(item) {
         if (signal.aborted) {
           // The cancel came after OSS had stored the file.
           item.intent = null;
-          finish(item, out, 'Canceled too late: the upload had already finished.');
+          finish(item, out, t('canceledTooLate'));
         } else {
           finish(item, out);
         }
@@ -673,32 +726,32 @@ async function run(item) {
             item.setKey('');
           }
           if (why.fresh) item.freshCredentials = true;
-          const note = `attempt ${item.attempt + 1} of ${cfg.retries + 1}`;
+          const note = t('attempt', { n: item.attempt + 1, of: cfg.retries + 1 });
           item.retryNote = `${why.text} (${note})`;
           if (why.retry === 'online') {
             item.setPhase('retrying', why.text);
             await waitOnline(signal);
           } else if (why.retry === 'backoff') {
             const wait = why.delay || backoff(item.attempt - 1);
-            item.setPhase('retrying', `${why.text} in ${formatDuration(wait / 1000)} (${note})…`);
+            item.setPhase('retrying', t('retryIn', { text: why.text, wait: formatDuration(wait / 1000), note }));
             await sleep(wait, signal);
           } else {
-            item.setPhase('retrying', `${why.text} (${note})…`);
+            item.setPhase('retrying', t('retryNow', { text: why.text, note }));
           }
           item.samples = [];
           if (!resumable(item)) item.progress(0);
           continue;
         }
-        item.error = why;
-        item.setPhase('error');
-        item.message(why.final || why.text, 'error');
-        if (why.field) item.el.dataset.errorField = why.field;
+        // Out of retries (or none configured): say what happened, and how
+        // many retries were made when there were any — never "retrying".
+        const n = item.attempt;
+        item.fail(why, why.retry && n ? t('gaveUp', { text: why.final || why.text, n }) : undefined);
         return;
       }
     }
   } catch (err) {
     if (isAbort(err)) await stopped(item);
-    else { item.setPhase('error'); item.message(String(err?.message || err), 'error'); }
+    else item.fail({ text: String(err?.message || err) });
   } finally {
     running--;
     item.controller = null;
@@ -710,16 +763,16 @@ async function stopped(item) {
   if (item.intent === 'pause') {
     item.intent = null;
     item.progress(doneBytes(item.checkpoint)); // the parts in flight were stopped: only whole parts count
-    item.setPhase('paused', `Paused at ${Math.floor((item.loaded / (item.file.size || 1)) * 100)} %; the parts sent so far stay on the server until you resume or cancel.`);
+    item.setPhase('paused', t('paused', { pct: Math.floor((item.loaded / (item.file.size || 1)) * 100) }));
     return;
   }
   item.intent = null;
   if (resumable(item)) {
-    item.setPhase('canceling', 'Canceling: discarding the parts already sent…');
+    item.setPhase('canceling', t('cancelingParts'));
     const clean = await transfers[item.mode].abort(item);
-    item.setPhase('canceled', clean ? 'Canceled. Nothing was stored.' : 'Canceled. Some parts may remain on the server until the bucket\'s lifecycle rule removes them.');
+    item.setPhase('canceled', t(clean ? 'canceledClean' : 'canceledLeft'));
   } else {
-    item.setPhase('canceled', 'Canceled. Nothing was stored.');
+    item.setPhase('canceled', t('canceledClean'));
   }
 }
 
@@ -746,7 +799,7 @@ function grantCallback(item) {
 async function confirmUpload(item, out, signal) {
   const callback = grantCallback(item);
   if (!callback || !item.key) return out;
-  item.setPhase('processing', 'Stored, but the app server\'s callback failed; asking it to confirm the upload…');
+  item.setPhase('processing', t('confirming'));
   try {
     const answer = await callFunction('callback/confirm', { key: item.key, callback }, signal);
     return { ...out, callback: answer, callbackError: '', confirmed: out.callbackError, url: answer.url || out.url };
@@ -764,9 +817,12 @@ function finish(item, out, extra = '') {
   const result = item.$('.result');
   result.hidden = false;
   const a = item.$('.url');
+  item.privateObject = false;
+  item.$('.object-label').textContent = t('object');
   a.href = out.url || '#';
   a.textContent = out.url || item.key;
   item.el.dataset.url = out.url || '';
+  checkReadable(item, out.url);
   const pre = item.$('.callback');
   const box = item.$('.callback-box');
   if (out.callback) {
@@ -783,35 +839,51 @@ function finish(item, out, extra = '') {
     // The callback function refused what OSS stored: the file breaks the
     // upload's rules (and is deleted or quarantined, as the profile says)
     // or is not covered by this page's grant. Not a success, not a retry.
-    item.setPhase('error');
-    item.message(`The server did not accept this file after checking what was stored (${out.callbackError}): it breaks the upload's rules — for example its content is not the type it claims — and has been removed or set aside. Ask the site's operator if this is unexpected.`, 'error');
+    item.fail({ permanent: true, text: t('callbackRefused', { why: out.callbackError }) });
     return;
   }
   if (out.callbackError) {
     item.setPhase('warning');
-    item.message(`The file is stored, but the app server's callback failed (${out.callbackError}). The app may not know about it yet.${resumed}`, 'warning');
+    item.message(`${t('callbackWarning', { why: out.callbackError })}${resumed}`, 'warning');
   } else if (out.confirmed && !extra) {
     item.setPhase('done');
-    item.message(`Uploaded. The app server's callback failed (${out.confirmed}); the server confirmed the upload afterwards.${resumed}`, 'ok');
+    item.message(`${t('confirmedLater', { why: out.confirmed })}${resumed}`, 'ok');
   } else {
     item.setPhase('done');
-    item.message(`${extra || (item.attempt ? `Uploaded after ${item.attempt} ${item.attempt === 1 ? 'retry' : 'retries'}.` : 'Uploaded.')}${resumed}`, 'ok');
+    item.message(`${extra || (item.attempt ? t('uploadedAfter', { n: item.attempt }) : t('uploaded'))}${resumed}`, 'ok');
   }
+}
+
+// checkReadable asks once (HEAD, no retries) whether the object's URL can
+// be read as it is; a 403 — a private bucket — leaves the URL as text
+// labelled as needing a signed URL instead of a link that cannot open.
+// No answer (CORS, offline) leaves the link alone.
+async function checkReadable(item, url) {
+  if (!/^https?:/.test(url || '')) return;
+  try {
+    const res = await fetch(url, { method: 'HEAD', cache: 'no-store', credentials: 'omit' });
+    item.el.dataset.readable = String(res.ok);
+    if (res.status === 403) {
+      item.privateObject = true;
+      item.$('.url').removeAttribute('href');
+      item.$('.object-label').textContent = t('objectPrivate');
+    }
+  } catch { /* not answered: keep the link */ }
 }
 
 function cancel(item) {
   if (item.state === 'queued') {
-    item.setPhase('canceled', 'Canceled before it started.');
+    item.setPhase('canceled', t('canceledBefore'));
     return;
   }
   if (item.state === 'paused') {
-    item.setPhase('canceling', 'Canceling: discarding the parts already sent…');
-    transfers[item.mode].abort(item).then((clean) => item.setPhase('canceled', clean ? 'Canceled. Nothing was stored.' : 'Canceled. Some parts may remain until the bucket\'s lifecycle rule removes them.'));
+    item.setPhase('canceling', t('cancelingParts'));
+    transfers[item.mode].abort(item).then((clean) => item.setPhase('canceled', t(clean ? 'canceledClean' : 'canceledLeft')));
     return;
   }
   if (item.controller) {
     item.intent = 'cancel';
-    item.setPhase('canceling', 'Canceling…');
+    item.setPhase('canceling', t('canceling'));
     item.controller.abort();
   }
 }
@@ -819,14 +891,14 @@ function cancel(item) {
 function pause(item) {
   if (!resumable(item) || !item.controller) return;
   item.intent = 'pause';
-  item.setPhase('canceling', 'Pausing…');
+  item.setPhase('canceling', t('pausing'));
   item.controller.abort();
 }
 
 function resume(item) {
   if (item.state !== 'paused') return;
   item.attempt = 0;
-  item.setPhase('queued', 'Waiting to resume…');
+  item.setPhase('queued', t('waitingResume'));
   pump();
 }
 
@@ -834,6 +906,7 @@ function retry(item) {
   item.attempt = 0;
   item.loaded = 0;
   item.notes = '';
+  item.permanent = false;
   item.$('.result').hidden = true;
   delete item.el.dataset.errorField;
   if (!resumable(item) || item.state === 'canceled') {
@@ -841,8 +914,15 @@ function retry(item) {
     item.client = null;
     item.setKey('');
   }
-  item.setPhase('queued', 'Waiting…');
+  item.setPhase('queued', t('waiting'));
   pump();
+}
+
+// removeAndFocus is the Remove button: focus goes to the next entry (or
+// the file control), not to <body>.
+function removeAndFocus(item) {
+  focusNear(item);
+  remove(item);
 }
 
 function remove(item) {
@@ -854,19 +934,85 @@ function remove(item) {
   scheduleSummary();
 }
 
+// ---------------------------------------------------------------- earlier uploads
+
+// The "continue earlier uploads" list: multipart uploads (STS and no-SDK)
+// whose checkpoints this browser kept, interrupted by a reload or a closed
+// tab. A page cannot reopen a file by itself, so each entry asks for the
+// same file: picked again (same name, size and date), it continues where
+// the parts on the server end, in its own mode; another file is added as
+// a new upload.
+const RESUMABLE = [['sts', () => checkpoints], ['multipart', () => presignedCheckpoints]];
+let wanted = null; // the entry whose file the picker was opened for
+let earlierQueued = false;
+
+function scheduleEarlier() {
+  if (earlierQueued) return;
+  earlierQueued = true;
+  requestAnimationFrame(() => { earlierQueued = false; renderEarlier(); });
+}
+
+const sameFile = (f, e) => f.name === e.name && f.size === e.size && f.lastModified === e.lastModified;
+
+function renderEarlier() {
+  const rows = [];
+  for (const [mode, store] of RESUMABLE) {
+    for (const e of store().list()) {
+      if (items.some((i) => !FINAL.has(i.state) && i.state !== 'paused' && sameFile(i.file, e))) continue; // going on now
+      const li = document.createElement('li');
+      li.dataset.name = e.name;
+      li.dataset.mode = mode;
+      const pct = Math.floor((doneBytes({ size: e.size, partSize: e.cp.partSize, doneParts: e.cp.doneParts }) / (e.size || 1)) * 100);
+      const text = document.createElement('span');
+      text.textContent = t('earlierItem', { name: e.name, size: formatBytes(e.size), mode: MODES[mode], pct });
+      const pick = document.createElement('button');
+      pick.type = 'button';
+      pick.textContent = t('earlierPick', { name: e.name });
+      pick.onclick = () => {
+        const radio = document.querySelector(`input[name="mode"][value="${mode}"]`);
+        if (radio && !radio.checked) {
+          radio.checked = true;
+          radio.dispatchEvent(new Event('change', { bubbles: true }));
+        }
+        wanted = e;
+        document.getElementById('file-input').click();
+      };
+      li.append(text, pick);
+      rows.push(li);
+    }
+  }
+  document.getElementById('earlier-list').replaceChildren(...rows);
+  document.getElementById('earlier').hidden = !rows.length;
+}
+
+// picked tells, after the picker opened for an earlier upload, whether
+// the person chose that file (it continues) or another (a new upload).
+function picked(files) {
+  const e = wanted;
+  wanted = null;
+  if (!e) return;
+  document.getElementById('earlier-status').textContent = files.some((f) => sameFile(f, e)) ? '' : t('earlierWrongFile', { name: e.name });
+}
+
+// addFiles queues files; each is checked against the profile's limits
+// (once they are known, or the fetch failed) before it may start.
 export function addFiles(files, mode = currentMode()) {
+  const added = [];
   for (const file of files) {
     const item = new Item(file, mode);
     items.push(item);
+    added.push(item);
     document.getElementById('queue').append(item.el);
-    const refused = precheck(file);
-    if (refused) {
-      item.setPhase('error');
-      item.message(refused, 'error');
-      item.el.dataset.errorField = 'precheck';
-    }
   }
-  pump();
+  scheduleEarlier();
+  limitsReady.then(() => {
+    for (const item of added) {
+      item.checked = true;
+      const refused = item.state === 'queued' && precheck(item.file);
+      if (refused) item.fail(refused);
+    }
+    pump();
+  });
 }
 
 // ---------------------------------------------------------------- summary
@@ -881,7 +1027,7 @@ function scheduleSummary() {
 function renderSummary() {
   const el = document.getElementById('summary');
   if (!items.length) {
-    el.textContent = 'No files yet.';
+    el.textContent = t('noFiles');
   } else {
     const count = (pred) => items.filter(pred).length;
     const active = items.filter((i) => !FINAL.has(i.state));
@@ -889,14 +1035,14 @@ function renderSummary() {
     const total = counted.reduce((n, i) => n + i.file.size, 0);
     const loaded = counted.reduce((n, i) => n + i.loaded, 0);
     const speed = active.reduce((n, i) => n + (i.state === 'uploading' ? i.speed() : 0), 0);
-    const parts = [`${items.length} ${items.length === 1 ? 'file' : 'files'}`];
+    const parts = [t('files', { n: items.length })];
     const done = count((i) => i.state === 'done' || i.state === 'warning');
     const failed = count((i) => i.state === 'error');
-    if (done) parts.push(`${done} done`);
-    if (failed) parts.push(`${failed} failed`);
+    if (done) parts.push(t('nDone', { n: done }));
+    if (failed) parts.push(t('nFailed', { n: failed }));
     if (active.length) {
-      parts.push(`${formatBytes(loaded)} of ${formatBytes(total)}`);
-      if (speed > 0) parts.push(`${formatBytes(speed)}/s`, `${formatDuration((total - loaded) / speed)} left`);
+      parts.push(t('bytesOf', { loaded: formatBytes(loaded), total: formatBytes(total) }));
+      if (speed > 0) parts.push(`${formatBytes(speed)}/s`, t('left', { time: formatDuration((total - loaded) / speed) }));
     }
     el.textContent = parts.join(' · ');
   }
@@ -931,21 +1077,79 @@ async function filesFromDrop(dt) {
   return out;
 }
 
+// describeLimits puts the limits in words, next to the drop zone.
 function describeLimits() {
+  if (limits.problem) return explainApiError(limits.problem).text;
+  const [min, max] = [formatBytes(limits.minSize), formatBytes(limits.maxSize)];
   const bits = [];
-  if (cfg.maxSize > 0) bits.push(`up to ${formatBytes(cfg.maxSize)} each`);
-  if (cfg.contentTypes?.length) bits.push(`types: ${cfg.contentTypes.join(', ')}`);
-  return bits.length ? `Profile “${cfg.profile}”: ${bits.join('; ')}.` : `Profile “${cfg.profile}”: the server checks size and type.`;
+  if (limits.minSize > 1 && limits.maxSize > 0) bits.push(t('limitsRange', { min, max }));
+  else if (limits.maxSize > 0) bits.push(t('limitsUpTo', { max }));
+  else if (limits.minSize > 1) bits.push(t('limitsAtLeast', { min }));
+  if (limits.contentTypes.length) bits.push(t('limitsTypes', { types: limits.contentTypes.join(', ') }));
+  else if (limits.known) bits.push(t('limitsAnyType'));
+  return bits.length ? t('limitsProfile', { profile: cfg.profile, bits: bits.join(t('limitsJoin')) }) : t('limitsServer', { profile: cfg.profile });
+}
+
+// limitsReady settles once the profile's limits are known (or could not
+// be fetched); files wait for it before their pre-check.
+let limitsReady = Promise.resolve();
+
+function showLimits(input) {
+  const accept = limits.contentTypes.join(',');
+  if (accept) input.accept = accept;
+  else input.removeAttribute('accept');
+  document.getElementById('limits').textContent = describeLimits();
+}
+
+// ---------------------------------------------------------------- language
+
+const LANG_KEY = 'ossdirect-lang';
+
+function savedLanguage() {
+  try { return localStorage.getItem(LANG_KEY) || ''; } catch { return ''; }
+}
+
+// applyLanguage shows the page in lang: index.html's data-i18n texts and
+// data-i18n-label names, <html lang>, each entry's buttons and labels, the
+// summary and the limits. Messages already shown stay as they were said.
+function applyLanguage(lang) {
+  setLanguage(lang);
+  document.documentElement.lang = language();
+  document.title = t('pageTitle');
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  for (const item of items) item.translate();
+  document.getElementById('limits').textContent = describeLimits();
+  scheduleEarlier();
+  scheduleSummary();
+}
+
+function initLanguage() {
+  const select = document.getElementById('lang');
+  for (const [value, name] of Object.entries(LANGUAGES)) {
+    const o = document.createElement('option');
+    o.value = value;
+    o.lang = value;
+    o.textContent = name;
+    select.append(o);
+  }
+  applyLanguage(pickLanguage(navigator.languages || [navigator.language], savedLanguage()));
+  select.value = language();
+  select.addEventListener('change', () => {
+    try { localStorage.setItem(LANG_KEY, select.value); } catch { /* private mode: this page only */ }
+    applyLanguage(select.value);
+  });
 }
 
 function init() {
+  initLanguage();
   const input = document.getElementById('file-input');
   const zone = document.getElementById('dropzone');
   const mode = MODES[cfg.mode] ? cfg.mode : 'post';
   const radio = document.querySelector(`input[name="mode"][value="${mode}"]`);
   if (radio) radio.checked = true;
-  if (cfg.contentTypes?.length) input.accept = cfg.contentTypes.join(',');
-  document.getElementById('limits').textContent = describeLimits();
+  showLimits(input);
+  limitsReady = loadLimits().then(() => showLimits(input));
   document.getElementById('api-base').textContent = apiBase || window.location.origin;
   document.getElementById('profile-name').textContent = cfg.profile;
 
@@ -965,12 +1169,19 @@ function init() {
   preload();
 
   input.addEventListener('change', () => {
+    picked([...input.files]);
     addFiles([...input.files]);
     input.value = '';
   });
-  zone.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input.click(); }
+  input.addEventListener('cancel', () => { wanted = null; });
+  // Files and images pasted anywhere on the page are queued.
+  document.addEventListener('paste', (e) => {
+    const files = [...(e.clipboardData?.files || [])];
+    if (!files.length) return;
+    e.preventDefault();
+    addFiles(files);
   });
+  renderEarlier();
   // Dropping anywhere on the page must not navigate away from it.
   for (const type of ['dragover', 'drop']) {
     window.addEventListener(type, (e) => { if (e.dataTransfer?.types?.includes('Files')) e.preventDefault(); });
@@ -985,16 +1196,20 @@ function init() {
     zone.classList.remove('over');
     addFiles(await filesFromDrop(e.dataTransfer));
   });
+  // Both toolbar buttons are disabled by what they do: focus goes on.
   document.getElementById('cancel-all').addEventListener('click', () => {
     for (const item of [...items]) if (!FINAL.has(item.state) && item.state !== 'canceling') cancel(item);
+    input.focus();
   });
   document.getElementById('clear-finished').addEventListener('click', () => {
     for (const item of [...items]) if (FINAL.has(item.state)) remove(item);
+    const next = items.find((i) => i.buttons().length);
+    (next ? next.buttons()[0] : input).focus();
   });
   window.addEventListener('beforeunload', (e) => {
     if (items.some((i) => ['signing', 'uploading', 'processing', 'retrying'].includes(i.state))) e.preventDefault();
   });
-  document.documentElement.dataset.ready = 'true';
+  limitsReady.then(() => { document.documentElement.dataset.ready = 'true'; });
 }
 
 init();
