@@ -1,6 +1,7 @@
 package functions_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -60,8 +61,13 @@ func TestRateLimitAcrossProcessesUnderFC(t *testing.T) {
 	want(grant(open1, alice), http.StatusOK, "open, Redis down")
 	want(grant(closed, alice), http.StatusServiceUnavailable, "closed, Redis down")
 	for _, rt := range []*fakefc.Runtime{open1, closed} {
-		if out := rt.Output(); !strings.Contains(out, `"level":"WARN","msg":"rate limit: redis unavailable`) || strings.Contains(out, redisserver.Password) {
-			t.Errorf("function log: want a Warn about Redis, never its password:\n%s", out)
+		// The function's output reaches the test through a pipe: wait for
+		// the line rather than read what has arrived so far.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := rt.WaitOutput(ctx, `"level":"WARN","msg":"rate limit: redis unavailable`)
+		cancel()
+		if out := rt.Output(); err != nil || strings.Contains(out, redisserver.Password) {
+			t.Errorf("function log: want a Warn about Redis, never its password (%v):\n%s", err, out)
 		}
 	}
 
