@@ -79,8 +79,9 @@ test('in a browser: another page uploads with client.js (POST and PUT, progress,
     }
     assert.deepEqual(got.post.retries, []);
     assert.deepEqual(got.put.retries, ['1 ServiceUnavailable'], 'the 503 was retried once, with a fresh URL');
-    // post-signature signs an empty file; the policy's content-length-range refuses it.
-    assert.deepEqual(got.refused, { name: 'OssError', status: 400, code: 'EntityTooSmall', retries: [] }, 'a refusal is not retried');
+    // An empty file declares size 0, under the profile's minimum of 1 byte:
+    // post-signature refuses it before anything is sent.
+    assert.deepEqual(got.refused, { name: 'ApiError', status: 400, code: 'InvalidArgument', retries: [] }, 'a refusal is not retried');
   } finally {
     await page.close();
   }

@@ -67,6 +67,14 @@ func (h *Handlers) grant(req uploadRequest, sub auth.Subject, mode grantMode, cr
 	if err != nil {
 		return nil, err
 	}
+	if req.sizeGiven && req.Size == 0 && p.MinSize > 0 {
+		// 0 declares an empty file; the grant would read it as "no size"
+		// and OSS would refuse the upload only after it was sent.
+		if p.MinSize == 1 {
+			return nil, invalid("size", "0 bytes: profile %q refuses empty files", name)
+		}
+		return nil, invalid("size", "0 bytes: profile %q takes files of at least %d bytes", name, p.MinSize)
+	}
 	if mode == modePrefix {
 		p.Naming = upload.NamingClient
 	}

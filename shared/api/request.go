@@ -29,12 +29,17 @@ type uploadRequest struct {
 	Profile          string `json:"profile"`
 	Filename         string `json:"filename"`
 	ContentType      string `json:"contentType"`
-	Size             int64  `json:"size"`
+	Size             int64  `json:"-"`
 	SignatureVersion string `json:"signatureVersion"`
 	// MD5 is the file's Content-MD5 (base64 of the 16-byte digest), when
 	// the client declares it: presigned-url then signs it, so OSS refuses
 	// other bytes.
 	MD5 string `json:"md5"`
+	// SizeJSON is size as the JSON body gave it (nil: absent), so that a
+	// declared 0 (an empty file) is told apart from no size at all.
+	SizeJSON *int64 `json:"size"`
+	// sizeGiven reports that the request declared a size, 0 included.
+	sizeGiven bool
 }
 
 var requestFields = []string{"profile", "filename", "contentType", "size", "signatureVersion", "md5"}
@@ -64,7 +69,7 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 			if err != nil || n < 0 {
 				return req, invalid("size", "%q is not a whole number of bytes", truncate(s))
 			}
-			req.Size = n
+			req.Size, req.sizeGiven = n, true
 		}
 	case http.MethodPost:
 		if ct := r.Header.Get("Content-Type"); ct != "" {
@@ -75,6 +80,9 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 		}
 		if err := decodeStrict(http.MaxBytesReader(w, r.Body, maxRequestBody), requestFields, &req); err != nil {
 			return req, err
+		}
+		if req.SizeJSON != nil {
+			req.Size, req.sizeGiven = *req.SizeJSON, true
 		}
 		if req.Size < 0 {
 			return req, invalid("size", "must not be negative")
