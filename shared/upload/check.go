@@ -13,6 +13,11 @@ import (
 // exist in the bucket.
 var ErrObjectNotFound = errors.New("upload: no such object")
 
+// NormalETag is an ETag as one value whatever its form: without quotes,
+// upper case (the ETag header says "5D41…", listings, events and clients
+// may say 5D41… or 5d41…).
+func NormalETag(etag string) string { return strings.ToUpper(strings.Trim(etag, `"`)) }
+
 // Object is what OSS says about a stored object (HeadObject), plus, when
 // the profile sniffs, the type detected from its first bytes.
 type Object struct {

@@ -30,8 +30,9 @@ package uploadevent
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
 	"time"
+
+	"ossdirect/shared/upload"
 )
 
 // Event types.
@@ -86,7 +87,7 @@ type Data struct {
 // ("\"5D41…\""), a listing's and an OSS event's eTag (5D41…) give one id.
 func ID(bucket, key, etag string) string {
 	h := sha256.New()
-	for _, s := range []string{bucket, key, strings.ToUpper(strings.Trim(etag, `"`))} {
+	for _, s := range []string{bucket, key, upload.NormalETag(etag)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
