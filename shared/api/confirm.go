@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
-	"mime"
 	"net/http"
 	"net/url"
 
@@ -56,14 +55,8 @@ func (h *Handlers) confirm(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			h.writeError(w, r, &Error{Status: http.StatusUnsupportedMediaType, Code: CodeInvalidArgument, Message: "Content-Type: send application/json"})
-			return
-		}
-	}
 	var req confirmRequest
-	if err := decodeStrict(http.MaxBytesReader(w, r.Body, maxRequestBody), confirmFields, &req); err != nil {
+	if err := readJSON(w, r, maxRequestBody, confirmFields, &req); err != nil {
 		h.writeError(w, r, err)
 		return
 	}

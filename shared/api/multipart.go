@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -130,12 +129,7 @@ func (h *Handlers) multipartCall(w http.ResponseWriter, r *http.Request, fields 
 	if h.cfg.Multipart == nil {
 		return req, sub, &Error{Status: http.StatusNotImplemented, Code: CodeNotConfigured, Message: "multipart: no OSS client configured for presigned multipart uploads"}
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return req, sub, &Error{Status: http.StatusUnsupportedMediaType, Code: CodeInvalidArgument, Message: "Content-Type: send application/json"}
-		}
-	}
-	if err := decodeStrict(http.MaxBytesReader(w, r.Body, maxRequestBody*16), fields, &req); err != nil {
+	if err := readJSON(w, r, maxRequestBody*16, fields, &req); err != nil {
 		return req, sub, err
 	}
 	for name, v := range map[string]string{"profile": req.Profile, "filename": req.Filename, "contentType": req.ContentType, "key": req.Key, "uploadId": req.UploadID, "token": req.Token} {
@@ -449,7 +443,7 @@ func (h *Handlers) checkParts(ctx context.Context, t upload.MultipartToken, give
 		switch {
 		case !ok:
 			return nil, invalid("parts", "part %d is not on OSS; send it, then complete again", pt.PartNumber)
-		case normalETag(s.ETag) != normalETag(pt.ETag):
+		case upload.NormalETag(s.ETag) != upload.NormalETag(pt.ETag):
 			return nil, invalid("parts", "part %d: ETag %s is not the one OSS has; send the part again or list the parts", pt.PartNumber, strconvQuote(pt.ETag))
 		case s.Size != t.PartLength(pt.PartNumber):
 			return nil, invalid("parts", "part %d has %d bytes on OSS, not %d", pt.PartNumber, s.Size, t.PartLength(pt.PartNumber))
@@ -462,8 +456,6 @@ func (h *Handlers) checkParts(ctx context.Context, t upload.MultipartToken, give
 	}
 	return parts, nil
 }
-
-func normalETag(s string) string { return strings.ToUpper(strings.Trim(s, `"`)) }
 
 // multipartError maps OSS's multipart answers to the client's errors.
 func (h *Handlers) multipartError(err error) error {

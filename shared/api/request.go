@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -72,13 +73,7 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 			req.Size, req.sizeGiven = n, true
 		}
 	case http.MethodPost:
-		if ct := r.Header.Get("Content-Type"); ct != "" {
-			mt, _, err := mime.ParseMediaType(ct)
-			if err != nil || mt != "application/json" {
-				return req, &Error{Status: http.StatusUnsupportedMediaType, Code: CodeInvalidArgument, Message: "Content-Type: send application/json"}
-			}
-		}
-		if err := decodeStrict(http.MaxBytesReader(w, r.Body, maxRequestBody), requestFields, &req); err != nil {
+		if err := readJSON(w, r, maxRequestBody, requestFields, &req); err != nil {
 			return req, err
 		}
 		if req.SizeJSON != nil {
@@ -113,6 +108,17 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 	return req, nil
 }
 
+// readJSON reads a POST body of at most limit bytes, sent as
+// application/json (or without a Content-Type), into req with decodeStrict.
+func readJSON(w http.ResponseWriter, r *http.Request, limit int64, fields []string, req any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return &Error{Status: http.StatusUnsupportedMediaType, Code: CodeInvalidArgument, Message: "Content-Type: send application/json"}
+		}
+	}
+	return decodeStrict(http.MaxBytesReader(w, r.Body, limit), fields, req)
+}
+
 // decodeStrict reads one JSON object with members named in fields into
 // req (a pointer to a struct) the way the query form is read (strictjson):
 // names match exactly and none repeats, each refusal naming the member, so
@@ -122,7 +128,7 @@ func decodeStrict(body io.Reader, fields []string, req any) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeRequestTooLarge, Message: "body: larger than 16 KiB"}
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeRequestTooLarge, Message: fmt.Sprintf("body: larger than %d KiB", tooBig.Limit>>10)}
 	case err != nil:
 		return invalid("body", "not a JSON object: %s", truncate(err.Error()))
 	case len(bytes.TrimSpace(raw)) == 0:
