@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"ossdirect/shared/auth"
@@ -81,6 +82,10 @@ const (
 //	auth.ErrUnavailable                       503 ServiceUnavailable, Retry-After 5
 //	sts.ErrUnavailable                        503 ServiceUnavailable, Retry-After from STS
 //	sts.ErrMisconfigured                      500 InternalError, says the role is misconfigured
+//	upload.ErrNoSuchUpload                    404 NotFound naming uploadId
+//	upload.ErrObjectExists                    409 FileAlreadyExists naming key
+//	upload.ErrCallbackFailed                  502 CallbackFailed (the object is stored), OSS's words
+//	upload.ErrPartsRefused                    400 InvalidArgument naming parts, OSS's words
 //	(a Limiter error becomes, in authorize,   503 ServiceUnavailable, Retry-After 1)
 //	anything else                             500 InternalError
 //
@@ -117,6 +122,14 @@ func (h *Handlers) clientError(err error) *Error {
 			retry = retrySTS
 		}
 		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "temporary credentials are unavailable; retry later", RetryAfter: retry, Err: err}
+	case errors.Is(err, upload.ErrNoSuchUpload):
+		return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "uploadId: no such upload on OSS (completed or aborted); start again", Err: err}
+	case errors.Is(err, upload.ErrObjectExists):
+		return &Error{Status: http.StatusConflict, Code: "FileAlreadyExists", Message: "key: the object exists and this profile forbids overwriting it", Err: err}
+	case errors.Is(err, upload.ErrCallbackFailed):
+		return &Error{Status: http.StatusBadGateway, Code: "CallbackFailed", Message: "the object is stored, but its upload callback failed: " + strings.TrimPrefix(err.Error(), upload.ErrCallbackFailed.Error()+": "), Err: err}
+	case errors.Is(err, upload.ErrPartsRefused):
+		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidArgument, Message: "parts: OSS refused them: " + strings.TrimPrefix(err.Error(), upload.ErrPartsRefused.Error()+": "), Err: err}
 	case errors.Is(err, sts.ErrMisconfigured):
 		return &Error{Status: http.StatusInternalServerError, Code: CodeInternalError, Message: "temporary credentials could not be issued: the deployment's STS role is misconfigured (details in the function log under this requestId)", Err: err}
 	}

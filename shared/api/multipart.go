@@ -457,24 +457,15 @@ func (h *Handlers) checkParts(ctx context.Context, t upload.MultipartToken, give
 	return parts, nil
 }
 
-// multipartError maps OSS's multipart answers to the client's errors.
+// multipartError is err as the multipart operations answer it: what the
+// error table (clientError) names as is, any other failure of an OSS call
+// a 503 to retry.
 func (h *Handlers) multipartError(err error) error {
-	switch {
-	case errors.Is(err, upload.ErrNoSuchUpload):
-		return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "uploadId: no such upload on OSS (completed or aborted); start again", Err: err}
-	case errors.Is(err, upload.ErrObjectExists):
-		return &Error{Status: http.StatusConflict, Code: "FileAlreadyExists", Message: "key: the object exists and this profile forbids overwriting it", Err: err}
-	case errors.Is(err, upload.ErrCallbackFailed):
-		return &Error{Status: http.StatusBadGateway, Code: "CallbackFailed", Message: "the object is stored, but its upload callback failed: " + strings.TrimPrefix(err.Error(), upload.ErrCallbackFailed.Error()+": "), Err: err}
-	case errors.Is(err, upload.ErrPartsRefused):
-		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidArgument, Message: "parts: OSS refused them: " + strings.TrimPrefix(err.Error(), upload.ErrPartsRefused.Error()+": "), Err: err}
-	}
 	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
 	var fe *upload.FieldError
-	if errors.As(err, &fe) {
+	switch {
+	case errors.As(err, &e), errors.As(err, &fe), errors.Is(err, upload.ErrNoSuchUpload), errors.Is(err, upload.ErrObjectExists),
+		errors.Is(err, upload.ErrCallbackFailed), errors.Is(err, upload.ErrPartsRefused):
 		return err
 	}
 	return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "OSS could not be reached for the multipart upload; retry later", RetryAfter: time.Second, Err: err}
