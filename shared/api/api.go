@@ -253,12 +253,17 @@ func (h *Handlers) wrap(next http.Handler, cors bool) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w}
 		returned := false
 		defer func() {
-			attrs := []any{"requestId", id, "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "durationMs", h.now().Sub(start).Milliseconds()}
-			if !returned { // panicking: the server above answers 500
-				attrs = append(attrs, "panicked", true)
+			if !h.log.Enabled(r.Context(), slog.LevelInfo) {
+				return
 			}
-			h.log.Info("request", attrs...)
+			// LogAttrs with typed attributes: no boxing of each value.
+			attrs := [7]slog.Attr{slog.String("requestId", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", rec.status), slog.Int64("durationMs", h.now().Sub(start).Milliseconds())}
+			n := 5
+			if !returned { // panicking: the server above answers 500
+				attrs[n], n = slog.Bool("panicked", true), n+1
+			}
+			h.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:n]...)
 		}()
 		if !cors || h.cors(rec, r) {
 			next.ServeHTTP(rec, r)

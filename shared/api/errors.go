@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"ossdirect/shared/auth"
+	"ossdirect/shared/jsonappend"
 	"ossdirect/shared/sts"
 	"ossdirect/shared/upload"
 )
@@ -157,11 +159,54 @@ func (h *Handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 	writeJSON(w, e.Status, errorBody{Code: e.Code, Message: e.Message, RequestID: id})
 }
 
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	noStore         = []string{"no-store"}
+	answerBuffers   = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+)
+
+// writeJSON answers status with v as JSON, followed by a newline (as
+// json.Encoder writes it), HTML characters unescaped. The answers given on
+// every request write their own JSON into a pooled buffer; they must write
+// what encoding/json would, which TestAnswersEncodeLikeEncodingJSON checks
+// field by field. (A type switch, not an interface: a struct embedding one
+// of them would otherwise inherit its appendJSON and lose its own fields.)
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
+	bp := answerBuffers.Get().(*[]byte)
+	b := (*bp)[:0]
+	switch a := v.(type) {
+	case *postResponse:
+		b = a.appendJSON(b)
+	case *presignResponse:
+		b = a.appendJSON(b)
+	case *stsResponse:
+		b = a.appendJSON(b)
+	case errorBody:
+		b = a.appendJSON(b)
+	default:
+		answerBuffers.Put(bp)
+		w.WriteHeader(status)
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.Encode(v)
+		return
+	}
+	b = append(b, '\n')
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	w.Write(b)
+	if cap(b) <= 64<<10 { // keep the pool's buffers small
+		*bp = b
+		answerBuffers.Put(bp)
+	}
+}
+
+func (e errorBody) appendJSON(dst []byte) []byte {
+	o := jsonappend.NewObject(dst)
+	o.String("code", e.Code)
+	o.String("message", e.Message)
+	o.String("requestId", e.RequestID)
+	return o.End()
 }

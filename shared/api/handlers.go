@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ossdirect/shared/auth"
+	"ossdirect/shared/jsonappend"
 	"ossdirect/shared/signing"
 	"ossdirect/shared/upload"
 )
@@ -161,6 +162,19 @@ type postResponse struct {
 	Fields     map[string]string `json:"fields"`
 }
 
+func (p *postResponse) appendJSON(dst []byte) []byte {
+	o := jsonappend.NewObject(dst)
+	o.String("host", p.Host)
+	o.String("method", p.Method)
+	o.String("key", p.Key)
+	o.String("dir", p.Dir)
+	o.String("url", p.URL)
+	o.Int("expire", p.Expire)
+	o.String("expiration", p.Expiration)
+	o.StringMap("fields", p.Fields)
+	return o.End()
+}
+
 // signed is what a signing handler works with: the request, its grant and
 // the credentials to sign it with, all read at one instant.
 type signed struct {
@@ -221,7 +235,7 @@ func (h *Handlers) postSignature(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := s.grant
-	writeJSON(w, http.StatusOK, postResponse{
+	writeJSON(w, http.StatusOK, &postResponse{
 		Host: h.cfg.UploadHost, Method: http.MethodPost, Key: g.Key, Dir: g.Dir, URL: h.objectURL(g.Key),
 		Expire: pf.Expiration.Unix(), Expiration: pf.Expiration.UTC().Format(time.RFC3339), Fields: pf.Fields,
 	})
@@ -238,6 +252,20 @@ type presignResponse struct {
 	ContentLength int64  `json:"contentLength,omitempty"`
 	Expire        int64  `json:"expire"`
 	Expiration    string `json:"expiration"`
+}
+
+func (p *presignResponse) appendJSON(dst []byte) []byte {
+	o := jsonappend.NewObject(dst)
+	o.String("url", p.URL)
+	o.String("method", p.Method)
+	o.StringMap("headers", p.Headers)
+	o.String("key", p.Key)
+	if p.ContentLength != 0 {
+		o.Int("contentLength", p.ContentLength)
+	}
+	o.Int("expire", p.Expire)
+	o.String("expiration", p.Expiration)
+	return o.End()
 }
 
 func (h *Handlers) presignedURL(w http.ResponseWriter, r *http.Request) {
@@ -314,6 +342,22 @@ type stsResponse struct {
 	Endpoint        string            `json:"endpoint"`
 	Prefix          string            `json:"prefix"`
 	Headers         map[string]string `json:"headers,omitempty"`
+}
+
+func (s *stsResponse) appendJSON(dst []byte) []byte {
+	o := jsonappend.NewObject(dst)
+	o.String("AccessKeyId", s.AccessKeyID)
+	o.String("AccessKeySecret", s.AccessKeySecret)
+	o.String("SecurityToken", s.SecurityToken)
+	o.String("Expiration", s.Expiration)
+	o.String("bucket", s.Bucket)
+	o.String("region", s.Region)
+	o.String("endpoint", s.Endpoint)
+	o.String("prefix", s.Prefix)
+	if len(s.Headers) > 0 {
+		o.StringMap("headers", s.Headers)
+	}
+	return o.End()
 }
 
 func (h *Handlers) stsToken(w http.ResponseWriter, r *http.Request) {

@@ -4,8 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,12 +30,20 @@ type PostForm struct {
 	Expiration time.Time
 }
 
-var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
-
 // ValidBucketName reports whether name follows OSS's bucket naming rules:
 // 3-63 lower-case letters, digits and hyphens, starting and ending with a
-// letter or digit.
-func ValidBucketName(name string) bool { return bucketName.MatchString(name) }
+// letter or digit. (Checked on every grant, hence no regular expression.)
+func ValidBucketName(name string) bool {
+	if len(name) < 3 || len(name) > 63 || name[0] == '-' || name[len(name)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // PostForm compiles g to a PostObject policy and form fields signed with
 // creds at now. version is SignatureV4 or SignatureV1; "" selects
@@ -70,57 +77,49 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 		return nil, fmt.Errorf("%w: region: must not be empty for V4", ErrInvalidOption)
 	}
 
-	b := policy.New(g.Expiration).Exact("bucket", g.Bucket)
-	fields := map[string]string{}
+	f := newForm(g)
 	var date, credential string
 	if version == SignatureV4 {
 		date = signing.FormatV4Date(now)
 		credential = signing.V4Credential(creds.AccessKeyID, now, region, "oss")
-		b.Exact("x-oss-signature-version", signing.AlgorithmV4).
-			Exact("x-oss-credential", credential).
-			Exact("x-oss-date", date)
+		f.cond(policy.OpExact, "x-oss-signature-version", signing.AlgorithmV4)
+		f.cond(policy.OpExact, "x-oss-credential", credential)
+		f.cond(policy.OpExact, "x-oss-date", date)
 		if creds.Temporary() {
-			b.Exact("x-oss-security-token", creds.SecurityToken)
+			f.cond(policy.OpExact, "x-oss-security-token", creds.SecurityToken)
 		}
 	}
-	b.ContentLengthRange(g.MinSize, g.MaxSize)
+	f.conds = append(f.conds, policy.Condition{Op: policy.OpContentLengthRange, Min: g.MinSize, Max: g.MaxSize})
 	switch {
 	case g.Naming == NamingUUID:
-		b.Exact("key", g.Key)
-		fields["key"] = g.Key
+		f.pin(policy.OpExact, "key", g.Key)
 	default:
-		b.StartsWith("key", g.Dir)
+		f.cond(policy.OpStartsWith, "key", g.Dir)
 		if g.Key != "" {
-			fields["key"] = g.Key
+			f.fields["key"] = g.Key
 		}
 	}
 	switch {
 	case g.ContentType != "":
-		b.Eq("content-type", g.ContentType).Eq("x-oss-content-type", g.ContentType)
-		fields["Content-Type"] = g.ContentType
-		fields["x-oss-content-type"] = g.ContentType
+		f.cond(policy.OpEq, "content-type", g.ContentType)
+		f.pin(policy.OpEq, "x-oss-content-type", g.ContentType)
+		f.fields["Content-Type"] = g.ContentType
 	case len(g.ContentTypes) == 1 && strings.HasSuffix(g.ContentTypes[0], "/*"):
-		b.StartsWith("content-type", strings.TrimSuffix(g.ContentTypes[0], "*"))
+		f.cond(policy.OpStartsWith, "content-type", strings.TrimSuffix(g.ContentTypes[0], "*"))
 	case len(g.ContentTypes) > 0:
-		b.In("content-type", g.ContentTypes...)
+		f.conds = append(f.conds, policy.Condition{Op: policy.OpIn, Field: "content-type", Values: g.ContentTypes})
 	}
 	if g.ForbidOverwrite {
-		b.Exact("x-oss-forbid-overwrite", "true")
-		fields["x-oss-forbid-overwrite"] = "true"
+		f.pin(policy.OpExact, "x-oss-forbid-overwrite", "true")
 	}
-	b.Exact("success_action_status", SuccessActionStatus)
-	fields["success_action_status"] = SuccessActionStatus
-	g.pinCallback(b, fields)
+	f.pin(policy.OpExact, "success_action_status", SuccessActionStatus)
+	f.pinCallback(g)
 
-	p, err := b.Build()
+	p, encoded, err := f.encode(g)
 	if err != nil {
-		return nil, fmt.Errorf("upload: building policy: %w", err)
+		return nil, err
 	}
-	encoded, err := p.Base64()
-	if err != nil {
-		return nil, fmt.Errorf("upload: encoding policy: %w", err)
-	}
-	fields["policy"] = encoded
+	fields := f.fields
 	if version == SignatureV4 {
 		fields["x-oss-signature-version"] = signing.AlgorithmV4
 		fields["x-oss-credential"] = credential
@@ -136,23 +135,63 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 	return &PostForm{Policy: p, Fields: fields, Expiration: g.Expiration}, nil
 }
 
-// pinCallback adds the callback parameter and its custom variables to the
-// form and pins each in the policy.
-func (g *Grant) pinCallback(b *policy.Builder, fields map[string]string) {
+// form collects a policy's conditions and the form fields that satisfy
+// them. It appends to slices sized for a typical grant instead of going
+// through [policy.Builder], which validates and copies every condition as
+// it comes: encode validates the whole policy once.
+type form struct {
+	conds  []policy.Condition
+	fields map[string]string
+}
+
+// formCapacity fits a V4 grant with temporary credentials, a callback
+// and its variables, and their signature fields.
+const formCapacity = 16
+
+// newForm starts g's form with the bucket condition.
+func newForm(g *Grant) *form {
+	f := &form{conds: make([]policy.Condition, 0, formCapacity), fields: make(map[string]string, formCapacity)}
+	f.cond(policy.OpExact, "bucket", g.Bucket)
+	return f
+}
+
+// cond adds a condition on field (op OpExact, OpEq or OpStartsWith).
+func (f *form) cond(op policy.Op, field, value string) {
+	f.conds = append(f.conds, policy.Condition{Op: op, Field: field, Value: value})
+}
+
+// pin adds the condition and sends value as the field.
+func (f *form) pin(op policy.Op, field, value string) {
+	f.cond(op, field, value)
+	f.fields[field] = value
+}
+
+// pinCallback pins g's callback parameter and its custom variables.
+func (f *form) pinCallback(g *Grant) {
 	if g.CallbackParam == "" {
 		return
 	}
-	b.Exact("callback", g.CallbackParam)
-	fields["callback"] = g.CallbackParam
+	f.pin(policy.OpExact, "callback", g.CallbackParam)
 	names := make([]string, 0, len(g.CallbackVars))
 	for name := range g.CallbackVars {
 		names = append(names, name)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	for _, name := range names {
-		b.Exact(name, g.CallbackVars[name])
-		fields[name] = g.CallbackVars[name]
+		f.pin(policy.OpExact, name, g.CallbackVars[name])
 	}
+}
+
+// encode validates the policy and returns it with its Base64 form, which
+// it also sends as the policy field.
+func (f *form) encode(g *Grant) (*policy.Policy, string, error) {
+	p := &policy.Policy{Expiration: g.Expiration, Conditions: f.conds}
+	encoded, err := p.Base64()
+	if err != nil {
+		return nil, "", fmt.Errorf("upload: building policy: %w", err)
+	}
+	f.fields["policy"] = encoded
+	return p, encoded, nil
 }
 
 // LegacyPostForm compiles g for clients written against Alibaba's
@@ -169,20 +208,15 @@ func (g *Grant) LegacyPostForm(creds signing.Credentials, now time.Time) (*PostF
 	if err := g.checkCommon(creds, now); err != nil {
 		return nil, err
 	}
-	b := policy.New(g.Expiration).Exact("bucket", g.Bucket).
-		ContentLengthRange(g.MinSize, g.MaxSize).
-		StartsWith("key", g.Dir)
-	fields := map[string]string{}
-	g.pinCallback(b, fields)
-	p, err := b.Build()
+	f := newForm(g)
+	f.conds = append(f.conds, policy.Condition{Op: policy.OpContentLengthRange, Min: g.MinSize, Max: g.MaxSize})
+	f.cond(policy.OpStartsWith, "key", g.Dir)
+	f.pinCallback(g)
+	p, encoded, err := f.encode(g)
 	if err != nil {
-		return nil, fmt.Errorf("upload: building policy: %w", err)
+		return nil, err
 	}
-	encoded, err := p.Base64()
-	if err != nil {
-		return nil, fmt.Errorf("upload: encoding policy: %w", err)
-	}
-	fields["policy"] = encoded
+	fields := f.fields
 	fields["OSSAccessKeyId"] = creds.AccessKeyID
 	fields["Signature"] = signing.PostSignatureV1(creds.AccessKeySecret, encoded)
 	if creds.Temporary() {

@@ -97,6 +97,10 @@ type Profile struct {
 	// the object's first bytes, not only the Content-Type it was stored
 	// with (which the uploading client chose).
 	Sniff bool `json:"sniff"`
+
+	// tpl is Prefix parsed when the profile was decoded; compile parses
+	// again only when Prefix has changed since.
+	tpl *prefixTemplate
 }
 
 // What the callback function does with an object that breaks its profile.
@@ -290,9 +294,11 @@ func decodeProfile(name string, raw []byte) (Profile, []error) {
 	for _, ct := range in.ContentTypes {
 		p.ContentTypes = append(p.ContentTypes, strings.ToLower(strings.TrimSpace(ct)))
 	}
-	if _, errs := p.compile(); len(errs) > 0 {
+	tpl, errs := p.compile()
+	if len(errs) > 0 {
 		return Profile{}, errs
 	}
+	p.tpl = tpl
 	return p, nil
 }
 
@@ -321,9 +327,12 @@ func (p *Profile) compile() (*prefixTemplate, []error) {
 	fail := func(field, format string, args ...any) {
 		errs = append(errs, &ProfileError{Profile: p.Name, Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
-	tpl, err := parseTemplate(p.Prefix)
-	if err != nil {
-		fail("prefix", "%v", err)
+	tpl := p.tpl
+	if tpl == nil || tpl.src != p.Prefix {
+		var err error
+		if tpl, err = parseTemplate(p.Prefix); err != nil {
+			fail("prefix", "%v", err)
+		}
 	}
 	switch p.OnViolation {
 	case "", ViolationDelete, ViolationQuarantine, ViolationKeep:
@@ -346,20 +355,19 @@ func (p *Profile) compile() (*prefixTemplate, []error) {
 		fail("minSize", "must be <= maxSize (%d)", p.MaxSize)
 	}
 	for i, ct := range p.ContentTypes {
-		field := fmt.Sprintf("contentTypes[%d]", i)
 		switch {
 		case ct != strings.ToLower(ct):
-			fail(field, "%s must be lower case", quote(ct))
+			fail(contentTypesField(i), "%s must be lower case", quote(ct))
 		case strings.HasSuffix(ct, "/*"):
 			if !validMediaType(strings.TrimSuffix(ct, "*") + "x") {
-				fail(field, "%s is not a media type wildcard such as image/*", quote(ct))
+				fail(contentTypesField(i), "%s is not a media type wildcard such as image/*", quote(ct))
 			} else if len(p.ContentTypes) > 1 {
-				fail(field, "wildcard %s must be the only entry (OSS cannot express a mixed list)", quote(ct))
+				fail(contentTypesField(i), "wildcard %s must be the only entry (OSS cannot express a mixed list)", quote(ct))
 			}
 		case !validMediaType(ct):
-			fail(field, "%s is not a media type such as image/png (no parameters)", quote(ct))
+			fail(contentTypesField(i), "%s is not a media type such as image/png (no parameters)", quote(ct))
 		case slices.Contains(p.ContentTypes[:i], ct):
-			fail(field, "%s listed twice", quote(ct))
+			fail(contentTypesField(i), "%s listed twice", quote(ct))
 		}
 	}
 	if d := time.Duration(p.Expires); d < MinExpires || d > MaxExpires {
@@ -370,6 +378,10 @@ func (p *Profile) compile() (*prefixTemplate, []error) {
 	}
 	return tpl, errs
 }
+
+// contentTypesField names entry i of contentTypes in an error (formatted
+// only on failure: a valid profile is checked on every grant).
+func contentTypesField(i int) string { return fmt.Sprintf("contentTypes[%d]", i) }
 
 // validMediaType reports whether s is a lower-case type/subtype with no
 // parameters, made of [a-z0-9] and ". + _ -" (no "$", "*", spaces or ";").

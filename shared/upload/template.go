@@ -34,6 +34,7 @@ type part struct {
 
 // prefixTemplate is a parsed, validated prefix.
 type prefixTemplate struct {
+	src     string // the template as written
 	parts   []part
 	usesSub bool
 }
@@ -53,7 +54,7 @@ func parseTemplate(s string) (*prefixTemplate, error) {
 	case !strings.HasSuffix(s, "/"):
 		return nil, fmt.Errorf(`must end with "/"`)
 	}
-	t := &prefixTemplate{}
+	t := &prefixTemplate{src: s}
 	rest := s
 	for rest != "" {
 		open := strings.IndexAny(rest, "{}")
@@ -123,22 +124,37 @@ func (t *prefixTemplate) expand(subject string, now time.Time) (string, error) {
 		}
 	}
 	y, m, d := now.UTC().Date()
-	var b strings.Builder
+	var buf [256]byte // most directories fit; append grows beyond
+	b := buf[:0]
 	for _, p := range t.parts {
 		switch p.ph {
 		case literal:
-			b.WriteString(p.lit)
+			b = append(b, p.lit...)
 		case phSub:
-			b.WriteString(sub)
+			b = append(b, sub...)
 		case phYear:
-			fmt.Fprintf(&b, "%04d", y)
+			b = appendDigits(b, y, 4)
 		case phMonth:
-			fmt.Fprintf(&b, "%02d", int(m))
+			b = appendDigits(b, int(m), 2)
 		case phDay:
-			fmt.Fprintf(&b, "%02d", d)
+			b = appendDigits(b, d, 2)
 		}
 	}
-	return b.String(), nil
+	return string(b), nil
+}
+
+// appendDigits appends n (>= 0) zero-padded to width digits, as "%0*d".
+func appendDigits(b []byte, n, width int) []byte {
+	var d [20]byte
+	i := len(d)
+	for n >= 10 || len(d)-i < width-1 {
+		i--
+		d[i] = byte('0' + n%10)
+		n /= 10
+	}
+	i--
+	d[i] = byte('0' + n)
+	return append(b, d[i:]...)
 }
 
 // static is the literal text before the first placeholder: every
