@@ -161,37 +161,33 @@ func (p *Policy) Validate() error {
 // escaping, no trailing newline, expiration in [ExpirationLayout]. The same
 // policy always yields the same bytes.
 func (p *Policy) Marshal() ([]byte, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	return p.appendJSON(make([]byte, 0, 64+48*len(p.Conditions))), nil
+	return p.appendJSON(make([]byte, 0, 64+48*len(p.Conditions)))
 }
 
 // Base64 returns the standard Base64 of [Policy.Marshal]'s bytes: the
 // value of the PostObject policy form field, which is what gets signed.
 func (p *Policy) Base64() (string, error) {
-	if err := p.Validate(); err != nil {
+	var doc [1024]byte // fits a typical policy: no allocation but the string
+	b, err := p.appendJSON(doc[:0])
+	if err != nil {
 		return "", err
 	}
-	// Both steps write into stack buffers that fit a typical policy, so
-	// the returned string is the only allocation.
-	var doc [1024]byte
-	var enc [1400]byte
-	return string(base64.StdEncoding.AppendEncode(enc[:0], p.appendJSON(doc[:0]))), nil
+	return EncodeBase64(b), nil
 }
 
-// appendJSON assumes p is valid.
-func (p *Policy) appendJSON(dst []byte) []byte {
-	dst = append(dst, `{"expiration":"`...)
-	dst = appendExpiration(dst, p.Expiration)
-	dst = append(dst, `","conditions":[`...)
-	for i := range p.Conditions {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = p.Conditions[i].appendJSON(dst)
+// EncodeBase64 returns the standard Base64 of a policy document.
+func EncodeBase64(doc []byte) string {
+	var enc [1400]byte
+	return string(base64.StdEncoding.AppendEncode(enc[:0], doc))
+}
+
+// appendJSON validates p and appends its document to dst.
+func (p *Policy) appendJSON(dst []byte) ([]byte, error) {
+	w := NewWriter(dst, p.Expiration)
+	for _, c := range p.Conditions {
+		w.Add(c)
 	}
-	return append(dst, "]}"...)
+	return w.Finish()
 }
 
 // appendExpiration appends t in UTC in [ExpirationLayout], as

@@ -142,11 +142,12 @@ func (p *Profile) Grant(req Request, now time.Time, opts GrantOptions) (*Grant, 
 
 	switch p.Naming {
 	case NamingUUID:
-		id, err := newUUID(opts.Rand)
+		var buf [256]byte // the key in one allocation: dir, UUID, extension
+		key, err := appendUUID(append(buf[:0], dir...), opts.Rand)
 		if err != nil {
 			return nil, err
 		}
-		g.Key = dir + id + "." + ext
+		g.Key = string(append(append(key, '.'), ext...))
 	case NamingClient:
 		if req.Filename != "" {
 			g.Key = dir + req.Filename
@@ -263,14 +264,17 @@ func (p *Profile) allowedExtensions() []string {
 	return exts
 }
 
-// newUUID returns a random (version 4) UUID in lower-case hex.
-func newUUID(r io.Reader) (string, error) {
-	if r == nil {
-		r = rand.Reader
-	}
+// appendUUID appends a random (version 4) UUID in lower-case hex.
+func appendUUID(dst []byte, r io.Reader) ([]byte, error) {
 	var b [16]byte
-	if _, err := io.ReadFull(r, b[:]); err != nil {
-		return "", fmt.Errorf("upload: reading randomness: %w", err)
+	var err error
+	if r == nil {
+		_, err = rand.Read(b[:])
+	} else {
+		_, err = io.ReadFull(r, b[:])
+	}
+	if err != nil {
+		return nil, fmt.Errorf("upload: reading randomness: %w", err)
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
@@ -284,5 +288,5 @@ func newUUID(r io.Reader) (string, error) {
 	hex.Encode(s[19:23], b[8:10])
 	s[23] = '-'
 	hex.Encode(s[24:], b[10:])
-	return string(s[:]), nil
+	return append(dst, s[:]...), nil
 }

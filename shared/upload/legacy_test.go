@@ -66,12 +66,12 @@ func TestCallbackVarsArePinned(t *testing.T) {
 	for k, v := range pf.Fields {
 		form[k] = v
 	}
-	if err := pf.Policy.Evaluate(policy.Form{Fields: form, Bucket: g.Bucket, Size: 10}, fixedNow); err != nil {
+	if err := signedPolicy(t, pf).Evaluate(policy.Form{Fields: form, Bucket: g.Bucket, Size: 10}, fixedNow); err != nil {
 		t.Fatalf("the form as issued: %v", err)
 	}
 	form["x:subject"] = "someone-else"
 	var v *policy.Violation
-	if err := pf.Policy.Evaluate(policy.Form{Fields: form, Bucket: g.Bucket, Size: 10}, fixedNow); !errors.As(err, &v) || v.Code != policy.CodeAccessDenied {
+	if err := signedPolicy(t, pf).Evaluate(policy.Form{Fields: form, Bucket: g.Bucket, Size: 10}, fixedNow); !errors.As(err, &v) || v.Code != policy.CodeAccessDenied {
 		t.Fatalf("a changed x:subject: %v, want AccessDenied", err)
 	}
 

@@ -19,8 +19,6 @@ const SuccessActionStatus = "200"
 
 // PostForm is a compiled PostObject upload.
 type PostForm struct {
-	// Policy is the signed policy document.
-	Policy *policy.Policy
 	// Fields are the exact form fields the client must send, before the
 	// file part (which must come last). With client naming and no Key, the
 	// client adds "key" = Dir + its file name; without a pinned content
@@ -77,7 +75,8 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 		return nil, fmt.Errorf("%w: region: must not be empty for V4", ErrInvalidOption)
 	}
 
-	f := newForm(g)
+	var buf [1024]byte // fits a typical policy document
+	f := newForm(g, buf[:0])
 	var date, credential string
 	if version == SignatureV4 {
 		date = signing.FormatV4Date(now)
@@ -89,7 +88,7 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 			f.cond(policy.OpExact, "x-oss-security-token", creds.SecurityToken)
 		}
 	}
-	f.conds = append(f.conds, policy.Condition{Op: policy.OpContentLengthRange, Min: g.MinSize, Max: g.MaxSize})
+	f.doc.Add(policy.Condition{Op: policy.OpContentLengthRange, Min: g.MinSize, Max: g.MaxSize})
 	switch {
 	case g.Naming == NamingUUID:
 		f.pin(policy.OpExact, "key", g.Key)
@@ -107,7 +106,7 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 	case len(g.ContentTypes) == 1 && strings.HasSuffix(g.ContentTypes[0], "/*"):
 		f.cond(policy.OpStartsWith, "content-type", strings.TrimSuffix(g.ContentTypes[0], "*"))
 	case len(g.ContentTypes) > 0:
-		f.conds = append(f.conds, policy.Condition{Op: policy.OpIn, Field: "content-type", Values: g.ContentTypes})
+		f.doc.Add(policy.Condition{Op: policy.OpIn, Field: "content-type", Values: g.ContentTypes})
 	}
 	if g.ForbidOverwrite {
 		f.pin(policy.OpExact, "x-oss-forbid-overwrite", "true")
@@ -115,7 +114,7 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 	f.pin(policy.OpExact, "success_action_status", SuccessActionStatus)
 	f.pinCallback(g)
 
-	p, encoded, err := f.encode(g)
+	encoded, err := f.encode()
 	if err != nil {
 		return nil, err
 	}
@@ -132,32 +131,32 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 	if creds.Temporary() {
 		fields["x-oss-security-token"] = creds.SecurityToken
 	}
-	return &PostForm{Policy: p, Fields: fields, Expiration: g.Expiration}, nil
+	return &PostForm{Fields: fields, Expiration: g.Expiration}, nil
 }
 
-// form collects a policy's conditions and the form fields that satisfy
-// them. It appends to slices sized for a typical grant instead of going
-// through [policy.Builder], which validates and copies every condition as
-// it comes: encode validates the whole policy once.
+// form writes a policy's conditions and collects the form fields that
+// satisfy them. The policy goes straight to its JSON (policy.Writer): a
+// grant is signed once, so no policy.Policy value is built.
 type form struct {
-	conds  []policy.Condition
+	doc    policy.Writer
 	fields map[string]string
 }
 
-// formCapacity fits a V4 grant with temporary credentials, a callback
-// and its variables, and their signature fields.
-const formCapacity = 16
-
-// newForm starts g's form with the bucket condition.
-func newForm(g *Grant) *form {
-	f := &form{conds: make([]policy.Condition, 0, formCapacity), fields: make(map[string]string, formCapacity)}
+// newForm starts g's form with the bucket condition, writing the policy
+// into buf.
+func newForm(g *Grant, buf []byte) form {
+	f := form{doc: policy.NewWriter(buf, g.Expiration), fields: make(map[string]string, formFields)}
 	f.cond(policy.OpExact, "bucket", g.Bucket)
 	return f
 }
 
+// formFields fits the fields of a V4 grant with temporary credentials, a
+// callback and two variables.
+const formFields = 16
+
 // cond adds a condition on field (op OpExact, OpEq or OpStartsWith).
 func (f *form) cond(op policy.Op, field, value string) {
-	f.conds = append(f.conds, policy.Condition{Op: op, Field: field, Value: value})
+	f.doc.Add(policy.Condition{Op: op, Field: field, Value: value})
 }
 
 // pin adds the condition and sends value as the field.
@@ -182,16 +181,16 @@ func (f *form) pinCallback(g *Grant) {
 	}
 }
 
-// encode validates the policy and returns it with its Base64 form, which
-// it also sends as the policy field.
-func (f *form) encode(g *Grant) (*policy.Policy, string, error) {
-	p := &policy.Policy{Expiration: g.Expiration, Conditions: f.conds}
-	encoded, err := p.Base64()
+// encode finishes the policy and returns its Base64 form, which it also
+// sends as the policy field.
+func (f *form) encode() (string, error) {
+	doc, err := f.doc.Finish()
 	if err != nil {
-		return nil, "", fmt.Errorf("upload: building policy: %w", err)
+		return "", fmt.Errorf("upload: building policy: %w", err)
 	}
+	encoded := policy.EncodeBase64(doc)
 	f.fields["policy"] = encoded
-	return p, encoded, nil
+	return encoded, nil
 }
 
 // LegacyPostForm compiles g for clients written against Alibaba's
@@ -208,11 +207,12 @@ func (g *Grant) LegacyPostForm(creds signing.Credentials, now time.Time) (*PostF
 	if err := g.checkCommon(creds, now); err != nil {
 		return nil, err
 	}
-	f := newForm(g)
-	f.conds = append(f.conds, policy.Condition{Op: policy.OpContentLengthRange, Min: g.MinSize, Max: g.MaxSize})
+	var buf [1024]byte
+	f := newForm(g, buf[:0])
+	f.doc.Add(policy.Condition{Op: policy.OpContentLengthRange, Min: g.MinSize, Max: g.MaxSize})
 	f.cond(policy.OpStartsWith, "key", g.Dir)
 	f.pinCallback(g)
-	p, encoded, err := f.encode(g)
+	encoded, err := f.encode()
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func (g *Grant) LegacyPostForm(creds signing.Credentials, now time.Time) (*PostF
 	if creds.Temporary() {
 		fields["x-oss-security-token"] = creds.SecurityToken
 	}
-	return &PostForm{Policy: p, Fields: fields, Expiration: g.Expiration}, nil
+	return &PostForm{Fields: fields, Expiration: g.Expiration}, nil
 }
 
 // checkCommon validates what every PostObject compilation needs.
