@@ -29,30 +29,50 @@ type keyCache struct {
 // (a reset keyed HMAC restores its precomputed inner state).
 type signingKey struct {
 	key  []byte
-	macs sync.Pool // of hash.Hash, keyed with key
+	macs sync.Pool // of *keyedMAC, keyed with key
+}
+
+// keyedMAC is a pooled HMAC with room for its sum: Sum through the
+// hash.Hash interface would move a caller's array to the heap.
+type keyedMAC struct {
+	mac hash.Hash
+	sum [sha256.Size]byte
 }
 
 // sum returns HMAC-SHA256(key, message) into out.
 func (k *signingKey) sum(message string, out *[sha256.Size]byte) {
-	m := k.macs.Get().(hash.Hash)
-	buf := messageBuffers.Get().(*[]byte)
-	*buf = append((*buf)[:0], message...)
-	m.Write(*buf)
-	if cap(*buf) <= 64<<10 {
-		messageBuffers.Put(buf)
-	}
-	m.Sum(out[:0])
-	m.Reset()
+	bp := messageBuffers.Get().(*[]byte)
+	b := append((*bp)[:0], message...)
+	k.sumBytes(b, out)
+	putMessageBuffer(bp, b)
+}
+
+// sumBytes returns HMAC-SHA256(key, message) into out.
+func (k *signingKey) sumBytes(message []byte, out *[sha256.Size]byte) {
+	m := k.macs.Get().(*keyedMAC)
+	m.mac.Write(message)
+	m.mac.Sum(m.sum[:0])
+	*out = m.sum
+	m.mac.Reset()
 	k.macs.Put(m)
 }
 
-// messageBuffers recycles the byte copies of messages fed to HMAC (whose
-// Write takes bytes), so signing a policy does not allocate its copy.
+// messageBuffers recycles the byte buffers of messages fed to hashes
+// (whose Write takes bytes), so signing allocates no copy of them.
 var messageBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// putMessageBuffer returns b, grown from *bp, to the pool unless it grew
+// too large to keep.
+func putMessageBuffer(bp *[]byte, b []byte) {
+	if cap(b) <= 64<<10 {
+		*bp = b[:0]
+		messageBuffers.Put(bp)
+	}
+}
 
 func newSigningKey(key []byte) *signingKey {
 	k := &signingKey{key: key}
-	k.macs.New = func() any { return hmac.New(sha256.New, key) }
+	k.macs.New = func() any { return &keyedMAC{mac: hmac.New(sha256.New, key)} }
 	return k
 }
 

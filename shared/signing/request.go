@@ -56,11 +56,10 @@ func (r *Request) product() string {
 // trimmed and joined by ",".
 type header struct{ name, value string }
 
-// canonicalHeaders returns the headers of h that keep(lower-cased name)
-// selects, sorted by lower-cased name. Names that differ only in case are
-// merged, values in key order.
-func canonicalHeaders(h http.Header, keep func(lower string) bool) []header {
-	out := make([]header, 0, 8)
+// canonicalHeaders appends to out the headers of h that keep(lower-cased
+// name) selects, sorted by lower-cased name. Names that differ only in case
+// are merged, values in key order.
+func canonicalHeaders(out []header, h http.Header, keep func(lower string) bool) []header {
 	for k, vs := range h {
 		low := lowerASCII(k)
 		if !keep(low) {
@@ -124,7 +123,7 @@ func isDefaultSignedV4(low string) bool {
 // signedHeaders returns the headers of h a URL user must replay: the ones
 // the signature covers.
 func signedHeaders(h http.Header, signed func(lower string) bool) map[string]string {
-	out := map[string]string{}
+	out := make(map[string]string, len(h))
 	for k, vs := range h {
 		if signed(lowerASCII(k)) && len(vs) > 0 {
 			out[k] = strings.Join(vs, ",")
@@ -210,38 +209,33 @@ func URIEncode(s string, encodeSlash bool) string {
 	if n == 0 {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 2*n)
-	writeURIEncoded(&b, s, encodeSlash)
-	return b.String()
+	return string(appendURIEncoded(make([]byte, 0, len(s)+2*n), s, encodeSlash))
 }
 
-// writeURIEncoded writes URIEncode(s, encodeSlash) to b.
-func writeURIEncoded(b *strings.Builder, s string, encodeSlash bool) {
+// appendURIEncoded appends URIEncode(s, encodeSlash).
+func appendURIEncoded(b []byte, s string, encodeSlash bool) []byte {
 	start := 0 // s[start:i] is a run of bytes written as they are
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unreserved(c) || (!encodeSlash && c == '/') {
 			continue
 		}
-		b.WriteString(s[start:i])
-		b.WriteByte('%')
-		b.WriteByte(upperHex[c>>4])
-		b.WriteByte(upperHex[c&15])
+		b = append(b, s[start:i]...)
+		b = append(b, '%', upperHex[c>>4], upperHex[c&15])
 		start = i + 1
 	}
-	b.WriteString(s[start:])
+	return append(b, s[start:]...)
 }
 
-// writeResourcePath writes the URI-encoded "/bucket/key" (see resourcePath).
-func writeResourcePath(b *strings.Builder, bucket, key string) {
-	b.WriteByte('/')
+// appendResourcePath appends the URI-encoded "/bucket/key" (see resourcePath).
+func appendResourcePath(b []byte, bucket, key string) []byte {
+	b = append(b, '/')
 	if bucket == "" {
-		return
+		return b
 	}
-	writeURIEncoded(b, bucket, false)
-	b.WriteByte('/')
-	writeURIEncoded(b, key, false)
+	b = appendURIEncoded(b, bucket, false)
+	b = append(b, '/')
+	return appendURIEncoded(b, key, false)
 }
 
 func unreserved(c byte) bool {
@@ -277,24 +271,23 @@ const (
 // otherwise). The key is percent-encoded with "/" kept; rawQuery is appended
 // as is.
 func ObjectURL(scheme, host, bucket, key string, style AddressStyle, rawQuery string) string {
-	var b strings.Builder
-	b.Grow(len(scheme) + len(host) + len(bucket) + 3*len(key) + len(rawQuery) + 8)
-	b.WriteString(scheme)
-	b.WriteString("://")
+	var buf [1024]byte // fits a typical URL: one allocation, the string
+	b := append(buf[:0], scheme...)
+	b = append(b, "://"...)
 	if style == VirtualHosted {
-		b.WriteString(bucket)
-		b.WriteByte('.')
+		b = append(b, bucket...)
+		b = append(b, '.')
 	}
-	b.WriteString(host)
-	b.WriteByte('/')
+	b = append(b, host...)
+	b = append(b, '/')
 	if style == PathStyle {
-		b.WriteString(bucket)
-		b.WriteByte('/')
+		b = append(b, bucket...)
+		b = append(b, '/')
 	}
-	writeURIEncoded(&b, key, false)
+	b = appendURIEncoded(b, key, false)
 	if rawQuery != "" {
-		b.WriteByte('?')
-		b.WriteString(rawQuery)
+		b = append(b, '?')
+		b = append(b, rawQuery...)
 	}
-	return b.String()
+	return string(b)
 }

@@ -56,7 +56,8 @@ func StringToSignV1(r *Request, date string) string {
 	b.WriteByte('\n')
 	b.WriteString(date)
 	b.WriteByte('\n')
-	for _, x := range canonicalHeaders(h, func(low string) bool { return strings.HasPrefix(low, "x-oss-") }) {
+	var headersBuf [8]header
+	for _, x := range canonicalHeaders(headersBuf[:0], h, func(low string) bool { return strings.HasPrefix(low, "x-oss-") }) {
 		b.WriteString(x.name)
 		b.WriteByte(':')
 		b.WriteString(x.value)

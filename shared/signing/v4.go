@@ -3,13 +3,11 @@ package signing
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"hash"
 	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -78,57 +76,58 @@ func CanonicalRequestV4(r *Request, additional []string) string {
 	return canonicalRequestV4(r, sortedPairs(r.Query), additional)
 }
 
-// canonicalRequestV4 writes the canonical request; pairs are the encoded
+// canonicalRequestV4 returns the canonical request; pairs are the encoded
 // query parameters sorted by encoded name.
 func canonicalRequestV4(r *Request, pairs []pair, additional []string) string {
+	bp := messageBuffers.Get().(*[]byte)
+	b := appendCanonicalRequestV4((*bp)[:0], r, pairs, additional)
+	cr := string(b)
+	putMessageBuffer(bp, b)
+	return cr
+}
+
+// appendCanonicalRequestV4 appends the canonical request to dst.
+func appendCanonicalRequestV4(b []byte, r *Request, pairs []pair, additional []string) []byte {
 	h := r.header()
-	headers := canonicalHeaders(h, func(low string) bool {
+	var headersBuf [8]header
+	headers := canonicalHeaders(headersBuf[:0], h, func(low string) bool {
 		return isDefaultSignedV4(low) || contains(additional, low)
 	})
-	n := len(r.Method) + len(r.Bucket) + 3*len(r.Key) + 64
-	for _, p := range pairs {
-		n += len(p.name) + len(p.value) + 2
-	}
-	for _, x := range headers {
-		n += len(x.name) + len(x.value) + 2
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	writeResourcePath(&b, r.Bucket, r.Key)
-	b.WriteByte('\n')
+	b = append(b, r.Method...)
+	b = append(b, '\n')
+	b = appendResourcePath(b, r.Bucket, r.Key)
+	b = append(b, '\n')
 	for i, p := range pairs {
 		if i > 0 {
-			b.WriteByte('&')
+			b = append(b, '&')
 		}
-		b.WriteString(p.name)
+		b = append(b, p.name...)
 		if p.value != "" {
-			b.WriteByte('=')
-			b.WriteString(p.value)
+			b = append(b, '=')
+			b = append(b, p.value...)
 		}
 	}
-	b.WriteByte('\n')
+	b = append(b, '\n')
 	for _, x := range headers {
-		b.WriteString(x.name)
-		b.WriteByte(':')
-		b.WriteString(x.value)
-		b.WriteByte('\n')
+		b = append(b, x.name...)
+		b = append(b, ':')
+		b = append(b, x.value...)
+		b = append(b, '\n')
 	}
-	b.WriteByte('\n')
+	b = append(b, '\n')
 	for i, a := range additional {
 		if i > 0 {
-			b.WriteByte(';')
+			b = append(b, ';')
 		}
-		b.WriteString(a)
+		b = append(b, a...)
 	}
-	b.WriteByte('\n')
-	if p := h.Get("X-Oss-Content-Sha256"); p != "" {
-		b.WriteString(p)
-	} else {
-		b.WriteString(UnsignedPayload)
+	b = append(b, '\n')
+	// h["X-Oss-Content-Sha256"] is h.Get without canonicalising a name
+	// that is canonical already.
+	if p := h["X-Oss-Content-Sha256"]; len(p) > 0 && p[0] != "" {
+		return append(b, p[0]...)
 	}
-	return b.String()
+	return append(b, UnsignedPayload...)
 }
 
 // AdditionalHeadersV4 normalises r.AdditionalHeaders the way the official
@@ -161,37 +160,30 @@ func StringToSignV4(t time.Time, region, product, canonicalRequest string) strin
 	return stringToSignV4(FormatV4Date(t), region, product, canonicalRequest)
 }
 
-// sha256Pool recycles the hashers of canonical requests.
-var sha256Pool = sync.Pool{New: func() any { return sha256.New() }}
-
 func stringToSignV4(datetime, region, product, canonicalRequest string) string {
-	var sum [sha256.Size]byte
-	h := sha256Pool.Get().(hash.Hash)
-	buf := messageBuffers.Get().(*[]byte)
-	*buf = append((*buf)[:0], canonicalRequest...)
-	h.Write(*buf)
-	if cap(*buf) <= 64<<10 {
-		messageBuffers.Put(buf)
-	}
-	h.Sum(sum[:0])
-	h.Reset()
-	sha256Pool.Put(h)
-	var hexSum [64]byte
-	hex.Encode(hexSum[:], sum[:])
-	var b strings.Builder
-	b.Grow(len(AlgorithmV4) + len(datetime) + len(region) + len(product) + len(v4Terminator) + 8 + 4 + 64)
-	b.WriteString(AlgorithmV4)
-	b.WriteByte('\n')
-	b.WriteString(datetime)
-	b.WriteByte('\n')
-	b.WriteString(datetime[:8])
-	b.WriteByte('/')
-	b.WriteString(region)
-	b.WriteByte('/')
-	b.WriteString(product)
-	b.WriteString("/" + v4Terminator + "\n")
-	b.Write(hexSum[:])
-	return b.String()
+	bp := messageBuffers.Get().(*[]byte)
+	b := append((*bp)[:0], canonicalRequest...)
+	b = appendStringToSignV4(b, datetime, region, product, b)
+	sts := string(b[len(canonicalRequest):])
+	putMessageBuffer(bp, b)
+	return sts
+}
+
+// appendStringToSignV4 appends the string to sign of canonicalRequest
+// (which may lie in dst: it is hashed before anything is appended).
+func appendStringToSignV4(dst []byte, datetime, region, product string, canonicalRequest []byte) []byte {
+	sum := sha256.Sum256(canonicalRequest) // no hasher to pool, nothing escapes
+	dst = append(dst, AlgorithmV4...)
+	dst = append(dst, '\n')
+	dst = append(dst, datetime...)
+	dst = append(dst, '\n')
+	dst = append(dst, datetime[:8]...)
+	dst = append(dst, '/')
+	dst = append(dst, region...)
+	dst = append(dst, '/')
+	dst = append(dst, product...)
+	dst = append(dst, "/"+v4Terminator+"\n"...)
+	return hex.AppendEncode(dst, sum[:])
 }
 
 // SignV4 signs r with the V4 header signature and sets its Authorization
@@ -257,7 +249,8 @@ func PresignV4(r *Request, c Credentials, t time.Time, expires time.Duration) (*
 	datetime := FormatV4Date(t)
 
 	// The signature parameters replace any the caller left in r.Query.
-	pairs := make([]pair, 0, len(r.Query)+7)
+	var pairsBuf [16]pair // on the stack unless the query is long
+	pairs := pairsBuf[:0]
 	for k, vs := range r.Query {
 		switch k {
 		case "x-oss-security-token", "x-oss-signature-version", "x-oss-date", "x-oss-expires",
@@ -276,15 +269,22 @@ func PresignV4(r *Request, c Credentials, t time.Time, expires time.Duration) (*
 		pair{"x-oss-signature-version", AlgorithmV4, "x-oss-signature-version"},
 		pair{"x-oss-date", datetime, "x-oss-date"},
 		pair{"x-oss-expires", strconv.FormatInt(secs, 10), "x-oss-expires"},
-		pair{"x-oss-credential", URIEncode(c.AccessKeyID, true) + "%2F" + datetime[:8] + "%2F" + URIEncode(region, true) + "%2F" + URIEncode(product, true) + "%2F" + v4Terminator, "x-oss-credential"},
+		pair{"x-oss-credential", encodedCredential(c.AccessKeyID, datetime[:8], region, product), "x-oss-credential"},
 	)
 	if len(additional) > 0 {
 		pairs = append(pairs, pair{"x-oss-additional-headers", strings.Join(additional, "%3B"), "x-oss-additional-headers"})
 	}
 	sortPairs(pairs)
-	cr := canonicalRequestV4(r, pairs, additional)
-	sts := stringToSignV4(datetime, region, product, cr)
-	sig := pair{"x-oss-signature", signatureV4(signingKeyV4(c.AccessKeySecret, t, region, product), sts), "x-oss-signature"}
+	// The canonical request and the string to sign, one after the other in
+	// one pooled buffer, hashed and signed where they lie.
+	bp := messageBuffers.Get().(*[]byte)
+	b := appendCanonicalRequestV4((*bp)[:0], r, pairs, additional)
+	n := len(b)
+	b = appendStringToSignV4(b, datetime, region, product, b)
+	sig := pair{"x-oss-signature", signatureV4Bytes(signingKeyV4(c.AccessKeySecret, t, region, product), b[n:]), "x-oss-signature"}
+	both := string(b) // one allocation for the two strings
+	cr, sts := both[:n], both[n:]
+	putMessageBuffer(bp, b)
 	at, _ := slices.BinarySearchFunc(pairs, sig, func(a, b pair) int { return strings.Compare(a.name, b.name) })
 	pairs = slices.Insert(pairs, at, sig) // keep pairs sorted: renderQuery relies on it
 	return &Presigned{
@@ -298,6 +298,16 @@ func PresignV4(r *Request, c Credentials, t time.Time, expires time.Duration) (*
 	}, nil
 }
 
+// encodedCredential is the URI-encoded x-oss-credential value.
+func encodedCredential(accessKeyID, date, region, product string) string {
+	var buf [256]byte
+	b := appendURIEncoded(buf[:0], accessKeyID, true)
+	b = append(append(b, "%2F"...), date...)
+	b = appendURIEncoded(append(b, "%2F"...), region, true)
+	b = appendURIEncoded(append(b, "%2F"...), product, true)
+	return string(append(append(b, "%2F"...), v4Terminator...))
+}
+
 // SignatureV4 returns the lower-case hex V4 signature of stringToSign with
 // the signing key of t's date, region and product (see [SigningKeyV4]).
 // t only selects the key's day; the string to sign carries its own time.
@@ -308,6 +318,14 @@ func SignatureV4(secret string, t time.Time, region, product, stringToSign strin
 func signatureV4(key *signingKey, stringToSign string) string {
 	var sum [sha256.Size]byte
 	key.sum(stringToSign, &sum)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
+}
+
+func signatureV4Bytes(key *signingKey, stringToSign []byte) string {
+	var sum [sha256.Size]byte
+	key.sumBytes(stringToSign, &sum)
 	var out [2 * sha256.Size]byte
 	hex.Encode(out[:], sum[:])
 	return string(out[:])
