@@ -107,6 +107,9 @@ func parseExpiration(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not an ISO 8601 UTC time like %s", s, ExpirationLayout)
 	}
+	if t.Year() < 1 { // a policy could not be written back (found by FuzzParse)
+		return time.Time{}, fmt.Errorf("%q: year %d out of range 1..9999", s, t.Year())
+	}
 	return t, nil
 }
 

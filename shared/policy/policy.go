@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"ossdirect/shared/jsonappend"
 )
 
 // ExpirationLayout is the layout [Policy.Marshal] writes the expiration in
@@ -212,9 +214,9 @@ func (c *Condition) appendJSON(dst []byte) []byte {
 	switch c.Op {
 	case OpExact:
 		dst = append(dst, '{')
-		dst = appendString(dst, c.Field)
+		dst = jsonappend.String(dst, c.Field)
 		dst = append(dst, ':')
-		dst = appendString(dst, c.Value)
+		dst = jsonappend.String(dst, c.Value)
 		return append(dst, '}')
 	case OpContentLengthRange:
 		dst = append(dst, `["content-length-range",`...)
@@ -224,9 +226,9 @@ func (c *Condition) appendJSON(dst []byte) []byte {
 		return append(dst, ']')
 	}
 	dst = append(dst, '[')
-	dst = appendString(dst, string(c.Op))
+	dst = jsonappend.String(dst, string(c.Op))
 	dst = append(dst, ',')
-	dst = appendString(dst, "$"+c.Field)
+	dst = appendFieldRef(dst, c.Field)
 	dst = append(dst, ',')
 	switch c.Op {
 	case OpIn, OpNotIn:
@@ -235,11 +237,11 @@ func (c *Condition) appendJSON(dst []byte) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, v)
+			dst = jsonappend.String(dst, v)
 		}
 		dst = append(dst, ']')
 	default:
-		dst = appendString(dst, c.Value)
+		dst = jsonappend.String(dst, c.Value)
 	}
 	return append(dst, ']')
 }
@@ -264,10 +266,10 @@ func (c Condition) String() string {
 		b = append(b, `["eq", `...)
 	default:
 		b = append(b, '[')
-		b = appendString(b, string(c.Op))
+		b = jsonappend.String(b, string(c.Op))
 		b = append(b, ", "...)
 	}
-	b = appendString(b, "$"+c.Field)
+	b = appendFieldRef(b, c.Field)
 	b = append(b, ", "...)
 	switch c.Op {
 	case OpIn, OpNotIn:
@@ -276,11 +278,11 @@ func (c Condition) String() string {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = appendString(b, v)
+			b = jsonappend.String(b, v)
 		}
 		b = append(b, ']')
 	default:
-		b = appendString(b, c.Value)
+		b = jsonappend.String(b, c.Value)
 	}
 	return string(append(b, ']'))
 }
@@ -373,53 +375,12 @@ func validateField(f string) error {
 	return nil
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string without HTML escaping. Control
-// characters are escaped (\n, \r, \t, else \u00XX), as are U+2028 and
-// U+2029; invalid UTF-8 (which validation rejects) becomes \ufffd.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+// appendFieldRef appends "$field" as a JSON string without building it.
+func appendFieldRef(dst []byte, field string) []byte {
+	start := len(dst)
+	dst = jsonappend.String(dst, field) // "field"
+	dst = append(dst, 0)
+	copy(dst[start+2:], dst[start+1:len(dst)-1])
+	dst[start+1] = '$' // "$field"
+	return dst
 }

@@ -10,6 +10,13 @@ import (
 // benchRequest is what post-signature's native route typically receives.
 var benchRequest = upload.Request{Subject: "u1", Filename: "cat.png", ContentType: "image/png", Size: 100}
 
+// benchCreds: static credentials, and temporary ones (one more condition
+// and field).
+var benchCreds = []struct {
+	name  string
+	creds signing.Credentials
+}{{"static", staticCreds}, {"sts", stsCreds}}
+
 const benchCallback = "eyJjYWxsYmFja1VybCI6Imh0dHA6Ly9leGFtcGxlLmNvbS9jYiJ9"
 
 func benchGrantForm(b *testing.B, p *upload.Profile, creds signing.Credentials) *upload.PostForm {
@@ -30,10 +37,7 @@ func benchGrantForm(b *testing.B, p *upload.Profile, creds signing.Credentials) 
 // grant (UUID key from crypto/rand, checks) compiled to a V4 PostObject
 // form with a callback and its variables pinned.
 func BenchmarkGrantPostFormV4(b *testing.B) {
-	for _, bc := range []struct {
-		name  string
-		creds signing.Credentials
-	}{{"static", staticCreds}, {"sts", stsCreds}} {
+	for _, bc := range benchCreds {
 		b.Run(bc.name, func(b *testing.B) {
 			p := profiles(b)["images"]
 			pp := &p
@@ -50,10 +54,7 @@ func BenchmarkGrantPostFormV4(b *testing.B) {
 // JSON, Base64-encoded and V4-signed — what any implementation does per
 // request. docs/BENCHMARKS.md compares GrantPostFormV4 with it.
 func BenchmarkPolicyFloorV4(b *testing.B) {
-	for _, bc := range []struct {
-		name  string
-		creds signing.Credentials
-	}{{"static", staticCreds}, {"sts", stsCreds}} {
+	for _, bc := range benchCreds {
 		b.Run(bc.name, func(b *testing.B) {
 			p := profiles(b)["images"]
 			f := benchGrantForm(b, &p, bc.creds)
