@@ -91,6 +91,31 @@ var specs = []*spec{
 		},
 	},
 	{
+		name:    "doctor",
+		summary: "check a deployment: bucket, clock, signatures, CORS, lifecycle, overwrite rules, STS role, callback URL, mini-program domains",
+		usage:   "[--page-origin ORIGIN]... [--function-url URL]... [--callback-url URL] [--json]",
+		notes: "Reads the functions' environment (OSS_BUCKET, OSS_REGION, OSS_ENDPOINT, OSS_UPLOAD_HOST, UPLOAD_PROFILES, STS_ROLE_ARN,\n" +
+			"CALLBACK_URL, …) and signs with ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET or the default chain. Prints a checklist (✓ ! ✗ -) with\n" +
+			"the fix for each problem, or with --json {\"results\":[{\"id\",\"status\",\"detail\",\"fix\"}],\"ok\"}. Exits 0 when no check\n" +
+			"failed, 1 when one did, 2 on a bad flag or variable. docs/DEPLOY.md \"Deploying for real\" explains each check.",
+		examples: []string{
+			"ossdirect doctor --page-origin https://app.example.com",
+			"ossdirect doctor --json --page-origin https://app.example.com --function-url https://api.example.com",
+		},
+	},
+	{
+		name:    "setup",
+		summary: "write the bucket-side fixes doctor names: CORS rule, lifecycle rules, overwrite protection (keeps existing rules)",
+		usage:   "[--page-origin ORIGIN]... [--dry-run]",
+		notes: "Same environment as doctor. Reads the bucket's CORS, lifecycle and overwrite rules, adds what is missing (the CORS rule\n" +
+			"goes first, since OSS applies the first rule matching an origin; every existing rule is kept) and writes them with the\n" +
+			"official OSS SDK. Prints {\"bucket\",\"dryRun\",\"applied\",\"changes\":[{\"config\",\"summary\",\"kept\"}]}.",
+		examples: []string{
+			"ossdirect setup --page-origin https://app.example.com --dry-run",
+			"ossdirect setup --page-origin https://app.example.com",
+		},
+	},
+	{
 		name:     "version",
 		summary:  "print the version, the commit and whether the tree was modified",
 		usage:    "",
@@ -122,7 +147,7 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-16s %s\n", s.name, s.summary)
 	}
 	fmt.Fprintf(w, "  %-16s %s\n", "help [command]", "print a command's help")
-	fmt.Fprint(w, "\nEvery command prints JSON on stdout. Run \"ossdirect <command> --help\" for its flags and examples;\ndocs/CLI.md is the full reference.\n")
+	fmt.Fprint(w, "\nEvery command prints JSON on stdout (doctor: a checklist, or JSON with --json). Run \"ossdirect <command> --help\" for its flags and examples;\ndocs/CLI.md is the full reference.\n")
 }
 
 // printGroup writes the help of a two-word command's first word.

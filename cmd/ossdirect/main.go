@@ -73,6 +73,10 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup fu
 		return usageFailed(stderr, cmd, devCommand(rest, stdout, stderr))
 	case "reconcile":
 		return reconcileCommand(rest, stdout, stderr, lookup, os.ReadFile)
+	case "doctor":
+		return doctorCommand(rest, stdout, stderr, lookup, os.ReadFile, isTerminal(stdout))
+	case "setup":
+		return setupCommand(rest, stdout, stderr, lookup, os.ReadFile)
 	case "version":
 		return versionCommand(rest, stdout, stderr)
 	}

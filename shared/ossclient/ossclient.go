@@ -49,6 +49,17 @@ type Client struct {
 
 // New returns a client for cfg.
 func New(cfg Config) (*Client, error) {
+	c, err := NewSDK(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{c: c, bucket: cfg.Bucket}, nil
+}
+
+// NewSDK returns the official SDK's client for cfg, configured as New's
+// (path style for IP and localhost endpoints, credentials asked per
+// request, two attempts), for callers that need other operations.
+func NewSDK(cfg Config) (*oss.Client, error) {
 	u, err := url.Parse(cfg.Endpoint)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("ossclient: endpoint %q is not a URL", cfg.Endpoint)
@@ -71,7 +82,7 @@ func New(cfg Config) (*Client, error) {
 	if net.ParseIP(u.Hostname()) != nil || u.Hostname() == "localhost" {
 		c = c.WithUsePathStyle(true)
 	}
-	return &Client{c: oss.NewClient(c), bucket: cfg.Bucket}, nil
+	return oss.NewClient(c), nil
 }
 
 // Head returns what OSS says about key, or ErrNotFound.

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"ossdirect/internal/doctor"
+	"ossdirect/shared/config"
+	"ossdirect/shared/credentials"
+)
+
+// Exit statuses of doctor and setup: 0 all good (setup: applied, or
+// nothing to do); exitDoctorFailed a check failed (setup: writing failed).
+const exitDoctorFailed = 1
+
+// originList collects repeated --page-origin / --function-url values.
+type originList struct {
+	name string
+	v    []string
+}
+
+func (l *originList) String() string { return strings.Join(l.v, " ") }
+
+func (l *originList) Set(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("--%s %q: want a URL such as https://app.example.com", l.name, s)
+	}
+	l.v = append(l.v, s)
+	return nil
+}
+
+// doctorConfig reads the functions' environment and the shared flags of
+// doctor and setup.
+type doctorFlags struct {
+	origins, functions originList
+	callbackURL        string
+	timeout            time.Duration
+}
+
+func (f *doctorFlags) register(fs *flagSet, withFunctions bool) {
+	f.origins.name, f.functions.name = "page-origin", "function-url"
+	fs.Var(&f.origins, "page-origin", "an `ORIGIN` the upload page is served from (repeat; default: CORS_ALLOWED_ORIGINS)")
+	if withFunctions {
+		fs.Var(&f.functions, "function-url", "a function's public base `URL`, for the mini-program's request list (repeat; default: CALLBACK_URL's)")
+		fs.StringVar(&f.callbackURL, "callback-url", "", "check this `URL` instead of CALLBACK_URL")
+	}
+	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "give up after `DURATION`")
+}
+
+func (f *doctorFlags) config(lookup config.LookupFunc, readFile func(string) ([]byte, error)) (doctor.Config, error) {
+	cfg, err := config.Load(lookup, readFile)
+	if err != nil {
+		return doctor.Config{}, fmt.Errorf("invalid configuration (the functions' environment variables): %v", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	cfg.Credentials = credentials.NewDefaultChain()
+	if id, ok := lookup("ALIBABA_CLOUD_ACCESS_KEY_ID"); ok && id != "" {
+		secret, _ := lookup("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+		token, _ := lookup("ALIBABA_CLOUD_SECURITY_TOKEN")
+		cfg.Credentials = credentials.NewStatic(id, secret, token)
+	}
+	if f.callbackURL != "" {
+		cfg.CallbackURL = f.callbackURL
+	}
+	return doctor.Config{App: cfg, PageOrigins: f.origins.v, FunctionURLs: f.functions.v}, nil
+}
+
+// doctorCommand is "ossdirect doctor": the deployment checklist.
+func doctorCommand(args []string, stdout, stderr io.Writer, lookup config.LookupFunc, readFile func(string) ([]byte, error), tty bool) int {
+	const cmd = "doctor"
+	fs := newFlagSet(cmd, stdout)
+	var f doctorFlags
+	f.register(fs, true)
+	asJSON := fs.Bool("json", false, "print the report as JSON (for CI) instead of the checklist")
+	if err := fs.parse(args); err != nil {
+		return usageFailed(stderr, cmd, err)
+	}
+	cfg, err := f.config(lookup, readFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "ossdirect %s: %v\n", cmd, err)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	defer cancel()
+	rep := doctor.Run(ctx, cfg)
+	if *asJSON {
+		if code := printJSON(stdout, stderr, rep); code != 0 {
+			return code
+		}
+	} else {
+		printChecklist(stdout, rep, tty)
+	}
+	if !rep.OK {
+		return exitDoctorFailed
+	}
+	return 0
+}
+
+// printChecklist writes the report for people: ✓ ! ✗ - per check, the
+// detail, and the fix under each problem; colours on a terminal.
+func printChecklist(w io.Writer, rep *doctor.Report, tty bool) {
+	paint := func(code, s string) string {
+		if !tty {
+			return s
+		}
+		return "\x1b[" + code + "m" + s + "\x1b[0m"
+	}
+	marks := map[doctor.Status]string{doctor.StatusPass: paint("32", "✓"), doctor.StatusWarn: paint("33", "!"),
+		doctor.StatusFail: paint("31", "✗"), doctor.StatusSkip: paint("90", "-")}
+	fails := 0
+	for _, r := range rep.Results {
+		fmt.Fprintf(w, "%s %s\n    %s\n", marks[r.Status], r.Title, r.Detail)
+		if r.Fix != "" && (r.Status == doctor.StatusFail || r.Status == doctor.StatusWarn) {
+			fmt.Fprintf(w, "    fix: %s\n", r.Fix)
+		}
+		if r.Status == doctor.StatusFail {
+			fails++
+		}
+	}
+	if fails == 0 {
+		fmt.Fprintln(w, paint("32", "\nready: every check passed or does not apply"))
+		return
+	}
+	fmt.Fprintln(w, paint("31", fmt.Sprintf("\n%d check(s) failed; `ossdirect setup` applies the fixes marked for the bucket", fails)))
+}
+
+// setupCommand is "ossdirect setup": the bucket-side fixes doctor names.
+func setupCommand(args []string, stdout, stderr io.Writer, lookup config.LookupFunc, readFile func(string) ([]byte, error)) int {
+	const cmd = "setup"
+	fs := newFlagSet(cmd, stdout)
+	var f doctorFlags
+	f.register(fs, false)
+	dryRun := fs.Bool("dry-run", false, "print the plan and write nothing")
+	if err := fs.parse(args); err != nil {
+		return usageFailed(stderr, cmd, err)
+	}
+	cfg, err := f.config(lookup, readFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "ossdirect %s: %v\n", cmd, err)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	defer cancel()
+	plan, err := doctor.Plan(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "ossdirect %s: %v\n", cmd, err)
+		return exitDoctorFailed
+	}
+	out := struct {
+		Bucket  string          `json:"bucket"`
+		DryRun  bool            `json:"dryRun"`
+		Applied bool            `json:"applied"`
+		Changes []doctor.Change `json:"changes"`
+	}{Bucket: cfg.App.Bucket, DryRun: *dryRun, Changes: plan}
+	if out.Changes == nil {
+		out.Changes = []doctor.Change{}
+	}
+	if !*dryRun && len(plan) > 0 {
+		if err := doctor.Apply(ctx, cfg, plan); err != nil {
+			fmt.Fprintf(stderr, "ossdirect %s: %v\n", cmd, err)
+			return exitDoctorFailed
+		}
+		out.Applied = true
+	}
+	return printJSON(stdout, stderr, out)
+}
+
+// isTerminal reports whether w is a character device (colours on).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
