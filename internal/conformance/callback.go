@@ -133,7 +133,7 @@ func (s *suite) testCallback(t *testing.T) {
 		data := png(40)
 		resp, body := s.do(t, c.postRequest(sortedFields(f), fileField(data, "image/png"), nil))
 		if resp.StatusCode != 200 || resp.Header.Get("ETag") == "" {
-			t.Fatalf("PostObject with a callback: HTTP %d, ETag %q: %s", resp.StatusCode, resp.Header.Get("ETag"), body)
+			t.Fatalf("PostObject with a callback: HTTP %d, ETag %q: %s", resp.StatusCode, resp.Header.Get("ETag"), brief(body))
 		}
 		wantBody(t, s.verifyEcho(t, body), key, "40", "image/png", "from-form")
 	})
@@ -198,7 +198,7 @@ func (s *suite) testCORS(t *testing.T) {
 			headers := "content-type,x-oss-date,authorization,x-oss-security-token"
 			resp, body := preflight(t, s.target.CORSOrigin, method, headers)
 			if resp.StatusCode != 200 {
-				t.Fatalf("preflight: HTTP %d: %s", resp.StatusCode, body)
+				t.Fatalf("preflight: HTTP %d: %s", resp.StatusCode, brief(body))
 			}
 			h := resp.Header
 			if h.Get("Access-Control-Allow-Origin") != s.target.CORSOrigin || !strings.Contains(h.Get("Access-Control-Allow-Methods"), method) ||

@@ -220,3 +220,33 @@ func TestSuiteCatchesMisbehaviour(t *testing.T) {
 		})
 	}
 }
+
+// TestFromEnv: the five required variables, the defaults, and no target
+// when one is missing.
+func TestFromEnv(t *testing.T) {
+	for _, name := range []string{conformance.EnvEndpoint, conformance.EnvBucket, conformance.EnvRegion, conformance.EnvAccessKeyID,
+		conformance.EnvAccessKeySecret, conformance.EnvSTSEndpoint, conformance.EnvSTSRoleARN, conformance.EnvCallbackURL, conformance.EnvCORSOrigin} {
+		t.Setenv(name, "")
+	}
+	if _, ok := conformance.FromEnv(); ok {
+		t.Fatal("FromEnv with nothing set reported a target")
+	}
+	t.Setenv(conformance.EnvEndpoint, "oss-cn-shanghai.aliyuncs.com")
+	t.Setenv(conformance.EnvBucket, "my-bucket")
+	t.Setenv(conformance.EnvRegion, "oss-cn-shanghai")
+	t.Setenv(conformance.EnvAccessKeyID, "LTAIfake")
+	if _, ok := conformance.FromEnv(); ok {
+		t.Fatal("FromEnv without a secret reported a target")
+	}
+	t.Setenv(conformance.EnvAccessKeySecret, "fake-secret")
+	got, ok := conformance.FromEnv()
+	if !ok || got.Endpoint != "https://oss-cn-shanghai.aliyuncs.com" || got.Region != "cn-shanghai" || got.PathStyle || got.STS != nil || got.Callback != nil {
+		t.Fatalf("FromEnv = %+v, %v", got, ok)
+	}
+	t.Setenv(conformance.EnvSTSRoleARN, "acs:ram::1:role/r")
+	t.Setenv(conformance.EnvCallbackURL, "https://cb.example.com/c")
+	got, _ = conformance.FromEnv()
+	if got.STS == nil || got.STS.Endpoint != "sts.cn-shanghai.aliyuncs.com" || got.STS.RoleARN != "acs:ram::1:role/r" || got.Callback == nil || got.Callback.URL != "https://cb.example.com/c" {
+		t.Fatalf("FromEnv with STS and callback = %+v", got)
+	}
+}

@@ -91,7 +91,7 @@ func (s *suite) multipartPresigned(t *testing.T) {
 		checkError(t, "a presigned UploadPart with a signed Content-Length takes no other length", resp, body, 403, "SignatureDoesNotMatch")
 		resp, body = send(data)
 		if resp.StatusCode != 200 || resp.Header.Get("ETag") != quotedMD5(data) {
-			t.Fatalf("part %d: HTTP %d, ETag %q: %s", i+1, resp.StatusCode, resp.Header.Get("ETag"), body)
+			t.Fatalf("part %d: HTTP %d, ETag %q: %s", i+1, resp.StatusCode, resp.Header.Get("ETag"), brief(body))
 		}
 		done = append(done, oss.UploadPart{PartNumber: int32(i + 1), ETag: oss.Ptr(resp.Header.Get("ETag"))})
 	}

@@ -55,7 +55,7 @@ func (s *suite) testObjects(t *testing.T) {
 			req := cc.signedRequest(http.MethodGet, key, nil, tc.header, tc.query, false, s.root, time.Now())
 			resp, body := s.do(t, req)
 			if resp.StatusCode != tc.status {
-				t.Fatalf("HTTP %d, want %d: %s", resp.StatusCode, tc.status, body)
+				t.Fatalf("HTTP %d, want %d: %s", resp.StatusCode, tc.status, brief(body))
 			}
 			if tc.status < 300 && string(body) != tc.body {
 				t.Errorf("body %q, want %q", body, tc.body)

@@ -86,7 +86,7 @@ func (s *suite) postAccepted(t *testing.T) {
 			fields, key := tc.form(c)
 			resp, body := s.do(t, c.postRequest(sortedFields(fields), fileField(data, tc.fileCT), nil))
 			if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusOK {
-				t.Fatalf("PostObject: HTTP %d, want 200 or 204: %s", resp.StatusCode, body)
+				t.Fatalf("PostObject: HTTP %d, want 200 or 204: %s", resp.StatusCode, brief(body))
 			}
 			if got := resp.Header.Get("ETag"); got != quotedMD5(data) {
 				t.Errorf("ETag = %s, want %s", got, quotedMD5(data))

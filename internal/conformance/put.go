@@ -56,7 +56,7 @@ func (s *suite) presignedAccepted(t *testing.T) {
 			data := png(500)
 			resp, body := s.do(t, c.request(http.MethodPut, u, data, signed))
 			if resp.StatusCode != 200 {
-				t.Fatalf("presigned PUT: HTTP %d: %s", resp.StatusCode, body)
+				t.Fatalf("presigned PUT: HTTP %d: %s", resp.StatusCode, brief(body))
 			}
 			if resp.Header.Get("ETag") != quotedMD5(data) || resp.Header.Get("x-oss-hash-crc64ecma") == "" {
 				t.Errorf("ETag %q, x-oss-hash-crc64ecma %q", resp.Header.Get("ETag"), resp.Header.Get("x-oss-hash-crc64ecma"))
@@ -98,7 +98,7 @@ func (s *suite) presignedAccepted(t *testing.T) {
 		req.Header.Del("Content-Length")
 		resp, body := s.do(t, req)
 		if resp.StatusCode != 200 {
-			t.Fatalf("the signed length: HTTP %d: %s", resp.StatusCode, body)
+			t.Fatalf("the signed length: HTTP %d: %s", resp.StatusCode, brief(body))
 		}
 		if got := c.get(key); !bytes.Equal(got, data) {
 			t.Fatal("stored bytes differ")
@@ -288,12 +288,12 @@ func (s *suite) testSTS(t *testing.T) {
 		// Presigned PUT.
 		u, hdr := c.presign(http.MethodPut, c.key("users/alice/presigned.txt"), nil, nil, creds, false, time.Now(), 10*time.Minute)
 		if resp, body := s.do(t, c.request(http.MethodPut, u, newBody, hdr)); resp.StatusCode != 200 {
-			t.Fatalf("presigned PUT: HTTP %d: %s", resp.StatusCode, body)
+			t.Fatalf("presigned PUT: HTTP %d: %s", resp.StatusCode, brief(body))
 		}
 		// PostObject from a grant.
 		f, g := c.grant("images", upload.Request{Subject: "alice", Filename: "cat.png"}, creds, "", time.Now(), nil)
 		if resp, body := s.do(t, c.postRequest(sortedFields(f), fileField(png(100), "image/png"), nil)); resp.StatusCode != 200 && resp.StatusCode != 204 {
-			t.Fatalf("PostObject: HTTP %d: %s", resp.StatusCode, body)
+			t.Fatalf("PostObject: HTTP %d: %s", resp.StatusCode, brief(body))
 		}
 		want := []string{g.Key, c.key("users/alice/presigned.txt"), c.key("users/alice/sdk-v1.txt"), c.key("users/alice/sdk-v4.txt")}
 		slices.Sort(want)

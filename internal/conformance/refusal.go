@@ -169,7 +169,7 @@ func (c *caseEnv) grant(profile string, req upload.Request, creds signing.Creden
 // fields plus extra; "key" defaults to the case's "x".
 func (c *caseEnv) handForm(v4 bool, creds signing.Credentials, now time.Time, build func(*policy.Builder), extra map[string]string) map[string]string {
 	c.t.Helper()
-	b := policy.New(now.Add(10 * time.Minute)).StartsWith("key", c.prefix)
+	b := policy.New(now.Add(10*time.Minute)).StartsWith("key", c.prefix)
 	if build != nil {
 		build(b)
 	}

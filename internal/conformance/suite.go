@@ -150,6 +150,21 @@ func redactURL(u *url.URL) string {
 	return c.String()
 }
 
+// brief is what failure messages show of an answer's body: an OSS
+// error's Code and Message only (its StringToSign may hold a security
+// token), or the first 200 bytes of anything else with tokens cut out.
+func brief(body []byte) string {
+	var e ossError
+	if xml.Unmarshal(body, &e) == nil && e.Code != "" {
+		return fmt.Sprintf("<Error> Code %q, Message %q, RequestId %q", e.Code, e.Message, e.RequestID)
+	}
+	s := string(body[:min(len(body), 200)])
+	if i := strings.Index(strings.ToLower(s), "token"); i >= 0 {
+		s = s[:i] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
 // ossError is OSS's XML error body.
 type ossError struct {
 	XMLName           xml.Name `xml:"Error"`
@@ -175,11 +190,11 @@ func checkError(t *testing.T, what string, resp *http.Response, body []byte, sta
 		if resp.StatusCode < 300 {
 			t.Fatalf("the target ACCEPTED (HTTP %d) a request OSS refuses with %d %s; rule not enforced: %s", resp.StatusCode, status, code, what)
 		}
-		t.Fatalf("HTTP %d, want %d %s (%s); body %s", resp.StatusCode, status, code, what, body)
+		t.Fatalf("HTTP %d, want %d %s (%s); body %s", resp.StatusCode, status, code, what, brief(body))
 	}
 	var e ossError
 	if err := xml.Unmarshal(body, &e); err != nil {
-		t.Fatalf("error body is not OSS's <Error> XML (%v): %q", err, body)
+		t.Fatalf("error body is not OSS's <Error> XML (%v): %s", err, brief(body))
 	}
 	if e.Code != code {
 		t.Fatalf("Code = %q, want %q (%s); Message %q", e.Code, code, what, e.Message)
@@ -194,7 +209,7 @@ func checkError(t *testing.T, what string, resp *http.Response, body []byte, sta
 		t.Errorf("HostId is empty")
 	}
 	if code == "SignatureDoesNotMatch" && (e.StringToSign == "" || e.OSSAccessKeyID == "" || e.SignatureProvided == "") {
-		t.Errorf("SignatureDoesNotMatch without StringToSign/OSSAccessKeyId/SignatureProvided: %s", body)
+		t.Errorf("SignatureDoesNotMatch without StringToSign/OSSAccessKeyId/SignatureProvided: %s", brief(body))
 	}
 	return e
 }
