@@ -109,7 +109,7 @@ func (s *suite) postAccepted(t *testing.T) {
 
 // postRefusals are the PostObject forms OSS refuses. Moved from the
 // emulator's TestRejections (internal/localcloud/ossemu/reject_test.go),
-// plus the not-in and eq refusals.
+// plus the exact, eq and not-in refusals.
 func (s *suite) postRefusals() []refusal {
 	root := s.root
 	imagesGrant := func(c *caseEnv, subject string, creds signing.Credentials, now time.Time) map[string]string {
@@ -183,6 +183,12 @@ func (s *suite) postRefusals() []refusal {
 			req: func(c *caseEnv) *http.Request {
 				f := c.handForm(true, root, time.Now(), func(b *policy.Builder) { b.Eq("x-oss-meta-owner", "alice") },
 					map[string]string{"x-oss-meta-owner": "mallory"})
+				return post(c, f, png(100))
+			}},
+		{name: "post exact condition not met", rule: `policy condition {"content-disposition": "attachment"}`, status: 403, code: "AccessDenied",
+			req: func(c *caseEnv) *http.Request {
+				f := c.handForm(true, root, time.Now(), func(b *policy.Builder) { b.Exact("content-disposition", "attachment") },
+					map[string]string{"Content-Disposition": "inline"})
 				return post(c, f, png(100))
 			}},
 		{name: "post pinned content type overridden", rule: "policy condition on $content-type against x-oss-content-type", status: 403, code: "AccessDenied",
