@@ -107,69 +107,9 @@ func TestErrorTable(t *testing.T) {
 	}
 }
 
-// TestGetObjectDetails covers ranges, conditions and response overrides.
-func TestGetObjectDetails(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	data := []byte("0123456789")
-	h.seed("r.bin", data)
-	m, _ := h.srv.store.Stat(testBucket, "r.bin")
-	tests := []struct {
-		name    string
-		header  http.Header
-		query   string
-		status  int
-		body    string
-		wantHdr map[string]string
-	}{
-		{name: "whole", status: 200, body: "0123456789"},
-		{name: "range", header: http.Header{"Range": {"bytes=2-4"}}, status: 206, body: "234", wantHdr: map[string]string{"Content-Range": "bytes 2-4/10"}},
-		{name: "open range", header: http.Header{"Range": {"bytes=7-"}}, status: 206, body: "789"},
-		{name: "suffix range", header: http.Header{"Range": {"bytes=-3"}}, status: 206, body: "789"},
-		{name: "suffix longer than object", header: http.Header{"Range": {"bytes=-30"}}, status: 206, body: "0123456789"},
-		{name: "end past the object", header: http.Header{"Range": {"bytes=8-100"}}, status: 206, body: "89", wantHdr: map[string]string{"Content-Range": "bytes 8-9/10"}},
-		{name: "malformed range ignored", header: http.Header{"Range": {"bytes=a-b"}}, status: 200, body: "0123456789"},
-		{name: "reversed range ignored", header: http.Header{"Range": {"bytes=5-2"}}, status: 200, body: "0123456789"},
-		{name: "multi range ignored", header: http.Header{"Range": {"bytes=0-1,3-4"}}, status: 200, body: "0123456789"},
-		{name: "start past the end", header: http.Header{"Range": {"bytes=10-"}}, status: 416, wantHdr: map[string]string{"Content-Range": "bytes */10"}},
-		{name: "if-match ok", header: http.Header{"If-Match": {m.ETag}}, status: 200, body: "0123456789"},
-		{name: "if-match fails", header: http.Header{"If-Match": {`"00"`}}, status: 412},
-		{name: "if-none-match hit", header: http.Header{"If-None-Match": {m.ETag}}, status: 304},
-		{name: "if-modified-since", header: http.Header{"If-Modified-Since": {time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}}, status: 304},
-		{name: "if-unmodified-since fails", header: http.Header{"If-Unmodified-Since": {time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)}}, status: 412},
-		{name: "response overrides", query: "response-content-type=text/csv&response-content-disposition=attachment", status: 200, body: "0123456789",
-			wantHdr: map[string]string{"Content-Type": "text/csv", "Content-Disposition": "attachment"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			req := h.signedRequest(http.MethodGet, "r.bin", nil, tc.header, false, rootCreds, time.Now())
-			if tc.query != "" {
-				// Re-sign with the query (V4 signs every parameter).
-				req, _ = http.NewRequest(http.MethodGet, h.ts.URL+"/"+testBucket+"/r.bin?"+tc.query, nil)
-				for k, v := range tc.header {
-					req.Header[k] = v
-				}
-				sr := &signing.Request{Method: "GET", Bucket: testBucket, Key: "r.bin", Header: req.Header, Query: req.URL.Query(), Region: testRegion}
-				if _, err := signing.SignV4(sr, rootCreds, time.Now()); err != nil {
-					t.Fatal(err)
-				}
-			}
-			resp, body := do(t, req)
-			if resp.StatusCode != tc.status {
-				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
-			}
-			if tc.status < 300 && string(body) != tc.body {
-				t.Errorf("body %q, want %q", body, tc.body)
-			}
-			for k, v := range tc.wantHdr {
-				if resp.Header.Get(k) != v {
-					t.Errorf("%s = %q, want %q", k, resp.Header.Get(k), v)
-				}
-			}
-		})
-	}
-}
+// GetObject's ranges, conditions and response overrides are in the
+// conformance suite (internal/conformance, area Objects), run against this
+// emulator by its TestEmulator.
 
 // TestChunkedPut stores a body sent without Content-Length.
 func TestChunkedPut(t *testing.T) {

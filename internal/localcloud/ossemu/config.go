@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ossdirect/internal/localcloud/ossemu/notify"
+	"ossdirect/shared/policy"
 	"ossdirect/shared/signing"
 )
 
@@ -76,6 +77,41 @@ type Config struct {
 	// Logger receives one line per request and every internal error;
 	// nil discards. Secrets, Authorization values and tokens are never logged.
 	Logger *slog.Logger
+
+	// Misbehaviour, for the conformance suite's self-test only
+	// (internal/conformance TestSuiteCatchesMisbehaviour): it makes the
+	// emulator unlike OSS on purpose. Never set it anywhere else.
+
+	// IgnorePolicyConditions names PostObject policy conditions the
+	// emulator does not enforce. An entry is an operator, which ignores
+	// every condition with it ("content-length-range", "in"), or an
+	// operator and a field ("starts-with $key", "eq $content-type"),
+	// compared case-insensitively. Empty: every condition is enforced, as
+	// OSS does.
+	IgnorePolicyConditions []string
+}
+
+// ignoreConditions returns p without the conditions
+// Config.IgnorePolicyConditions names (p itself when it names none).
+func (cfg *Config) ignoreConditions(p *policy.Policy) *policy.Policy {
+	if len(cfg.IgnorePolicyConditions) == 0 {
+		return p
+	}
+	q := *p
+	q.Conditions = nil
+	for _, c := range p.Conditions {
+		ignored := false
+		for _, name := range cfg.IgnorePolicyConditions {
+			op, field, _ := strings.Cut(strings.TrimSpace(name), " ")
+			if strings.EqualFold(op, string(c.Op)) && (field == "" || strings.EqualFold(strings.TrimPrefix(field, "$"), c.Field)) {
+				ignored = true
+			}
+		}
+		if !ignored {
+			q.Conditions = append(q.Conditions, c)
+		}
+	}
+	return &q
 }
 
 // Sentinel errors for Credentials implementations; wrap them with %w.
