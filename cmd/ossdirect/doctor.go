@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -77,6 +79,7 @@ func doctorCommand(args []string, stdout, stderr io.Writer, lookup config.Lookup
 	var f doctorFlags
 	f.register(fs, true)
 	asJSON := fs.Bool("json", false, "print the report as JSON (for CI) instead of the checklist")
+	live := fs.Bool("live", false, "also run the conformance suite against the bucket (needs this repository and Go; docs/CONFORMANCE.md)")
 	if err := fs.parse(args); err != nil {
 		return usageFailed(stderr, cmd, err)
 	}
@@ -88,6 +91,11 @@ func doctorCommand(args []string, stdout, stderr io.Writer, lookup config.Lookup
 	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 	defer cancel()
 	rep := doctor.Run(ctx, cfg)
+	if *live {
+		r := runConformance(ctx, cfg, stderr)
+		rep.Results = append(rep.Results, r)
+		rep.OK = rep.OK && r.Status != doctor.StatusFail
+	}
 	if *asJSON {
 		if code := printJSON(stdout, stderr, rep); code != 0 {
 			return code
@@ -178,4 +186,62 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// runConformance runs internal/conformance's TestLive against the
+// configured bucket with `go test`, from the repository this binary was
+// started in (the suite is Go tests; it is not compiled into the CLI).
+// Its output goes to stderr as it runs.
+func runConformance(ctx context.Context, cfg doctor.Config, stderr io.Writer) doctor.Result {
+	r := doctor.Result{ID: "conformance", Title: "The conformance suite passes against the bucket"}
+	root, err := moduleRoot()
+	if err != nil {
+		r.Status, r.Detail, r.Fix = doctor.StatusFail, err.Error(), "run doctor --live from the ossdirect repository, with Go installed"
+		return r
+	}
+	app := cfg.App
+	v, err := app.Credentials.Retrieve(ctx)
+	if err != nil {
+		r.Status, r.Detail = doctor.StatusFail, "no credentials: "+err.Error()
+		return r
+	}
+	if v.SecurityToken != "" {
+		r.Status, r.Detail, r.Fix = doctor.StatusSkip, "the suite signs with a static RAM user key; these credentials are temporary", "set ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET of a RAM user"
+		return r
+	}
+	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-run", "^TestLive$", "-v", "./internal/conformance/")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(),
+		"OSSDIRECT_LIVE_ENDPOINT="+app.Endpoint, "OSSDIRECT_LIVE_BUCKET="+app.Bucket, "OSSDIRECT_LIVE_REGION="+app.Region,
+		"OSSDIRECT_LIVE_ACCESS_KEY_ID="+v.AccessKeyID, "OSSDIRECT_LIVE_ACCESS_KEY_SECRET="+v.AccessKeySecret,
+		"OSSDIRECT_LIVE_STS_ROLE_ARN="+app.STS.RoleARN, "OSSDIRECT_LIVE_STS_ENDPOINT="+app.STS.Endpoint)
+	if len(cfg.PageOrigins) > 0 {
+		cmd.Env = append(cmd.Env, "OSSDIRECT_LIVE_CORS_ORIGIN="+cfg.PageOrigins[0])
+	}
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Run(); err != nil {
+		r.Status, r.Detail, r.Fix = doctor.StatusFail, "go test ./internal/conformance -run TestLive: "+err.Error()+" (its output is above)", "see the failing cases above; docs/CONFORMANCE.md"
+		return r
+	}
+	r.Status, r.Detail = doctor.StatusPass, "every case passed or was skipped for a missing variable (output above)"
+	return r
+}
+
+// moduleRoot is the directory of the go.mod of module ossdirect at or
+// above the working directory.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.HasPrefix(string(b), "module ossdirect\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("the ossdirect repository is not at or above the working directory (the suite runs with go test)")
+		}
+		dir = parent
+	}
 }

@@ -93,7 +93,7 @@ var specs = []*spec{
 	{
 		name:    "doctor",
 		summary: "check a deployment: bucket, clock, signatures, CORS, lifecycle, overwrite rules, STS role, callback URL, mini-program domains",
-		usage:   "[--page-origin ORIGIN]... [--function-url URL]... [--callback-url URL] [--json]",
+		usage:   "[--page-origin ORIGIN]... [--function-url URL]... [--callback-url URL] [--json] [--live]",
 		notes: "Reads the functions' environment (OSS_BUCKET, OSS_REGION, OSS_ENDPOINT, OSS_UPLOAD_HOST, UPLOAD_PROFILES, STS_ROLE_ARN,\n" +
 			"CALLBACK_URL, …) and signs with ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET or the default chain. Prints a checklist (✓ ! ✗ -) with\n" +
 			"the fix for each problem, or with --json {\"results\":[{\"id\",\"status\",\"detail\",\"fix\"}],\"ok\"}. Exits 0 when no check\n" +
