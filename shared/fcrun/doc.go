@@ -25,7 +25,10 @@
 //     on [Options.ListenHost]:PORT (containers, Kubernetes) until SIGTERM or
 //     SIGINT, then the server shuts down gracefully (up to 25 s for
 //     in-flight requests) and Start returns nil. A panic gets the same 500
-//     answer as in FC mode.
+//     answer as in FC mode. A request's headers must arrive within 10 s and
+//     the whole request, body included, within 30 s; a slower client is cut
+//     off (slowloris), and an idle keep-alive connection is closed after
+//     120 s.
 //   - neither: Start returns [ErrNoRuntime].
 //
 // # HTTP trigger event → *http.Request ([Request])
