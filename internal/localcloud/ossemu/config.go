@@ -71,12 +71,33 @@ type Config struct {
 	// deletes. It is called on the request's goroutine as the request ends,
 	// so it must not block: hand the event to a queue. Nil: no events.
 	Events func(Event)
+	// WriteFault, when set, is asked before every write to a temporary
+	// file with what is being written (WriteBody: a PutObject, PostObject
+	// or UploadPart body; WriteConcat: the object CompleteMultipartUpload
+	// assembles; WriteMeta: an object's or part's metadata), how many
+	// bytes of that file are already written and how many this write adds.
+	// A non-nil error fails the write as the disk would: return, say,
+	// syscall.ENOSPC once offset+n passes a capacity to play a full disk. The request then fails with 500 InternalError, its temporary
+	// file is removed and the object it would have replaced stays intact.
+	// It is called concurrently, from the requests' goroutines. For fault
+	// tests; nil (no faults) in normal use.
+	WriteFault func(kind WriteKind, offset int64, n int) error
 	// Now is the clock; nil means time.Now. It is read once per request.
 	Now func() time.Time
 	// Logger receives one line per request and every internal error;
 	// nil discards. Secrets, Authorization values and tokens are never logged.
 	Logger *slog.Logger
 }
+
+// WriteKind says what a write to a temporary file is for (Config.WriteFault).
+type WriteKind string
+
+// The writes Config.WriteFault is asked about.
+const (
+	WriteBody   WriteKind = "body"   // a PutObject, PostObject or UploadPart body being received
+	WriteConcat WriteKind = "concat" // CompleteMultipartUpload assembling the object from its parts
+	WriteMeta   WriteKind = "meta"   // an object's or a part's metadata (JSON)
+)
 
 // Sentinel errors for Credentials implementations; wrap them with %w.
 var (

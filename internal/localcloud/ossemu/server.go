@@ -37,6 +37,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ossemu: preparing %s: %w", cfg.Dir, err)
 	}
+	st.fault = cfg.WriteFault
 	s := &Server{cfg: cfg, store: st, buckets: map[string]bool{}, log: cfg.Logger}
 	for _, b := range cfg.Buckets {
 		s.buckets[b] = true
