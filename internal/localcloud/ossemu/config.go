@@ -16,6 +16,9 @@ import (
 // when Config.MaxObjectSize is zero: 5 GiB, OSS's limit.
 const DefaultMaxObjectSize int64 = 5 << 30
 
+// DefaultBodyIdleTimeout is Config.BodyIdleTimeout when zero.
+const DefaultBodyIdleTimeout = time.Minute
+
 // DefaultKeyURLPath is Config.KeyURLPath when empty.
 const DefaultKeyURLPath = "/_ossemu/"
 
@@ -71,6 +74,16 @@ type Config struct {
 	// deletes. It is called on the request's goroutine as the request ends,
 	// so it must not block: hand the event to a queue. Nil: no events.
 	Events func(Event)
+	// BodyIdleTimeout is how long a request body may go without a byte
+	// arriving: before each read of the body the connection's read
+	// deadline moves this far ahead, so a client that stops sending
+	// (slowloris, a stalled upload) is dropped with 400 RequestTimeout and
+	// nothing stored, while a slow upload that keeps sending runs as long
+	// as it needs (uploads may be gigabytes, so there is no total bound).
+	// Default DefaultBodyIdleTimeout (1 minute); negative: no bound. It
+	// needs the http.Server's connection (http.ResponseController); under
+	// a server that does not support read deadlines it does nothing.
+	BodyIdleTimeout time.Duration
 	// WriteFault, when set, is asked before every write to a temporary
 	// file with what is being written (WriteBody: a PutObject, PostObject
 	// or UploadPart body; WriteConcat: the object CompleteMultipartUpload
@@ -208,6 +221,9 @@ func (cfg Config) validate() (Config, error) {
 	}
 	if cfg.MaxObjectSize < 0 {
 		return bad("MaxObjectSize must be >= 0")
+	}
+	if cfg.BodyIdleTimeout == 0 {
+		cfg.BodyIdleTimeout = DefaultBodyIdleTimeout
 	}
 	if cfg.MaxObjectSize == 0 {
 		cfg.MaxObjectSize = DefaultMaxObjectSize

@@ -158,7 +158,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.logRequest(rq)
 	}()
 	defer s.emit(rq) // runs first, panics included
+	body := limitIdle(w, r, s.cfg.BodyIdleTimeout)
 	if err := s.serve(rq); err != nil {
+		if body != nil && body.timedOut {
+			// Whatever the operation made of the failed read (an
+			// incomplete body, a malformed form), the client stalled.
+			err = newError(errRequestTimeout, err)
+		}
 		if sw.status != 0 {
 			// The response has started (e.g. a GetObject body failed midway).
 			rq.errCause = err
