@@ -138,4 +138,3 @@ func (f *faultyServer) lastRetryAfter() string {
 		return "(no answer)"
 	}
 }
-
