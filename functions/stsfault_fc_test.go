@@ -1,6 +1,7 @@
 package functions_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -41,9 +42,11 @@ func TestSTSFaultsUnderFC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stsCalls atomic.Int32
+	var stsCalls, stsInFlight atomic.Int32
 	stsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stsCalls.Add(1)
+		stsInFlight.Add(1)
+		defer stsInFlight.Add(-1)
 		emu.ServeHTTP(w, r)
 	}))
 	t.Cleanup(stsSrv.Close) // after the fault is cleared (below), so no handler is left waiting
@@ -58,7 +61,7 @@ func TestSTSFaultsUnderFC(t *testing.T) {
 		body    []byte
 		latency time.Duration
 	}
-	ask := func(key string) answer {
+	ask := func(key string, timeout time.Duration) answer {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, "https://sts-token.example/?profile=default", nil)
 		req.Header.Set("X-Api-Key", key)
@@ -96,34 +99,47 @@ func TestSTSFaultsUnderFC(t *testing.T) {
 		return c.AccessKeyID
 	}
 
-	cached := accessKeyID(ask(alice))
+	cached := accessKeyID(ask(alice, timeout))
 	for _, tc := range []struct {
-		name  string
-		fault stsemu.Fault
+		name    string
+		fault   stsemu.Fault
+		timeout time.Duration // the function's; 0: s.yaml's
 	}{
 		// Ten minutes is far past the function's timeout: an answer within
-		// the timeout can only come from the function's own bound.
-		{"slow", stsemu.Fault{Delay: 10 * time.Minute}},
-		{"failing", stsemu.Fault{Code: stsemu.FaultInternalError}},
-		{"unavailable, with a Retry-After", stsemu.Fault{Code: stsemu.FaultServiceUnavailable, RetryAfter: 7 * time.Second}},
-		{"throttling the user", stsemu.Fault{Code: stsemu.FaultThrottlingUser}},
-		{"throttling", stsemu.Fault{Code: stsemu.FaultThrottling}},
+		// the timeout can only come from the function's own bounds, the
+		// STS client's timeout (5 s) or, for a function timeout below it,
+		// the handler's deadline, which ends a reserve before FC's.
+		{name: "slow", fault: stsemu.Fault{Delay: 10 * time.Minute}},
+		{name: "slow, with a function timeout below the STS client's", fault: stsemu.Fault{Delay: 10 * time.Minute}, timeout: 3 * time.Second},
+		{name: "failing", fault: stsemu.Fault{Code: stsemu.FaultInternalError}},
+		{name: "unavailable, with a Retry-After", fault: stsemu.Fault{Code: stsemu.FaultServiceUnavailable, RetryAfter: 7 * time.Second}},
+		{name: "throttling the user", fault: stsemu.Fault{Code: stsemu.FaultThrottlingUser}},
+		{name: "throttling", fault: stsemu.Fault{Code: stsemu.FaultThrottling}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			timeout := cmp.Or(tc.timeout, timeout)
+			// A caller that gave up leaves the function's STS call running
+			// to its own timeout, and a new caller would join it: start
+			// when the previous case's call has ended.
+			for deadline := time.Now().Add(30 * time.Second); stsInFlight.Load() != 0; time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the previous STS call never ended")
+				}
+			}
 			if err := emu.SetFault(tc.fault); err != nil {
 				t.Fatal(err)
 			}
 			defer func() { _ = emu.SetFault(stsemu.Fault{}) }()
 
 			before := stsCalls.Load()
-			if got := accessKeyID(ask(alice)); got != cached {
+			if got := accessKeyID(ask(alice, timeout)); got != cached {
 				t.Errorf("alice got %s, want her cached %s", got, cached)
 			}
 			if n := stsCalls.Load() - before; n != 0 {
 				t.Errorf("serving cached credentials asked STS %d times", n)
 			}
 
-			a := ask(bob)
+			a := ask(bob, timeout)
 			if a.latency >= timeout {
 				t.Errorf("bob's answer took %v, past the function timeout %v", a.latency, timeout)
 			}
@@ -150,7 +166,7 @@ func TestSTSFaultsUnderFC(t *testing.T) {
 		})
 	}
 	// STS recovers: bob is served.
-	if got := accessKeyID(ask(bob)); got == cached {
+	if got := accessKeyID(ask(bob, timeout)); got == cached {
 		t.Error("bob was given alice's credentials")
 	}
 }

@@ -58,7 +58,8 @@
 //     RemoteAddr is requestContext.http.sourceIp with port 0 (so
 //     net.SplitHostPort works); RequestURI is set as a server would.
 //   - The request context is the invocation context: it carries the
-//     invocation deadline and fccontext.FromContext keeps working. It also
+//     invocation deadline, less a reserve for posting the answer (a tenth of
+//     the time left, 50 ms to 1 s), and fccontext.FromContext keeps working. It also
 //     carries the event ([EventFromContext]; its Body is nil under
 //     [Handler], read the request body instead), the raw event
 //     ([RawEventFromContext]), a snapshot of the per-invocation credentials
