@@ -3,10 +3,12 @@ package ossemu
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,4 +164,49 @@ func (p *pausingBody) Read(b []byte) (int, error) {
 		time.Sleep(p.pause)
 	}
 	return n, err
+}
+
+// TestStalledClientsLeaveNoGoroutines: eight clients stall mid-body at
+// once; each is dropped after the idle timeout, and the server's
+// goroutines go back to what they were before they came. It does not run
+// in parallel: it counts the process's goroutines.
+func TestStalledClientsLeaveNoGoroutines(t *testing.T) {
+	const clients = 8
+	h := newHarness(t, func(c *Config) { c.BodyIdleTimeout = idleTimeout })
+	baseline := runtime.NumGoroutine()
+	conns := make([]net.Conn, clients)
+	for i := range conns {
+		req := h.signedRequest(http.MethodPut, fmt.Sprintf("stalled/%d.bin", i), nil, nil, false, rootCreds, time.Now())
+		c, err := net.Dial("tcp", h.ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write(stalledRequest(t, req, randomBytes(20_000), 1<<20)); err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+	}
+	for i, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(patience))
+		got, err := io.ReadAll(c)
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatalf("client %d still connected after %v", i, patience)
+		}
+		if !bytes.Contains(got, []byte("<Code>RequestTimeout</Code>")) {
+			t.Errorf("client %d: answer %q", i, got)
+		}
+		c.Close()
+	}
+	for deadline := time.Now().Add(patience); runtime.NumGoroutine() > baseline; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines %v after the clients were dropped, want at most the %d before", runtime.NumGoroutine(), patience, baseline)
+		}
+	}
+	if files := h.files(testBucket); len(files) != 0 {
+		t.Errorf("stored %v", files)
+	}
+	if left := h.tmpFiles(); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
 }
