@@ -102,7 +102,8 @@
 //     1 minute by default) is 400 RequestTimeout, the code OSS's SDKs name,
 //     with S3's message; the connection is then closed. A slow body that
 //     keeps coming has no bound on its total time. A client that hangs up
-//     mid-body is 400 IncompleteBody (it never sees it); nothing is stored.
+//     mid-body is refused (IncompleteBody, MalformedPOSTRequest for
+//     PostObject; it never sees the answer) and nothing is stored.
 //   - A failed write to the data folder (a full disk; tests inject one with
 //     Config.WriteFault) is 500 InternalError; the temporary file is
 //     removed and an object already under the key is left as it was.
