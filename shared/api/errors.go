@@ -123,7 +123,7 @@ func (h *Handlers) clientError(err error) *Error {
 		if retry <= 0 {
 			retry = retrySTS
 		}
-		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "temporary credentials are unavailable; retry later", RetryAfter: retry, Err: err}
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "temporary credentials are unavailable: STS did not issue them; retry later", RetryAfter: retry, Err: err}
 	case errors.Is(err, upload.ErrNoSuchUpload):
 		return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "uploadId: no such upload on OSS (completed or aborted); start again", Err: err}
 	case errors.Is(err, upload.ErrObjectExists):

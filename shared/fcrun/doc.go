@@ -25,7 +25,10 @@
 //     on [Options.ListenHost]:PORT (containers, Kubernetes) until SIGTERM or
 //     SIGINT, then the server shuts down gracefully (up to 25 s for
 //     in-flight requests) and Start returns nil. A panic gets the same 500
-//     answer as in FC mode.
+//     answer as in FC mode. A request's headers must arrive within 10 s and
+//     the whole request, body included, within 30 s; a slower client is cut
+//     off (slowloris), and an idle keep-alive connection is closed after
+//     120 s.
 //   - neither: Start returns [ErrNoRuntime].
 //
 // # HTTP trigger event → *http.Request ([Request])
@@ -55,7 +58,8 @@
 //     RemoteAddr is requestContext.http.sourceIp with port 0 (so
 //     net.SplitHostPort works); RequestURI is set as a server would.
 //   - The request context is the invocation context: it carries the
-//     invocation deadline and fccontext.FromContext keeps working. It also
+//     invocation deadline, less a reserve for posting the answer (a tenth of
+//     the time left, 50 ms to 1 s), and fccontext.FromContext keeps working. It also
 //     carries the event ([EventFromContext]; its Body is nil under
 //     [Handler], read the request body instead), the raw event
 //     ([RawEventFromContext]), a snapshot of the per-invocation credentials

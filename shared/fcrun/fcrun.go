@@ -30,10 +30,16 @@ const (
 // DefaultMaxBody is the request body cap when Options.MaxBody is zero.
 const DefaultMaxBody = 6 << 20
 
-// Plain-HTTP server timeouts. shutdownTimeout stays below Kubernetes'
-// default 30 s termination grace period.
+// Plain-HTTP server timeouts. readTimeout bounds the whole request,
+// headers and body, from the moment the server starts reading it: the
+// functions' bodies are small (16 KiB for signing requests, 256 KiB for
+// multipart, 64 KiB for callbacks, MaxBody at most), so a client still
+// sending after 30 s is trickling (slowloris) and is cut off; its handler
+// sees a body read error and its goroutine ends. shutdownTimeout stays
+// below Kubernetes' default 30 s termination grace period.
 const (
 	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
 	idleTimeout       = 120 * time.Second
 	shutdownTimeout   = 25 * time.Second
 )
@@ -58,6 +64,11 @@ type Options struct {
 	// ListenHost is the interface the plain-HTTP server binds, default ""
 	// (all interfaces, as containers need). The port always comes from PORT.
 	ListenHost string
+
+	// readHeaderTimeout and readTimeout replace the plain-HTTP server's
+	// constants when > 0; only tests set them, to cut slow clients off
+	// quickly.
+	readHeaderTimeout, readTimeout time.Duration
 }
 
 func (o *Options) logger() *slog.Logger {
@@ -121,9 +132,17 @@ func Start(h http.Handler, opts Options) error {
 // returns nil after a clean shutdown.
 func serve(ctx context.Context, ln net.Listener, h http.Handler, opts Options) error {
 	log := opts.logger()
+	headerTimeout, bodyTimeout := readHeaderTimeout, readTimeout
+	if opts.readHeaderTimeout > 0 {
+		headerTimeout = opts.readHeaderTimeout
+	}
+	if opts.readTimeout > 0 {
+		bodyTimeout = opts.readTimeout
+	}
 	srv := &http.Server{
 		Handler:           plainHandler(h, opts),
-		ReadHeaderTimeout: readHeaderTimeout,
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       bodyTimeout,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
@@ -34,9 +35,19 @@ import (
 //     SDK posts the JSON null) or the handler's error;
 //   - anything else is an error wrapping ErrMalformedEvent or
 //     ErrUnknownEvent.
+//
+// The context h and opts.Events get ends answerReserve before the
+// invocation's deadline, so a handler that gives up when its context ends
+// (an STS or key fetch that hangs) still has its answer posted before FC
+// declares the invocation timed out.
 func Handler(h http.Handler, opts Options) func(context.Context, []byte) (any, error) {
 	log, maxBody := opts.logger(), opts.maxBody()
 	return func(ctx context.Context, raw []byte) (any, error) {
+		if dl, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, dl.Add(-answerReserve(time.Until(dl))))
+			defer cancel()
+		}
 		// One pass over the event, which may be FC's maximum (a 32 MB body
 		// is a 43 MB event): the body stays a slice of raw (eventBody),
 		// everything else is small.
@@ -63,6 +74,15 @@ func Handler(h http.Handler, opts Options) func(context.Context, []byte) (any, e
 			return nil, ErrUnknownEvent
 		}
 	}
+}
+
+// answerReserve is how long before the invocation's deadline the
+// handler's context ends, given the time left: a tenth of it, at least
+// 50 ms and at most 1 s (a 10 s function's handler has 9 s). That is the
+// time left for turning the answer into the invocation's result and
+// posting it to the runtime API.
+func answerReserve(left time.Duration) time.Duration {
+	return min(max(left/10, 50*time.Millisecond), time.Second)
 }
 
 // envelope is one decoding of an event of either kind: the fields of

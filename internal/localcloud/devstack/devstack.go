@@ -119,7 +119,11 @@ type Config struct {
 	// OSSTriggerBackoff is the wait before the first retry, doubled before
 	// each next one [500ms].
 	OSSTriggerBackoff time.Duration
-	Logger            *slog.Logger // nil discards
+	// OSSBodyIdleTimeout is how long an upload's body may stall before the
+	// OSS emulator drops it with 400 RequestTimeout
+	// [ossemu.DefaultBodyIdleTimeout, 1 minute].
+	OSSBodyIdleTimeout time.Duration
+	Logger             *slog.Logger // nil discards
 }
 
 // DefaultProfiles returns the local stack's profiles as JSON: the
@@ -270,13 +274,14 @@ func Start(cfg Config) (*Stack, error) {
 	}
 	sender := &notify.Sender{Key: key, Logger: log.With("component", "callback")}
 	ossCfg := ossemu.Config{
-		Dir:         dir,
-		Buckets:     []string{cfg.Bucket},
-		Region:      cfg.Region,
-		Credentials: trusted{root: ossemu.StaticCredentials{cfg.AccessKeyID: cfg.AccessKeySecret}, sts: authority},
-		CORSOrigins: origins,
-		Callbacks:   sender,
-		Logger:      log.With("component", "ossemu"),
+		Dir:             dir,
+		Buckets:         []string{cfg.Bucket},
+		Region:          cfg.Region,
+		Credentials:     trusted{root: ossemu.StaticCredentials{cfg.AccessKeyID: cfg.AccessKeySecret}, sts: authority},
+		CORSOrigins:     origins,
+		Callbacks:       sender,
+		Logger:          log.With("component", "ossemu"),
+		BodyIdleTimeout: cfg.OSSBodyIdleTimeout,
 	}
 	if trigger != nil {
 		ossCfg.Events = trigger.accept
@@ -344,7 +349,10 @@ func Start(cfg Config) (*Stack, error) {
 		l net.Listener
 		h http.Handler
 	}{{apiL, fcrun.Recover(api, log.With("component", "api"))}, {ossL, oss}, {stsL, stsSrv}} {
-		srv := &http.Server{Handler: x.h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		// Headers within 30 s, a keep-alive connection closed after 2
+		// minutes idle; bodies are bounded by each handler (the OSS
+		// emulator's BodyIdleTimeout, the functions' size caps).
+		srv := &http.Server{Handler: x.h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		s.servers = append(s.servers, srv)
 		go func(l net.Listener) {
 			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {

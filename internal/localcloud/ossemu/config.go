@@ -17,6 +17,9 @@ import (
 // when Config.MaxObjectSize is zero: 5 GiB, OSS's limit.
 const DefaultMaxObjectSize int64 = 5 << 30
 
+// DefaultBodyIdleTimeout is Config.BodyIdleTimeout when zero.
+const DefaultBodyIdleTimeout = time.Minute
+
 // DefaultKeyURLPath is Config.KeyURLPath when empty.
 const DefaultKeyURLPath = "/_ossemu/"
 
@@ -72,6 +75,27 @@ type Config struct {
 	// deletes. It is called on the request's goroutine as the request ends,
 	// so it must not block: hand the event to a queue. Nil: no events.
 	Events func(Event)
+	// BodyIdleTimeout is how long a request body may go without a byte
+	// arriving: before each read of the body the connection's read
+	// deadline moves this far ahead, so a client that stops sending
+	// (slowloris, a stalled upload) is dropped with 400 RequestTimeout and
+	// nothing stored, while a slow upload that keeps sending runs as long
+	// as it needs (uploads may be gigabytes, so there is no total bound).
+	// Default DefaultBodyIdleTimeout (1 minute); negative: no bound. It
+	// needs the http.Server's connection (http.ResponseController); under
+	// a server that does not support read deadlines it does nothing.
+	BodyIdleTimeout time.Duration
+	// WriteFault, when set, is asked before every write to a temporary
+	// file with what is being written (WriteBody: a PutObject, PostObject
+	// or UploadPart body; WriteConcat: the object CompleteMultipartUpload
+	// assembles; WriteMeta: an object's or part's metadata), how many
+	// bytes of that file are already written and how many this write adds.
+	// A non-nil error fails the write as the disk would: return, say,
+	// syscall.ENOSPC once offset+n passes a capacity to play a full disk. The request then fails with 500 InternalError, its temporary
+	// file is removed and the object it would have replaced stays intact.
+	// It is called concurrently, from the requests' goroutines. For fault
+	// tests; nil (no faults) in normal use.
+	WriteFault func(kind WriteKind, offset int64, n int) error
 	// Now is the clock; nil means time.Now. It is read once per request.
 	Now func() time.Time
 	// Logger receives one line per request and every internal error;
@@ -113,6 +137,16 @@ func (cfg *Config) ignoreConditions(p *policy.Policy) *policy.Policy {
 	}
 	return &q
 }
+
+// WriteKind says what a write to a temporary file is for (Config.WriteFault).
+type WriteKind string
+
+// The writes Config.WriteFault is asked about.
+const (
+	WriteBody   WriteKind = "body"   // a PutObject, PostObject or UploadPart body being received
+	WriteConcat WriteKind = "concat" // CompleteMultipartUpload assembling the object from its parts
+	WriteMeta   WriteKind = "meta"   // an object's or a part's metadata (JSON)
+)
 
 // Sentinel errors for Credentials implementations; wrap them with %w.
 var (
@@ -223,6 +257,9 @@ func (cfg Config) validate() (Config, error) {
 	}
 	if cfg.MaxObjectSize < 0 {
 		return bad("MaxObjectSize must be >= 0")
+	}
+	if cfg.BodyIdleTimeout == 0 {
+		cfg.BodyIdleTimeout = DefaultBodyIdleTimeout
 	}
 	if cfg.MaxObjectSize == 0 {
 		cfg.MaxObjectSize = DefaultMaxObjectSize

@@ -98,6 +98,15 @@
 //     non-integer is 400 InvalidArgument.
 //   - EC values are sent only where the protocol reference or the official
 //     SDK's tests document them; other errors carry an empty <EC>.
+//   - A request body that stalls (no byte for Config.BodyIdleTimeout,
+//     1 minute by default) is 400 RequestTimeout, the code OSS's SDKs name,
+//     with S3's message; the connection is then closed. A slow body that
+//     keeps coming has no bound on its total time. A client that hangs up
+//     mid-body is refused (IncompleteBody, MalformedPOSTRequest for
+//     PostObject; it never sees the answer) and nothing is stored.
+//   - A failed write to the data folder (a full disk; tests inject one with
+//     Config.WriteFault) is 500 InternalError; the temporary file is
+//     removed and an object already under the key is left as it was.
 //   - SignatureDoesNotMatch carries OSSAccessKeyId, SignatureProvided,
 //     StringToSign and StringToSignBytes (upper-case hex, each byte followed
 //     by a space, as in bodies captured from OSS), newlines written as they

@@ -30,6 +30,7 @@ const (
 	errFileAlreadyExists
 	errInvalidDigest
 	errIncompleteBody
+	errRequestTimeout
 	errEntityTooLarge
 	errEntityTooSmall
 	errInvalidPolicyDocument
@@ -66,25 +67,29 @@ type errorSpec struct {
 // errorTable is the single table of every error the emulator answers with.
 // Codes, statuses and messages follow OSS (reference/oss-protocol.md §1–§9).
 var errorTable = [...]errorSpec{
-	errInternal:               {"InternalError", 500, "We encountered an internal error. Please try again.", ""},
-	errAccessDenied:           {"AccessDenied", 403, "You have no right to access this object because of bucket acl.", ""},
-	errAccessDeniedRAM:        {"AccessDenied", 403, "You are not authorized to do this action. You should be authorized by RAM.", ""},
-	errRequestExpired:         {"AccessDenied", 403, "Request has expired.", ""},
-	errMissingDate:            {"AccessDenied", 403, "AWS authentication requires a valid Date or x-oss-date header.", "0002-00000503"},
-	errInvalidAccessKeyID:     {"InvalidAccessKeyId", 403, "The OSS Access Key Id you provided does not exist in our records.", ""},
-	errSignatureDoesNotMatch:  {"SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.", "0002-00000040"},
-	errRequestTimeTooSkewed:   {"RequestTimeTooSkewed", 403, "The difference between the request time and the current time is too large.", "0002-00000504"},
-	errSecurityTokenExpired:   {"SecurityTokenExpired", 403, "The security token you provided has expired.", ""},
-	errInvalidSecurityToken:   {"InvalidSecurityToken", 403, "The security token you provided is invalid.", ""},
-	errInvalidArgument:        {"InvalidArgument", 400, "Invalid Argument.", ""},
-	errInvalidBucketName:      {"InvalidBucketName", 400, "The specified bucket is not valid.", ""},
-	errNoSuchBucket:           {"NoSuchBucket", 404, "The specified bucket does not exist.", "0015-00000101"},
-	errNoSuchKey:              {"NoSuchKey", 404, "The specified key does not exist.", "0026-00000001"},
-	errNoSuchUpload:           {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", ""},
-	errInvalidObjectName:      {"InvalidObjectName", 400, "The specified object is not valid.", ""},
-	errFileAlreadyExists:      {"FileAlreadyExists", 409, "The object you specified already exists and can not be overwritten.", ""},
-	errInvalidDigest:          {"InvalidDigest", 400, "The Content-MD5 you specified is not valid.", ""},
-	errIncompleteBody:         {"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header.", ""},
+	errInternal:              {"InternalError", 500, "We encountered an internal error. Please try again.", ""},
+	errAccessDenied:          {"AccessDenied", 403, "You have no right to access this object because of bucket acl.", ""},
+	errAccessDeniedRAM:       {"AccessDenied", 403, "You are not authorized to do this action. You should be authorized by RAM.", ""},
+	errRequestExpired:        {"AccessDenied", 403, "Request has expired.", ""},
+	errMissingDate:           {"AccessDenied", 403, "AWS authentication requires a valid Date or x-oss-date header.", "0002-00000503"},
+	errInvalidAccessKeyID:    {"InvalidAccessKeyId", 403, "The OSS Access Key Id you provided does not exist in our records.", ""},
+	errSignatureDoesNotMatch: {"SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.", "0002-00000040"},
+	errRequestTimeTooSkewed:  {"RequestTimeTooSkewed", 403, "The difference between the request time and the current time is too large.", "0002-00000504"},
+	errSecurityTokenExpired:  {"SecurityTokenExpired", 403, "The security token you provided has expired.", ""},
+	errInvalidSecurityToken:  {"InvalidSecurityToken", 403, "The security token you provided is invalid.", ""},
+	errInvalidArgument:       {"InvalidArgument", 400, "Invalid Argument.", ""},
+	errInvalidBucketName:     {"InvalidBucketName", 400, "The specified bucket is not valid.", ""},
+	errNoSuchBucket:          {"NoSuchBucket", 404, "The specified bucket does not exist.", "0015-00000101"},
+	errNoSuchKey:             {"NoSuchKey", 404, "The specified key does not exist.", "0026-00000001"},
+	errNoSuchUpload:          {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", ""},
+	errInvalidObjectName:     {"InvalidObjectName", 400, "The specified object is not valid.", ""},
+	errFileAlreadyExists:     {"FileAlreadyExists", 409, "The object you specified already exists and can not be overwritten.", ""},
+	errInvalidDigest:         {"InvalidDigest", 400, "The Content-MD5 you specified is not valid.", ""},
+	errIncompleteBody:        {"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header.", ""},
+	// RequestTimeout: the code OSS's SDKs name (aliyun-oss Ruby's
+	// Aliyun::OSS::RequestTimeout), with S3's wording; the emulator answers
+	// it when a body stalls past Config.BodyIdleTimeout.
+	errRequestTimeout:         {"RequestTimeout", 400, "Your socket connection to the server was not read from or written to within the timeout period.", ""},
 	errEntityTooLarge:         {"EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size.", ""},
 	errEntityTooSmall:         {"EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed size.", ""},
 	errInvalidPolicyDocument:  {"InvalidPolicyDocument", 400, "Invalid Policy: Invalid JSON.", ""},

@@ -44,6 +44,40 @@ type fileStore struct {
 	dir, tmp, meta, uploads string
 	keyLocks                [256]sync.RWMutex
 	uploadLocks             [64]sync.Mutex
+	// fault is Config.WriteFault: asked before each write to a temporary
+	// file; nil in normal use.
+	fault func(kind WriteKind, offset int64, n int) error
+}
+
+// createTemp creates a temporary file for kind and returns it with the
+// writer to write it through: the file itself, or, with a fault hook, a
+// writer that asks the hook before each write.
+func (fst *fileStore) createTemp(kind WriteKind) (*os.File, io.Writer, error) {
+	f, err := os.CreateTemp(fst.tmp, string(kind)+"-*")
+	if err != nil {
+		return nil, nil, err
+	}
+	if fst.fault == nil {
+		return f, f, nil
+	}
+	return f, &faultyWriter{f: f, kind: kind, fault: fst.fault}, nil
+}
+
+// faultyWriter writes to f unless fault says the write fails.
+type faultyWriter struct {
+	f     *os.File
+	kind  WriteKind
+	fault func(WriteKind, int64, int) error
+	off   int64
+}
+
+func (w *faultyWriter) Write(p []byte) (int, error) {
+	if err := w.fault(w.kind, w.off, len(p)); err != nil {
+		return 0, &fs.PathError{Op: "write", Path: w.f.Name(), Err: err}
+	}
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	return n, err
 }
 
 var (
@@ -157,7 +191,7 @@ func fillCopy(w io.Writer, r io.Reader, buf []byte) (int64, error) {
 }
 
 func (fst *fileStore) Stage(r io.Reader, limit int64) (*staged, error) {
-	f, err := os.CreateTemp(fst.tmp, "body-*")
+	f, fw, err := fst.createTemp(WriteBody)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +199,7 @@ func (fst *fileStore) Stage(r io.Reader, limit int64) (*staged, error) {
 	crc := crc64.New(crcTable)
 	rr := &recordingReader{r: io.LimitReader(r, limit+1)}
 	bp := copyBufPool.Get().(*[]byte)
-	n, err := fillCopy(io.MultiWriter(f, md, crc), rr, *bp)
+	n, err := fillCopy(io.MultiWriter(fw, md, crc), rr, *bp)
 	copyBufPool.Put(bp)
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -198,11 +232,11 @@ func (fst *fileStore) writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(fst.tmp, "json-*")
+	f, fw, err := fst.createTemp(WriteMeta)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	_, err = fw.Write(data)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -521,13 +555,13 @@ func (fst *fileStore) Concat(id string, parts []partInfo) (*staged, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(fst.tmp, "concat-*")
+	f, fw, err := fst.createTemp(WriteConcat)
 	if err != nil {
 		return nil, err
 	}
 	st := &staged{ref: f.Name()}
 	crc := crc64.New(crcTable)
-	w := io.MultiWriter(f, crc)
+	w := io.MultiWriter(fw, crc)
 	bp := copyBufPool.Get().(*[]byte)
 	defer copyBufPool.Put(bp)
 	err = func() error {

@@ -37,6 +37,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ossemu: preparing %s: %w", cfg.Dir, err)
 	}
+	st.fault = cfg.WriteFault
 	s := &Server{cfg: cfg, store: st, buckets: map[string]bool{}, log: cfg.Logger}
 	for _, b := range cfg.Buckets {
 		s.buckets[b] = true
@@ -157,7 +158,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.logRequest(rq)
 	}()
 	defer s.emit(rq) // runs first, panics included
+	body := limitIdle(w, r, s.cfg.BodyIdleTimeout)
 	if err := s.serve(rq); err != nil {
+		if body != nil && body.timedOut {
+			// Whatever the operation made of the failed read (an
+			// incomplete body, a malformed form), the client stalled.
+			err = newError(errRequestTimeout, err)
+		}
 		if sw.status != 0 {
 			// The response has started (e.g. a GetObject body failed midway).
 			rq.errCause = err

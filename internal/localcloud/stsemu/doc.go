@@ -58,6 +58,17 @@
 // Every response carries a request id (body and x-acs-request-id header).
 // Messages never contain a secret; the string to sign contains none.
 //
+// # Faults
+//
+// [Server.SetFault] makes the server slow or failing from the next request
+// on, for tests of its clients: a [Fault] delays every request (until the
+// client gives up) and/or answers it with a throttling code (Throttling,
+// Throttling.User, Throttling.Api: HTTP 400, as the POP gateway answers
+// them), 503 ServiceUnavailable or 500 InternalError, optionally with a
+// Retry-After header. Faults act before authentication, as the gateway
+// does, so a refused request does not use up its nonce. The zero Fault
+// restores normal service.
+//
 // # Use from the OSS emulator
 //
 // Build an [Authority] with the same root identity (no state is shared).
@@ -80,7 +91,8 @@
 //     AssumeRole (role chaining) get InvalidAccessKeyId.NotFound.
 //   - AssumeRoleWithSAML, AssumeRoleWithOIDC, GetCallerIdentity and every
 //     other action; MFA; XML responses; the ACS3-HMAC-SHA256 (V3) and
-//     bearer-token signatures; throttling; token revocation.
+//     bearer-token signatures; token revocation; throttling on its own
+//     (see Faults).
 //   - Policy conditions: a Condition block is checked for shape but not
 //     evaluated. An Allow statement with a Condition grants nothing and a
 //     Deny statement with a Condition always applies, so the emulator may

@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -71,6 +72,7 @@ type Server struct {
 	maxDuration time.Duration
 	nonces      *nonceCache
 	log         *slog.Logger
+	fault       atomic.Pointer[Fault] // nil: none (SetFault)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -127,6 +129,9 @@ type credentialsJSON struct {
 // body and in the x-acs-request-id header.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
+	if s.injectFault(w, r, requestID) {
+		return
+	}
 	now := s.auth.Now()
 	resp, info, err := s.assumeRole(w, r, now)
 	log := s.log.With("request_id", requestID, "method", r.Method, "remote", r.RemoteAddr)
