@@ -199,7 +199,7 @@ func (h *Handlers) verifyCallback(r *http.Request, body []byte) error {
 	case errors.Is(err, callback.ErrBadPublicKey):
 		return forbidden("callback: the key at the given URL is not an RSA public key", err)
 	case err != nil:
-		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "callback: public key unavailable", Err: err}
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "callback: public key unavailable", RetryAfter: retryAuthKeys, Err: err}
 	}
 	if err := callback.Verify(in, pub); err != nil {
 		return forbidden("callback: signature does not verify", err)

@@ -61,10 +61,11 @@ type errorBody struct {
 
 // Retry-After of the temporary failures of the packages below.
 const (
-	retryAuthKeys    = 5 * time.Second // the JWKS could not be fetched
+	retryAuthKeys    = 5 * time.Second // the JWKS, or OSS's callback key, could not be fetched
 	retrySTS         = time.Second     // default when STS names no delay
 	retryCredentials = time.Second     // signing credentials about to expire
 	retryLimiter     = time.Second     // the rate limit could not be checked (Limiter error)
+	retryOSS         = 2 * time.Second // OSS did not answer the callback function's own request
 )
 
 // clientError is the error table: it turns any error into the *Error the

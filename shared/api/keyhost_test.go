@@ -140,6 +140,9 @@ func TestCallbackKeyHostDown(t *testing.T) {
 			wantCallbackFailed(t, uploadWithCallback(t, s, &viaFront, key, &b))
 			r := app.answer(t)
 			wantError(t, r, http.StatusServiceUnavailable, "ServiceUnavailable", "public key unavailable")
+			if got := r.header.Get("Retry-After"); got != "5" {
+				t.Errorf("Retry-After %q, want 5 (like the other 503s)", got)
+			}
 			if d := <-took; d >= ossCallbackWait {
 				t.Errorf("the callback was answered after %v, past OSS's %v wait", d, ossCallbackWait)
 			}

@@ -125,7 +125,7 @@ func (h *Handlers) act(w *witnessed) func(context.Context) error {
 
 // unavailableErr is the 503 for an OSS request of the witness that failed.
 func unavailableErr(what string, err error) error {
-	return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "callback: could not " + what + " in OSS; retry later", Err: err}
+	return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "callback: could not " + what + " in OSS; retry later", RetryAfter: retryOSS, Err: err}
 }
 
 // refusal is the answer for an object that broke its profile and was

@@ -228,25 +228,37 @@ func (fst *fileStore) Discard(st *staged) {
 
 // writeJSON writes v to path through a temporary file and a rename.
 func (fst *fileStore) writeJSON(path string, v any) error {
-	data, err := json.Marshal(v)
+	tmp, err := fst.stageJSON(v)
 	if err != nil {
 		return err
 	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// stageJSON writes v to a temporary file and returns its name, for the
+// caller to rename into place.
+func (fst *fileStore) stageJSON(v any) (string, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
 	f, fw, err := fst.createTemp(WriteMeta)
 	if err != nil {
-		return err
+		return "", err
 	}
 	_, err = fw.Write(data)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
 	if err != nil {
 		_ = os.Remove(f.Name())
+		return "", err
 	}
-	return err
+	return f.Name(), nil
 }
 
 func readJSON(path string, v any) error {
@@ -275,13 +287,25 @@ func (fst *fileStore) Commit(st *staged, bucket, key string, meta *objectMeta, n
 	}
 	m := *meta
 	m.Key = key
-	if err := fst.writeJSON(fst.metaPath(bucket, key), &m); err != nil {
+	// Metadata staged first, the data renamed into place, then the
+	// metadata: a failure before the data's rename leaves the previous
+	// object and its metadata as they were.
+	metaTmp, err := fst.stageJSON(&m)
+	if err != nil {
 		return err
 	}
 	if err := os.Rename(st.ref, dst); err != nil {
+		_ = os.Remove(metaTmp)
 		return err
 	}
 	st.ref = ""
+	if err := os.Rename(metaTmp, fst.metaPath(bucket, key)); err != nil {
+		// The new bytes are in place with the previous object's metadata:
+		// remove it, so the object's metadata is computed from its bytes.
+		_ = os.Remove(metaTmp)
+		_ = os.Remove(fst.metaPath(bucket, key))
+		return err
+	}
 	return nil
 }
 

@@ -364,7 +364,7 @@ func TestSendFailures(t *testing.T) {
 				case <-time.After(10 * time.Second):
 				}
 			},
-			timeout: 50 * time.Millisecond,
+			timeout: time.Second, // ample for the request to arrive on a loaded machine
 			wantMsg: "Cost too long time.", wantTimeout: true,
 		},
 		{
@@ -377,7 +377,7 @@ func TestSendFailures(t *testing.T) {
 				case <-time.After(10 * time.Second):
 				}
 			},
-			timeout: 50 * time.Millisecond,
+			timeout: time.Second, // ample for the request to arrive on a loaded machine
 			wantMsg: "Cost too long time.", wantStatus: 200, wantTimeout: true,
 		},
 		{
@@ -458,7 +458,9 @@ func TestSendFailures(t *testing.T) {
 			if isTimeout := errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout(); isTimeout != tt.wantTimeout {
 				t.Errorf("timeout error = %v, want %v (%v)", isTimeout, tt.wantTimeout, err)
 			}
-			if n := hits.Load(); !tt.closed && n != 1 {
+			// A timed-out request may not have reached the handler yet on a
+			// loaded machine; what matters is that it is never retried.
+			if n := hits.Load(); !tt.closed && (n > 1 || n == 0 && !tt.wantTimeout) {
 				t.Errorf("server saw %d requests, want exactly 1 (no retry)", n)
 			}
 		})
