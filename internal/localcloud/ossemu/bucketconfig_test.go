@@ -336,7 +336,7 @@ func TestSDKBucketCorsRefusals(t *testing.T) {
 			})
 		}
 	})
-	t.Run("POST on ?cors is 405", func(t *testing.T) {
+	t.Run("HEAD on ?cors is 405", func(t *testing.T) {
 		resp, body := do(t, h.bucketRequest(http.MethodHead, "cors", nil, nil))
 		if resp.StatusCode != 405 {
 			t.Errorf("HEAD ?cors: %d %s", resp.StatusCode, body)

@@ -260,9 +260,6 @@ func (s *Server) authPost(rq *request, form *postForm) (Principal, *policy.Polic
 	if v4 && s.knobs.refuseV4.Load() {
 		v4 = false // a V1-only endpoint does not know the V4 fields (knobs.go)
 	}
-	if v1 && s.knobs.refuseV1.Load() {
-		return Principal{}, nil, newError(errV1Refused, nil)
-	}
 	polB64 := form.get("policy")
 	token := form.get("x-oss-security-token")
 	var p Principal
@@ -305,6 +302,9 @@ func (s *Server) authPost(rq *request, form *postForm) (Principal, *policy.Polic
 			return p, nil, verifyError(err, ak)
 		}
 	case v1:
+		if s.knobs.refuseV1.Load() {
+			return p, nil, newError(errV1Refused, nil) // knobs.go
+		}
 		ak, sig := form.get("OSSAccessKeyId"), form.get("Signature")
 		if ak == "" || sig == "" || polB64 == "" {
 			return p, nil, invalidArgument("OSSAccessKeyId, policy and Signature must all be present.")
