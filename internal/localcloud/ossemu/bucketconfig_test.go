@@ -118,6 +118,28 @@ func TestSDKBucketCors(t *testing.T) {
 		if !reflect.DeepEqual(got.CORSConfiguration, want) {
 			t.Fatalf("GetBucketCors = %+v, want %+v", got.CORSConfiguration, want)
 		}
+		// The answers the emulator gave before rules were stored, exactly.
+		wantHeaders := map[string]string{
+			"Access-Control-Allow-Origin":   "http://feature-9.dev.example.com",
+			"Access-Control-Allow-Methods":  "GET, PUT, POST, DELETE, HEAD",
+			"Access-Control-Expose-Headers": "ETag, x-oss-request-id, x-oss-hash-crc64ecma, x-oss-version-id",
+			"Access-Control-Max-Age":        "600",
+			"Vary":                          "Origin",
+		}
+		resp, body := h.preflight(t, "a.png", "http://feature-9.dev.example.com", "PUT", "content-type,x-oss-date")
+		if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Headers") != "content-type,x-oss-date" {
+			t.Fatalf("preflight: %d %v %s", resp.StatusCode, resp.Header, body)
+		}
+		req := h.signedRequest(http.MethodPut, "cors/initial.txt", []byte("x"), nil, false, rootCreds, time.Now())
+		req.Header.Set("Origin", "http://feature-9.dev.example.com")
+		actual, _ := do(t, req)
+		for _, r := range []*http.Response{resp, actual} {
+			for k, v := range wantHeaders {
+				if got := r.Header.Values(k); len(got) != 1 || got[0] != v {
+					t.Errorf("%s %s: %s = %q, want %q", r.Request.Method, r.Request.URL.Path, k, got, v)
+				}
+			}
+		}
 	})
 
 	const shop = "https://shop.example.org"
