@@ -580,7 +580,7 @@ func (c trusted) Lookup(accessKeyID, securityToken string, now time.Time) (ossem
 	case err != nil:
 		return ossemu.Principal{}, fmt.Errorf("%w: %v", ossemu.ErrInvalidSecurityToken, err)
 	}
-	return ossemu.Principal{Secret: id.AccessKeySecret, Allowed: id.Allows}, nil
+	return ossemu.Principal{Secret: id.AccessKeySecret, Allowed: id.Allows, ID: id.AssumedRoleID()}, nil
 }
 
 // staticTypes fixes the content types of the page's files so they do not

@@ -62,6 +62,9 @@ func (s *Server) authenticate(rq *request) (Principal, error) {
 	default:
 		return Principal{}, newError(errAccessDenied, errors.New("anonymous request to a private bucket"))
 	}
+	if err := s.checkSignatureVersion(a); err != nil {
+		return Principal{}, err
+	}
 
 	token := r.Header.Get("x-oss-security-token")
 	if a.Presigned {
@@ -87,6 +90,7 @@ func (s *Server) authenticate(rq *request) (Principal, error) {
 	if err := signing.Verify(s.signingRequest(rq), a, p.Secret, rq.now); err != nil {
 		return Principal{}, verifyError(err, a.AccessKeyID)
 	}
+	rq.principal = &p
 	return p, nil
 }
 
@@ -175,5 +179,7 @@ func (s *Server) signingRequest(rq *request) *signing.Request {
 		Header: h,
 		Query:  rq.query,
 		Region: s.cfg.Region,
+
+		SubResources: rq.subResources,
 	}
 }

@@ -47,9 +47,13 @@ type Config struct {
 	CNAMEs map[string]string
 	// Credentials decides who may sign requests. Required.
 	Credentials Credentials
-	// CORSOrigins are the browser origins allowed by the buckets' CORS rule
-	// ("*" allows any, one "*" wildcard per entry, e.g.
-	// "http://*.example.com"). Empty means no CORS rule: preflights get 403.
+	// CORSOrigins are the browser origins allowed by the buckets' initial
+	// CORS rule ("*" allows any, one "*" wildcard per entry, e.g.
+	// "http://*.example.com"); the rule allows GET, PUT, POST, DELETE and
+	// HEAD with any header, exposes ETag, x-oss-request-id,
+	// x-oss-hash-crc64ecma and x-oss-version-id, has MaxAgeSeconds 600 and
+	// ResponseVary true. Empty means no CORS configuration: preflights get
+	// 403. PutBucketCors and DeleteBucketCors replace it at run time.
 	CORSOrigins []string
 	// Callbacks performs upload callbacks. Nil: a request that carries a
 	// callback gets 400 InvalidArgument "callback is not enabled". Its
@@ -113,6 +117,29 @@ type Config struct {
 	// compared case-insensitively. Empty: every condition is enforced, as
 	// OSS does.
 	IgnorePolicyConditions []string
+
+	// Knobs that break the emulator like a misconfigured account or
+	// endpoint, for tests of diagnostics (knobs.go). Each has a Server
+	// setter that changes it while the server runs.
+
+	// ClockOffset puts the emulator's clock off by this much: its Date
+	// header, signature skew and expiry checks, STS token expiry and
+	// Last-Modified use Now()+ClockOffset. Default 0.
+	ClockOffset time.Duration
+	// RefuseV1 refuses V1 signatures (header, presigned URL, PostObject)
+	// with 403 AccessDenied, EC 0002-00000080, as OSS does for accounts
+	// and buckets created after V1 was withdrawn. Default false.
+	RefuseV1 bool
+	// RefuseV4 makes the emulator an endpoint that only knows V1: a V4
+	// Authorization header is 400 InvalidArgument, a V4 presigned URL is
+	// anonymous (403 AccessDenied), a V4 PostObject form lacks its V1
+	// signature fields (400 InvalidArgument). Default false.
+	RefuseV4 bool
+	// PublicEndpointForbidden refuses data operations (everything but the
+	// bucket configuration calls) on hosts that are not CNAMEs with 400
+	// PublicEndpointForbidden, EC 0048-00000401, as OSS does on default
+	// public endpoints for accounts opened since March 2025. Default false.
+	PublicEndpointForbidden bool
 }
 
 // ignoreConditions returns p without the conditions
@@ -184,6 +211,12 @@ type Principal struct {
 	// ("acs:oss:*:*:<bucket>/<key>"). Nil allows everything (the root
 	// identity).
 	Allowed func(action, resource string) bool
+	// ID names the principal as a bucket overwrite rule's Principals do
+	// (OSS's bucket-policy Principal): the account or RAM user id of a
+	// permanent key, "<role-id>:<session-name>" (STS's AssumedRoleId) for
+	// STS credentials. Empty: only rules without principals, or with the
+	// principal "*", apply to it. StaticCredentials leaves it empty.
+	ID string
 }
 
 // StaticCredentials maps access key ids to secrets. Every key is a root

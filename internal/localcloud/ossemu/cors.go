@@ -2,81 +2,65 @@ package ossemu
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 )
 
-// The buckets' CORS rule: Config.CORSOrigins plus these (reference §9).
-const (
-	corsAllowMethods  = "GET, PUT, POST, DELETE, HEAD"
-	corsExposeHeaders = "ETag, x-oss-request-id, x-oss-hash-crc64ecma, x-oss-version-id"
-	corsMaxAge        = "600"
-)
+// CORS answers come from the bucket's CORS configuration (bucketcors.go):
+// Config.CORSOrigins' rule until PutBucketCors or DeleteBucketCors change
+// it (reference §9; OSS's PutBucketCors rule matching).
 
-var corsMethods = []string{"GET", "PUT", "POST", "DELETE", "HEAD"}
-
-// originAllowed reports whether origin matches one of the rule's origins
-// (each may hold one "*" wildcard).
-func (s *Server) originAllowed(origin string) bool {
-	for _, pat := range s.cfg.CORSOrigins {
-		before, after, wild := strings.Cut(pat, "*")
-		if !wild {
-			if origin == pat {
-				return true
-			}
-			continue
-		}
-		if len(origin) >= len(before)+len(after) && strings.HasPrefix(origin, before) && strings.HasSuffix(origin, after) {
-			return true
-		}
-	}
-	return false
-}
-
-// corsActual adds the CORS headers to an actual (non-preflight) request
-// from an allowed origin, success and error responses alike.
+// corsActual adds the CORS headers to an actual (non-preflight) request:
+// those of the first rule allowing its Origin and method, on success and
+// error responses alike, and Vary: Origin on every response when the
+// configuration has ResponseVary.
 func (s *Server) corsActual(rq *request) {
-	origin := rq.r.Header.Get("Origin")
-	if origin == "" || rq.r.Method == http.MethodOptions {
+	if rq.r.Method == http.MethodOptions {
 		return
 	}
+	c := s.corsConfig(rq.bucket)
 	h := rq.w.Header()
-	if len(s.cfg.CORSOrigins) > 0 {
+	if c.vary() {
 		h.Add("Vary", "Origin")
 	}
-	if !s.originAllowed(origin) || !slices.Contains(corsMethods, rq.r.Method) {
+	origin := rq.r.Header.Get("Origin")
+	if origin == "" {
 		return
 	}
-	h.Set("Access-Control-Allow-Origin", origin)
-	h.Set("Access-Control-Allow-Methods", corsAllowMethods)
-	h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
-	h.Set("Access-Control-Max-Age", corsMaxAge)
+	if r := c.match(origin, rq.r.Method, nil); r != nil {
+		setCORSHeaders(h, r, origin)
+	}
 }
 
-// preflight answers OPTIONS like OSS's OptionObject with one CORS rule
-// allowing Config.CORSOrigins, corsMethods and every header.
+// preflight answers OPTIONS like OSS's OptionObject: the first rule that
+// allows the Origin, the Access-Control-Request-Method and every
+// Access-Control-Request-Headers name answers 200 with its headers (the
+// requested headers echoed in Access-Control-Allow-Headers).
 func (s *Server) preflight(rq *request) error {
 	origin := rq.r.Header.Get("Origin")
 	method := rq.r.Header.Get("Access-Control-Request-Method")
+	c := s.corsConfig(rq.bucket)
+	h := rq.w.Header()
+	if c.vary() {
+		h.Add("Vary", "Origin")
+	}
+	reqHeaders := rq.r.Header.Values("Access-Control-Request-Headers")
+	var r *corsRule
 	switch {
 	case origin == "":
 		return newError(errPreflightBadRequest, nil)
 	case method == "":
 		return newError(errPreflightBadRequest, nil).withMessage("Insufficient information. Request Access-Control-Request-Method header needed.")
-	case len(s.cfg.CORSOrigins) == 0:
+	case c == nil:
 		return newError(errCORSDisabled, nil)
-	case !s.originAllowed(origin) || !slices.Contains(corsMethods, method):
-		return newError(errCORSForbidden, nil)
+	default:
+		if r = c.match(origin, method, requestHeaders(reqHeaders)); r == nil {
+			return newError(errCORSForbidden, nil)
+		}
 	}
-	h := rq.w.Header()
-	h.Set("Access-Control-Allow-Origin", origin)
-	h.Set("Access-Control-Allow-Methods", corsAllowMethods)
-	if reqHeaders := rq.r.Header.Values("Access-Control-Request-Headers"); len(reqHeaders) > 0 {
+	setCORSHeaders(h, r, origin)
+	if len(reqHeaders) > 0 {
 		h.Set("Access-Control-Allow-Headers", strings.Join(reqHeaders, ", "))
 	}
-	h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
-	h.Set("Access-Control-Max-Age", corsMaxAge)
-	h.Add("Vary", "Origin")
 	h.Set("Content-Length", "0")
 	rq.w.WriteHeader(http.StatusOK)
 	return nil

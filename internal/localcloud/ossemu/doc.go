@@ -35,8 +35,9 @@
 //     quoted upper-case MD5 (simple uploads) or "<MD5 of the part MD5s>-N"
 //     (multipart, S3's formula; OSS documents none);
 //     x-oss-hash-crc64ecma is returned on uploads, Get and Head.
-//   - CORS as a bucket with one rule: Config.CORSOrigins, methods GET PUT
-//     POST DELETE HEAD, every header, ETag and x-oss-request-id exposed.
+//   - Bucket configuration (see below): CORS, lifecycle and overwrite
+//     protection, read and written with OSS's APIs. The stored CORS rules
+//     drive every CORS answer; Config.CORSOrigins is the initial rule.
 //   - Upload callbacks (PutObject, PostObject, CompleteMultipartUpload)
 //     through the notify package, signed with the emulator's own RSA key,
 //     whose public half is served at Server.KeyURL on every host that is not
@@ -60,10 +61,12 @@
 //
 // # What it does not emulate
 //
-// No service or bucket operations other than PostObject, ListObjectsV2 and
-// ListMultipartUploads (no ListBuckets, ListObjects without list-type=2,
-// bucket creation or configuration), no
-// versioning, ACL, tagging, lifecycle, encryption, storage classes,
+// No service or bucket operations other than PostObject, ListObjectsV2,
+// ListMultipartUploads and the CORS, lifecycle and overwrite configuration
+// calls (no ListBuckets, ListObjects without list-type=2, bucket creation,
+// bucket policy or other configuration), no
+// versioning, ACL, tagging, lifecycle enforcement (rules are stored, objects
+// never expire and uploads are never aborted), encryption, storage classes,
 // symlinks, AppendObject, UploadPartCopy, conditional copies, image
 // processing or success_action_redirect. Events are only ObjectCreated for
 // the four operations above (no ObjectRemoved, no event rules or MNS
@@ -96,6 +99,14 @@
 //     random, not by initiation time.
 //   - ListParts' max-parts above 1000 is taken as 1000; 0 or a
 //     non-integer is 400 InvalidArgument.
+//   - The 404 of GetBucketOverwriteConfig is documented without its code:
+//     the emulator answers NoSuchOverwriteConfiguration, "The bucket you
+//     specified does not have overwrite configuration.", after OSS's other
+//     NoSuch*Configuration errors. CORS document refusals other than the
+//     two with published ECs use MalformedXML (structure) or
+//     InvalidArgument (values), the lifecycle ones MalformedXML.
+//   - With AllowedOrigin "*", the Origin is echoed in
+//     Access-Control-Allow-Origin (not "*"), as for every other rule.
 //   - EC values are sent only where the protocol reference or the official
 //     SDK's tests document them; other errors carry an empty <EC>.
 //   - A request body that stalls (no byte for Config.BodyIdleTimeout,
@@ -114,6 +125,125 @@
 //     a V4 presigned-URL error from cn-shanghai quoted in a public project's
 //     notes; no OSS document lists it), placed after StringToSignBytes as
 //     S3 places it.
+//
+// # Bucket configuration
+//
+// Nine bucket-level calls, with the XML shapes of the official Go SDK v2
+// (the request and response bodies below are its CORSConfiguration,
+// LifecycleConfiguration and OverwriteConfiguration). Each is authorized like
+// any signed request, as the RAM action of its name ("oss:PutBucketCors",
+// "oss:GetBucketLifecycle", "oss:DeleteBucketOverwriteConfig", ...) on
+// "acs:oss:*:*:<bucket>": the bucket owner's keys may, an STS session needs
+// the action in its policy. V1 signs the sub-resource ("/<bucket>/?cors"), as
+// the SDK does. A Put replaces the whole configuration and answers 200; a
+// Delete answers 204 whether or not there was one; a Get of nothing is 404
+// with the bucket's name in <BucketName>. A Content-MD5 that does not match
+// the body is 400 InvalidDigest. The configuration lives in memory, per
+// Server: a new Server starts again from Config.
+//
+//   - CORS (?cors): 1–10 CORSRule (AllowedOrigin+, AllowedMethod+,
+//     AllowedHeader*, ExposeHeader*, MaxAgeSeconds?) and ResponseVary, at
+//     most 16 KB. No rule is MalformedXML (EC 0034-00000002), a rule
+//     without origin or method MalformedXML, a method other than GET PUT
+//     DELETE POST HEAD InvalidArgument (EC 0034-00000011), two "*" in an
+//     origin or allowed header, a "*" in an exposed header, a negative
+//     MaxAgeSeconds or an 11th rule InvalidArgument. None configured: 404
+//     NoSuchCORSConfiguration. The rules answer CORS as OSS documents: the
+//     first rule whose AllowedOrigin (one "*" each, case-sensitive) matches
+//     the Origin, whose AllowedMethod holds the method (the
+//     Access-Control-Request-Method of a preflight) and, for a preflight,
+//     whose AllowedHeader patterns (one "*" each, case-insensitive) match
+//     every Access-Control-Request-Headers name, wins; its methods (joined
+//     by ", "), exposed headers and max age are sent with the Origin
+//     echoed, and a preflight echoes the requested headers. No match: a
+//     preflight is 403 AccessForbidden, an actual request gets no CORS
+//     headers; no configuration at all: 403 "CORS is not enabled for this
+//     bucket". ResponseVary true adds Vary: Origin to every response of the
+//     bucket (OSS: "regardless whether the request is a cross-origin request
+//     or whether the cross-origin request succeeds"), false never.
+//     Config.CORSOrigins becomes the bucket's initial configuration: one
+//     rule with those origins, all five methods, AllowedHeader "*",
+//     ExposeHeader ETag, x-oss-request-id, x-oss-hash-crc64ecma and
+//     x-oss-version-id, MaxAgeSeconds 600, and ResponseVary true, which
+//     gives the answers the emulator gave before the rules were stored
+//     (Vary: Origin is now also sent on responses to requests without an
+//     Origin and on refused preflights, as ResponseVary means).
+//   - Lifecycle (?lifecycle): 1–1000 Rule. Each needs Status Enabled or
+//     Disabled, an ID unique in the document and at most 255 characters (a
+//     random UUID when absent, as OSS generates one), and at least one
+//     action (Expiration, AbortMultipartUpload, Transition,
+//     NoncurrentVersionExpiration, NoncurrentVersionTransition). Expiration
+//     and AbortMultipartUpload take exactly one of Days (> 0),
+//     CreatedBeforeDate or the deprecated Date (midnight UTC,
+//     "2006-01-02T00:00:00.000Z"), or, for Expiration,
+//     ExpiredObjectDeleteMarker true. Any violation, or XML that does not
+//     parse, is MalformedXML. Two rules whose prefixes overlap (one starts
+//     with the other) with the same Expiration, AbortMultipartUpload or
+//     Transition action are 400 InvalidArgument "Overlap for same action
+//     type ..." unless x-oss-allow-same-action-overlap is true. Elements the
+//     emulator does not interpret (Filter, Tag, Transition, the
+//     NoncurrentVersion* actions, AtimeBase) are stored as sent and returned
+//     unchanged. None configured: 404 NoSuchLifecycle "No Row found in
+//     Lifecycle Table.". Rules are never applied.
+//   - Overwrite protection (?overwriteConfig): at most 100 Rule, each with
+//     Action "forbid" (anything else, or none, is MalformedXML), an ID
+//     unique in the document (a random UUID when absent), Prefix and Suffix
+//     of at most 1023 characters (literal: "*" is a character), and at most
+//     100 non-empty Principals. A document with no rules is stored (it
+//     forbids nothing). None configured: 404. The rules are enforced: a
+//     PutObject, PostObject, CompleteMultipartUpload or CopyObject whose
+//     target key starts with a rule's Prefix and ends with its Suffix, by a
+//     requester its Principals name, is committed with forbid-overwrite,
+//     so an existing object makes it 409 FileAlreadyExists, exactly as
+//     x-oss-forbid-overwrite: true does, atomically at the commit. OSS
+//     requires every filter of a rule to hold and refuses when any rule
+//     holds; an absent or empty Principals means every requester (OSS: "If
+//     this element is empty or not configured, overwrites are prohibited
+//     for all objects that match the prefix and suffix"). A Principal is
+//     matched against Principal.ID, which Credentials supply, with "*"
+//     standing for any run of characters (OSS: "Principal支持通配符星号"): the
+//     account or RAM user id for a permanent key, and for STS credentials
+//     "<role-id>:<session-name>", STS's AssumedRoleId (the dev stack passes
+//     stsemu's Identity.AssumedRoleID, the value its AssumeRole answers), so
+//     "<role-id>:*" names every session of a role. OSS's Principal element
+//     also takes ARN forms ("arn:sts::<uid>:assumed-role/<role>/<session>");
+//     those are not recognised. A principal with no ID (StaticCredentials,
+//     the dev stack's root key) is named only by "*".
+//
+// # Knobs for broken set-ups
+//
+// Config.ClockOffset, RefuseV1, RefuseV4 and PublicEndpointForbidden break
+// the emulator the way a misconfigured account or endpoint breaks OSS, so a
+// diagnostic (ossdirect doctor) can be tested against each failure. Each has
+// a setter on Server (SetClockOffset, SetRefuseV1, SetRefuseV4,
+// SetPublicEndpointForbidden), safe to call while requests run; a request
+// reads each knob once.
+//
+//   - ClockOffset d: the emulator's time is Config.Now()+d: the Date header,
+//     the 15-minute skew check (403 RequestTimeTooSkewed), presigned and
+//     policy expiry, STS token expiry and Last-Modified all use it.
+//   - RefuseV1: V1 header signatures, V1 presigned URLs and V1 PostObject
+//     forms are 403 AccessDenied with EC 0002-00000080, OSS's EC for "OSS no
+//     longer supports V1 signatures" (V1 is withdrawn for accounts created
+//     since March 2025 and buckets since September 2025). OSS's help page
+//     gives the status and EC but not the code or message: AccessDenied and
+//     the message are assumed.
+//   - RefuseV4: an endpoint that only knows V1 (an old or private
+//     deployment; OSS publishes no error for this). It answers what such a
+//     server would: a V4 Authorization header is malformed there (400
+//     InvalidArgument "The Authorization header is invalid."), a V4
+//     presigned URL carries no V1 signature and is anonymous (403
+//     AccessDenied), a V4 PostObject form has a policy without
+//     OSSAccessKeyId and Signature (400 InvalidArgument).
+//   - PublicEndpointForbidden: every data operation (object operations,
+//     PostObject, OptionObject preflights, ListObjectsV2,
+//     ListMultipartUploads) on a host that is not one of Config.CNAMEs is
+//     400 PublicEndpointForbidden with EC 0048-00000401, as OSS answers
+//     accounts opened since 20 March 2025 on the default public endpoint of
+//     Chinese-mainland regions (help page 0048-00000401: status, code and
+//     EC; the message is assumed). CNAME hosts work; the bucket
+//     configuration calls, management operations in OSS's terms, work on
+//     every host, as does the callback key URL.
 //
 // # Data folder
 //

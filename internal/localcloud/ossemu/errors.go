@@ -51,6 +51,13 @@ const (
 	errCORSForbidden
 	errCORSDisabled
 	errPreflightBadRequest
+
+	// Bucket configuration (bucketconfig.go) and the knobs (knobs.go).
+	errNoSuchCORSConfiguration
+	errNoSuchLifecycle
+	errNoSuchOverwriteConfig
+	errV1Refused
+	errPublicEndpointForbidden
 )
 
 // errorSpec is one row of the error table.
@@ -110,6 +117,16 @@ var errorTable = [...]errorSpec{
 	errCORSForbidden:          {"AccessForbidden", 403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.", ""},
 	errCORSDisabled:           {"AccessForbidden", 403, "CORSResponse: CORS is not enabled for this bucket.", ""},
 	errPreflightBadRequest:    {"BadRequest", 400, "Insufficient information. Origin request header needed.", ""},
+
+	// Bucket configuration and the knobs. The NoSuchCORSConfiguration and
+	// NoSuchLifecycle messages are OSS's (its 404 error list); the overwrite
+	// 404's code and message, and the messages of the two knob errors, are
+	// not published and follow OSS's pattern (doc.go).
+	errNoSuchCORSConfiguration: {"NoSuchCORSConfiguration", 404, "The CORS Configuration does not exist.", ""},
+	errNoSuchLifecycle:         {"NoSuchLifecycle", 404, "No Row found in Lifecycle Table.", ""},
+	errNoSuchOverwriteConfig:   {"NoSuchOverwriteConfiguration", 404, "The bucket you specified does not have overwrite configuration.", ""},
+	errV1Refused:               {"AccessDenied", 403, "The V1 signature is not supported for this account. Please use the V4 signature (OSS4-HMAC-SHA256).", "0002-00000080"},
+	errPublicEndpointForbidden: {"PublicEndpointForbidden", 400, "Data API operations on the default public endpoint are forbidden for this bucket. Please use a custom domain name bound to the bucket.", "0048-00000401"},
 }
 
 // apiError is the one error type that reaches the wire. Everything else

@@ -145,6 +145,8 @@ func (s *Server) stage(body io.Reader, contentLength, limit int64) (*staged, err
 // event's DeltaSize, is read just before the commit: a concurrent upload of
 // the same key can make it stale.
 func (s *Server) commit(rq *request, st *staged, m *objectMeta, noOverwrite bool) error {
+	// The bucket's overwrite rules refuse like x-oss-forbid-overwrite (bucketconfig.go).
+	noOverwrite = noOverwrite || s.overwriteForbidden(rq)
 	prevSize := int64(-1)
 	if s.cfg.Events != nil {
 		if prev, err := s.store.Stat(rq.bucket, rq.key); err == nil {

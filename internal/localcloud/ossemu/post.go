@@ -99,6 +99,7 @@ func (s *Server) postObject(rq *request) error {
 	if err != nil {
 		return err
 	}
+	rq.principal = &principal
 	fields := make(map[string]string, len(form.fields))
 	for k, v := range form.fields {
 		fields[k] = v
@@ -256,6 +257,9 @@ func formMeta(form *postForm, file *multipart.Part) (*objectMeta, error) {
 func (s *Server) authPost(rq *request, form *postForm) (Principal, *policy.Policy, error) {
 	v4 := form.has("x-oss-signature-version") || form.has("x-oss-credential") || form.has("x-oss-signature") || form.has("x-oss-date")
 	v1 := form.has("OSSAccessKeyId") || form.has("Signature")
+	if v4 && s.knobs.refuseV4.Load() {
+		v4 = false // a V1-only endpoint does not know the V4 fields (knobs.go)
+	}
 	polB64 := form.get("policy")
 	token := form.get("x-oss-security-token")
 	var p Principal
@@ -298,6 +302,9 @@ func (s *Server) authPost(rq *request, form *postForm) (Principal, *policy.Polic
 			return p, nil, verifyError(err, ak)
 		}
 	case v1:
+		if s.knobs.refuseV1.Load() {
+			return p, nil, newError(errV1Refused, nil) // knobs.go
+		}
 		ak, sig := form.get("OSSAccessKeyId"), form.get("Signature")
 		if ak == "" || sig == "" || polB64 == "" {
 			return p, nil, invalidArgument("OSSAccessKeyId, policy and Signature must all be present.")

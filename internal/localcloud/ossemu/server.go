@@ -25,6 +25,11 @@ type Server struct {
 	store   store
 	buckets map[string]bool
 	log     *slog.Logger
+
+	// Bucket configuration (bucketconfig.go) and the knobs that break the
+	// emulator like a misconfigured account (knobs.go).
+	bucketCfg map[string]*bucketState
+	knobs     knobs
 }
 
 // New validates cfg, prepares cfg.Dir and returns the server.
@@ -42,6 +47,8 @@ func New(cfg Config) (*Server, error) {
 	for _, b := range cfg.Buckets {
 		s.buckets[b] = true
 	}
+	s.initBucketConfig()
+	s.knobs.init(cfg)
 	return s, nil
 }
 
@@ -82,6 +89,11 @@ type request struct {
 	errCause error
 	// created is the event of the object the request stored (nil: none).
 	created *Event
+	// principal is who signed the request, once authenticated (overwrite
+	// rules name it); subResources are the query names V1 signs beyond
+	// signing's fixed set (bucket configuration: "cors", ...).
+	principal    *Principal
+	subResources []string
 }
 
 func (rq *request) hostID() string {
@@ -139,7 +151,7 @@ func randomHex(n int) string {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
-	rq := &request{w: sw, r: r, id: newRequestID(), now: s.cfg.Now().UTC()}
+	rq := &request{w: sw, r: r, id: newRequestID(), now: s.now()}
 	rq.log = s.log.With("request_id", rq.id)
 	h := sw.Header()
 	h.Set("x-oss-request-id", rq.id)
@@ -226,6 +238,13 @@ func (s *Server) serve(rq *request) error {
 		return newError(errNoSuchBucket, nil)
 	}
 	s.corsActual(rq)
+	// Bucket configuration and the public-endpoint knob (bucketconfig.go, knobs.go).
+	if op, ok := bucketConfigOp(rq); ok {
+		return s.serveBucketConfig(rq, op)
+	}
+	if err := s.checkEndpoint(rq); err != nil {
+		return err
+	}
 	if r.Method == http.MethodOptions {
 		rq.op = "OptionObject"
 		return s.preflight(rq)
@@ -257,7 +276,7 @@ func (s *Server) serve(rq *request) error {
 			return s.listMultipartUploads(rq)
 		}
 		rq.op = "Bucket"
-		return newError(errNotImplemented, nil).withMessage("The OSS emulator does not implement bucket-level operations other than PostObject, ListObjectsV2 and ListMultipartUploads (such as ListObjects without list-type=2).")
+		return newError(errNotImplemented, nil).withMessage("The OSS emulator does not implement bucket-level operations other than PostObject, ListObjectsV2, ListMultipartUploads and the CORS, lifecycle and overwrite configurations (such as ListObjects without list-type=2).")
 	}
 	if err := checkObjectName(rq.key); err != nil {
 		return err
@@ -309,7 +328,7 @@ var unsupportedSubresources = []string{
 	"requestPayment", "resourceGroup", "restore", "rtc", "select", "sequential", "startTime",
 	"stat", "status", "style", "styleName", "symlink", "tagging", "transferAcceleration",
 	"versionId", "versioning", "versions", "vod", "website", "worm", "wormExtend", "wormId",
-	"x-oss-async-process", "x-oss-process", "x-oss-request-payer", "cloudboxes",
+	"x-oss-async-process", "x-oss-process", "x-oss-request-payer", "cloudboxes", "overwriteConfig",
 }
 
 func unsupportedSubresource(q url.Values, listV2 bool) string {

@@ -96,6 +96,11 @@ type Identity struct {
 	Policy *Policy
 }
 
+// AssumedRoleID is the session's AssumedRoleId, "<role-id>:<session-name>",
+// as AssumeRole answered it: the name OSS gives the session in bucket
+// policies and overwrite rules (ossemu's Principal.ID).
+func (id *Identity) AssumedRoleID() string { return assumedRoleID(id.RoleARN, id.SessionName) }
+
 // Allows reports whether the identity may perform action on resource. The
 // emulator models no role permissions (any role is all-powerful), so only
 // the session policy restricts: with no session policy everything is

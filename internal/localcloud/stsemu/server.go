@@ -300,7 +300,7 @@ func (s *Server) assumeRole(w http.ResponseWriter, r *http.Request, now time.Tim
 		SourceIdentity: sourceIdentity,
 		AssumedRoleUser: assumedRoleUser{
 			Arn:           "acs:ram::" + account + ":role/" + role + "/" + session,
-			AssumedRoleID: roleID(roleARN) + ":" + session,
+			AssumedRoleID: assumedRoleID(roleARN, session),
 		},
 		Credentials: credentialsJSON{
 			AccessKeyID:     creds.AccessKeyID,
@@ -355,6 +355,9 @@ func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	}
 	return params, nil
 }
+
+// assumedRoleID is the AssumedRoleId of a session of roleARN.
+func assumedRoleID(roleARN, session string) string { return roleID(roleARN) + ":" + session }
 
 // roleID returns a stable numeric role id for roleARN, 18 digits starting
 // with 3 like real RAM role ids. RAM would look it up; the emulator hashes.

@@ -98,6 +98,9 @@ func TestSDKAssumeRole(t *testing.T) {
 			if id.AccessKeySecret != secret || id.RoleARN != testRole || id.SessionName != tt.session {
 				t.Errorf("Lookup = role %q session %q, secret match %v", id.RoleARN, id.SessionName, id.AccessKeySecret == secret)
 			}
+			if got, want := id.AssumedRoleID(), tea.StringValue(body.AssumedRoleUser.AssumedRoleId); got != want {
+				t.Errorf("Identity.AssumedRoleID() = %q, AssumeRole answered %q", got, want)
+			}
 			wantPolicy := tea.StringValue(tt.policy)
 			if got := id.Policy.String(); got != wantPolicy {
 				t.Errorf("Lookup policy = %q, want %q", got, wantPolicy)
