@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 )
@@ -38,8 +39,9 @@ func Plan(ctx context.Context, cfg Config) ([]Change, error) {
 		}
 		if _, need := corsProblems(rules, origins); len(need) > 0 {
 			plan = append(plan, Change{Config: "cors", Kept: len(rules),
-				Summary: fmt.Sprintf("add first a rule for %v: methods %v, AllowedHeader *, ExposeHeader %v, MaxAgeSeconds 600", need, corsMethods, corsExpose),
-				cors:    append([]oss.CORSRule{corsRule(need)}, rules...)})
+				Summary: fmt.Sprintf("add, first, a rule for %s: methods %s, AllowedHeader *, ExposeHeader %s, MaxAgeSeconds 600",
+					strings.Join(need, " "), strings.Join(corsMethods, " "), strings.Join(corsExpose, " ")),
+				cors: append([]oss.CORSRule{corsRule(need)}, rules...)})
 		}
 	}
 
@@ -56,7 +58,7 @@ func Plan(ctx context.Context, cfg Config) ([]Change, error) {
 				what = append(what, fmt.Sprintf("%s: expire objects under %q after %d days", oss.ToString(r.ID), rulePrefix(r), EventsExpireDays))
 			}
 		}
-		plan = append(plan, Change{Config: "lifecycle", Kept: len(rules), Summary: fmt.Sprintf("add %v", what),
+		plan = append(plan, Change{Config: "lifecycle", Kept: len(rules), Summary: "add " + strings.Join(what, "; "),
 			lifecycle: append(slices.Clone(rules), add...)})
 	}
 
@@ -71,7 +73,7 @@ func Plan(ctx context.Context, cfg Config) ([]Change, error) {
 				dirs = append(dirs, oss.ToString(r.Prefix))
 			}
 			plan = append(plan, Change{Config: "overwrite", Kept: len(rules),
-				Summary:   fmt.Sprintf("forbid overwrites under %q", dirs),
+				Summary:   "forbid overwrites under " + strings.Join(quoteAll(dirs), ", "),
 				overwrite: append(slices.Clone(rules), add...)})
 		}
 	}

@@ -68,6 +68,9 @@ type Config struct {
 	// AccessKeyID and AccessKeySecret are the root identity the emulators
 	// trust [DevAccessKeyID, DevAccessKeySecret].
 	AccessKeyID, AccessKeySecret string
+	// STSRoles are the roles the STS emulator knows (stsemu.Config.Roles);
+	// [empty: every well-formed ARN can be assumed].
+	STSRoles []string
 	// CORSOrigins the OSS emulator and the API allow [the API's own origin].
 	CORSOrigins []string
 	// Profiles is the upload profiles' JSON [DefaultProfiles()].
@@ -258,7 +261,7 @@ func Start(cfg Config) (*Stack, error) {
 		closeAll()
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
-	stsSrv, err := stsemu.New(stsemu.Config{Authority: authority, Logger: log.With("component", "stsemu")})
+	stsSrv, err := stsemu.New(stsemu.Config{Authority: authority, Roles: cfg.STSRoles, Logger: log.With("component", "stsemu")})
 	if err != nil {
 		closeAll()
 		return nil, fmt.Errorf("devstack: %w", err)
@@ -379,6 +382,10 @@ func (e *ListenError) Unwrap() error { return e.Err }
 
 // Err reports a listener that stopped on its own.
 func (s *Stack) Err() <-chan error { return s.errs }
+
+// OSSEmulator is the stack's OSS emulator, for tests that break it like a
+// misconfigured account (ossemu's knobs) or reach its configuration.
+func (s *Stack) OSSEmulator() *ossemu.Server { return s.ossSrv }
 
 // OSSEventStats reports what the OSS trigger has done (Enabled false when
 // Config.OSSEvents is off); GET /_test/oss-events serves the same.

@@ -12,6 +12,7 @@ const (
 	codeMissingParameter       = "MissingParameter"
 	codeInvalidParameter       = "InvalidParameter"
 	codeInvalidRoleArn         = "InvalidParameter.RoleArn"
+	codeRoleNotExist           = "EntityNotExist.Role"
 	codeInvalidSessionName     = "InvalidParameter.RoleSessionName"
 	codeInvalidDuration        = "InvalidParameter.DurationSeconds"
 	codeInvalidExternalID      = "InvalidParameter.ExternalId"
@@ -37,6 +38,7 @@ var errorStatus = map[string]int{
 	codeMissingParameter:      http.StatusBadRequest,
 	codeInvalidParameter:      http.StatusBadRequest,
 	codeInvalidRoleArn:        http.StatusBadRequest,
+	codeRoleNotExist:          http.StatusNotFound,
 	codeInvalidSessionName:    http.StatusBadRequest,
 	codeInvalidDuration:       http.StatusBadRequest,
 	codeInvalidExternalID:     http.StatusBadRequest,

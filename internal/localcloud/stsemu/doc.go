@@ -22,7 +22,8 @@
 //     when replayed while the timestamp could still be accepted (a bounded
 //     set, [Config].NonceCapacity).
 //   - Parameter checks: RoleArn "acs:ram::<digits>:role/<name>" (any
-//     well-formed ARN can be assumed), RoleSessionName 2–64 characters of
+//     well-formed ARN can be assumed, unless [Config].Roles lists the ones
+//     that exist), RoleSessionName 2–64 characters of
 //     letters, digits and "_.@-", DurationSeconds [MinDuration] to
 //     [Config].MaxDuration (default and maximum 3600), Policy per
 //     [ParsePolicy], ExternalId and SourceIdentity checked for format
@@ -39,6 +40,7 @@
 //	InvalidParameter                   400  Format, SignatureMethod, SignatureVersion, SignatureType,
 //	                                        SignatureNonce, duplicate or malformed parameters, size limits
 //	InvalidParameter.RoleArn           400
+//	EntityNotExist.Role                404  Config.Roles is set and does not list the role
 //	InvalidParameter.RoleSessionName   400
 //	InvalidParameter.DurationSeconds   400
 //	InvalidParameter.PolicyGrammar     400

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -59,6 +60,10 @@ type Config struct {
 	// NonceCapacity bounds how many recent SignatureNonce values are
 	// remembered for replay detection. Zero means 10000.
 	NonceCapacity int
+	// Roles are the role ARNs that exist; assuming another answers 404
+	// EntityNotExist.Role, as STS does for a role that was never created
+	// (or was deleted). Empty: every well-formed ARN exists.
+	Roles []string
 	// Logger receives one record per request (request id, outcome, access
 	// key ID, role, session; never secrets, tokens or signatures). nil
 	// discards.
@@ -73,6 +78,7 @@ type Server struct {
 	nonces      *nonceCache
 	log         *slog.Logger
 	fault       atomic.Pointer[Fault] // nil: none (SetFault)
+	roles       []string              // Config.Roles
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -101,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{auth: cfg.Authority, maxDuration: maxDur, nonces: newNonceCache(nonces), log: logger}, nil
+	return &Server{auth: cfg.Authority, maxDuration: maxDur, nonces: newNonceCache(nonces), log: logger, roles: slices.Clone(cfg.Roles)}, nil
 }
 
 // assumeRoleResponse is the success body.
@@ -252,6 +258,9 @@ func (s *Server) assumeRole(w http.ResponseWriter, r *http.Request, now time.Tim
 	m := roleARNPattern.FindStringSubmatch(roleARN)
 	if m == nil {
 		return nil, info, newAPIError(codeInvalidRoleArn, "The parameter RoleArn is wrongly formed.")
+	}
+	if len(s.roles) > 0 && !slices.Contains(s.roles, roleARN) {
+		return nil, info, newAPIError(codeRoleNotExist, "The role not exists: %s.", roleARN)
 	}
 	info.roleARN = roleARN
 	session := params.Get("RoleSessionName")
