@@ -372,11 +372,11 @@ func TestDoctorNamesBrokenSetUps(t *testing.T) {
 			name: "mini-program on FC's default domain",
 			breakIt: func(t *testing.T, e *env) {
 				e.cfg.FunctionURLs = []string{"https://post-signature-abc.cn-hangzhou.fcapp.run"}
-				e.cfg.App.UploadHost = "https://files.example.com"
+				e.cfg.App.UploadHost = "https://localhost:1" // refused at once: no DNS, no network
 			},
 			check: func(t *testing.T, rep *doctor.Report) {
 				want(t, rep, "miniprogram", doctor.StatusWarn, "fcapp.run is FC's default domain", "custom domains")
-				want(t, rep, "miniprogram", doctor.StatusWarn, "uploadFile: https://files.example.com", "")
+				want(t, rep, "miniprogram", doctor.StatusWarn, "uploadFile: https://localhost:1", "")
 			},
 		},
 	}
