@@ -87,6 +87,10 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is this machine's clock; nil means time.Now.
 	Now func() time.Time
+	// ReadOnly skips the probes that write: the STS check then assumes the
+	// role but uploads nothing (the local stack's /status page, where a
+	// probe upload would be an upload event).
+	ReadOnly bool
 }
 
 // Run runs every check and returns the report. A check that cannot finish

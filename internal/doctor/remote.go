@@ -49,6 +49,9 @@ func (d *doctor) checkSTS(ctx context.Context) Result {
 		return failed("AssumeRole "+app.STS.RoleARN+": "+err.Error(),
 			"the role must exist, trust the identity the functions run as (its trust policy names the FC service or the account), and allow oss:PutObject, oss:AbortMultipartUpload and oss:ListParts on the profiles' directories; the caller needs sts:AssumeRole on it (docs/DEPLOY.md)")
 	}
+	if d.cfg.ReadOnly {
+		return pass("assumed %s for the prefix %s (no probe upload: read-only run)", app.STS.RoleARN, g.Dir)
+	}
 	tmp := signing.Credentials{AccessKeyID: v.AccessKeyID, AccessKeySecret: v.AccessKeySecret, SecurityToken: v.SecurityToken}
 	inside := g.Dir + probeKey("inside.txt")[len(upload.ReservedPrefix+"doctor/"):]
 	body := []byte("ossdirect doctor probe\n")

@@ -44,6 +44,7 @@ import (
 	"ossdirect/shared/requestid"
 	"ossdirect/shared/upload"
 
+	"ossdirect/internal/doctor"
 	"ossdirect/internal/localcloud/inbox"
 	"ossdirect/internal/localcloud/ossemu"
 	"ossdirect/internal/localcloud/ossemu/notify"
@@ -169,8 +170,10 @@ type Stack struct {
 	webRoot        *os.Root    // the opened WebDir, nil when none
 	trigger        *ossTrigger // the OSS trigger, nil when Config.OSSEvents is off
 	errs           chan error
-	inbox          *inbox.Inbox // nil without Config.Inbox
-	inboxReceives  bool         // the inbox takes the deliveries itself
+	inbox          *inbox.Inbox   // nil without Config.Inbox
+	inboxReceives  bool           // the inbox takes the deliveries itself
+	app            *config.Config // the functions' configuration (doctor on /status)
+	pageOrigins    []string
 }
 
 // Info is the JSON line `ossdirect dev` prints once every listener is up.
@@ -491,6 +494,7 @@ func (s *Stack) functions(cfg Config, keyPrefix string, origins []string, log *s
 		}
 		fcfg.GrantSecrets = [][]byte{secret}
 	}
+	s.app, s.pageOrigins = fcfg, origins
 	out := &assembled{mux: http.NewServeMux(), profiles: profiles}
 	flog := slog.New(requestid.LogHandler(log.Handler()))
 	for _, fn := range api.Functions() {
@@ -520,6 +524,9 @@ func (s *Stack) apiHandler(mux *http.ServeMux, log *slog.Logger) (*http.ServeMux
 			"Events": s.Events, "Receiver": s.receiver(),
 		}
 		s.pendingUploads(data, log)
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		data["Doctor"] = doctor.Run(ctx, doctor.Config{App: s.app, PageOrigins: s.pageOrigins, ReadOnly: true})
+		cancel()
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
 		page.Execute(w, data)

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
+	"ossdirect/internal/doctor"
 	"ossdirect/internal/localcloud/devstack"
 	"ossdirect/shared/callback"
 	"ossdirect/shared/upload"
@@ -245,6 +247,17 @@ func TestStatusListsPendingMultipartUploads(t *testing.T) {
 	if page := status(); !strings.Contains(page, "Pending multipart uploads") || !strings.Contains(page, "None in bucket") || !strings.Contains(page, "AbortMultipartUpload") {
 		t.Fatalf("status page without uploads:\n%s", page)
 	}
+	// Doctor's checklist, run against the stack: a fresh bucket lacks the
+	// lifecycle rule, and the STS check uploads nothing there.
+	page := status()
+	for _, c := range doctor.Checks {
+		if !strings.Contains(page, html.EscapeString(c.Title)) {
+			t.Errorf("status page lacks doctor's check %q", c.Title)
+		}
+	}
+	if !strings.Contains(page, `<tr class="fail"><td>✗</td><td>A lifecycle rule aborts`) || !strings.Contains(page, "no probe upload: read-only run") {
+		t.Errorf("status page's doctor table:\n%s", page)
+	}
 	key := "big/pending 中文 <b>.bin"
 	init, err := client.InitiateMultipartUpload(ctx, &oss.InitiateMultipartUploadRequest{Bucket: oss.Ptr(s.Bucket), Key: oss.Ptr(key)})
 	if err != nil {
@@ -260,7 +273,7 @@ func TestStatusListsPendingMultipartUploads(t *testing.T) {
 		}
 		parts = append(parts, oss.UploadPart{PartNumber: int32(i + 1), ETag: res.ETag})
 	}
-	page := status()
+	page = status()
 	row := regexp.MustCompile(`<tr>[^\n]*` + id + `[^\n]*</tr>`).FindString(page)
 	if row == "" {
 		t.Fatalf("upload %s not on the status page:\n%s", id, page)
