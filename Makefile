@@ -6,6 +6,9 @@ BIN       := build/bin
 PKGS      := ./...
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME  ?= 10s
+# make test runs every fuzz target for this many inputs (a count, not a
+# time: the same work on any machine); make fuzz for FUZZTIME each.
+FUZZSMOKE ?= 300x
 BENCHCOUNT ?= 5
 
 # Function Compute packages: one static linux/amd64 binary per function
@@ -20,7 +23,7 @@ FC_TARGETS := $(addprefix fc-,$(FUNCTIONS))
 SDEVS     ?= s
 DEPLOY_FLAGS ?=
 
-.PHONY: all test test-go test-e2e e2e-deps build build-cli build-fc $(FC_TARGETS) deploy check-s lint bench fuzz run deps check-go check-node check-chromium check-redis web-deps clean
+.PHONY: all test test-go fuzz-smoke test-e2e e2e-deps build build-cli build-fc $(FC_TARGETS) deploy check-s lint bench fuzz run deps check-go check-node check-chromium check-redis web-deps clean
 
 all: lint test build
 
@@ -30,8 +33,12 @@ check-go:
 deps: check-go
 	$(GO) mod download
 
-## test: vet, formatting, every Go test (race detector on), then the end-to-end tests
-test: test-go test-e2e
+## test: vet, formatting, every Go test (race detector on), every fuzz target briefly, then the end-to-end tests
+test: test-go fuzz-smoke test-e2e
+
+## fuzz-smoke: every fuzz target for FUZZSMOKE inputs beyond its seed corpus
+fuzz-smoke: deps
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSMOKE)
 
 ## test-go: gofmt, go vet, go test -race ./...; e2e-deps first, for the pinned Serverless Devs CLI that renders s.yaml
 test-go: deps e2e-deps check-redis

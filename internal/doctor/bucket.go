@@ -30,18 +30,27 @@ var (
 // Rule IDs setup writes; doctor recognises rules by what they do, not by
 // these names.
 const (
-	AbortRuleID  = "ossdirect-abort-multipart"
-	EventsRuleID = "ossdirect-expire-events"
+	AbortRuleID   = "ossdirect-abort-multipart"
+	EventsRuleID  = "ossdirect-expire-events"
+	RecordsRuleID = "ossdirect-expire-upload-records"
 	// AbortAfterDays outlives the longest grant (7 days), so no upload a
 	// client may still finish is aborted.
 	AbortAfterDays = 8
-	// EventsExpireDays keeps the once-only delivery records far longer than
-	// OSS and FC retry an upload's callback or event.
-	EventsExpireDays = 30
+	// RecordsExpireDays keeps the once-only delivery records and the upload
+	// records far longer than OSS and FC retry an upload's callback or
+	// event (FC keeps an event for a day at most).
+	RecordsExpireDays = 30
 )
 
-// EventsPrefix is where the callback function keeps its delivery records.
-const EventsPrefix = upload.ReservedPrefix + "events/"
+// Where the callback function keeps its records: the events' once-only
+// delivery records and the uploads' witness records.
+const (
+	EventsPrefix  = upload.ReservedPrefix + "events/"
+	RecordsPrefix = upload.ReservedPrefix + "uploads/"
+)
+
+// recordRules are the records' expiry rules setup writes, by prefix.
+var recordRules = []struct{ id, prefix string }{{EventsRuleID, EventsPrefix}, {RecordsRuleID, RecordsPrefix}}
 
 func (d *doctor) sdk() (*oss.Client, error) {
 	app := d.cfg.App
@@ -210,11 +219,11 @@ func aborts(rules []oss.LifecycleRule, dir string) bool {
 	})
 }
 
-// expiresEvents reports whether an enabled rule expires the records, and
-// only them (a rule expiring more would delete uploads).
-func expiresEvents(rules []oss.LifecycleRule) bool {
+// expires reports whether an enabled rule expires the objects under prefix,
+// and only records (a rule expiring more would delete uploads).
+func expires(rules []oss.LifecycleRule, prefix string) bool {
 	return slices.ContainsFunc(rules, func(r oss.LifecycleRule) bool {
-		return enabled(r) && r.Expiration != nil && strings.HasPrefix(rulePrefix(r), EventsPrefix)
+		return enabled(r) && r.Expiration != nil && strings.HasPrefix(rulePrefix(r), prefix)
 	})
 }
 
@@ -232,9 +241,11 @@ func (d *doctor) lifecycleNeeds(rules []oss.LifecycleRule) []oss.LifecycleRule {
 		add = append(add, oss.LifecycleRule{ID: oss.Ptr(id), Prefix: oss.Ptr(dir), Status: oss.Ptr("Enabled"),
 			AbortMultipartUpload: &oss.LifecycleRuleAbortMultipartUpload{Days: oss.Ptr(int32(AbortAfterDays))}})
 	}
-	if !expiresEvents(rules) {
-		add = append(add, oss.LifecycleRule{ID: oss.Ptr(EventsRuleID), Prefix: oss.Ptr(EventsPrefix), Status: oss.Ptr("Enabled"),
-			Expiration: &oss.LifecycleRuleExpiration{Days: oss.Ptr(int32(EventsExpireDays))}})
+	for _, rr := range recordRules {
+		if !expires(rules, rr.prefix) {
+			add = append(add, oss.LifecycleRule{ID: oss.Ptr(rr.id), Prefix: oss.Ptr(rr.prefix), Status: oss.Ptr("Enabled"),
+				Expiration: &oss.LifecycleRuleExpiration{Days: oss.Ptr(int32(RecordsExpireDays))}})
+		}
 	}
 	return add
 }
@@ -246,18 +257,18 @@ func (d *doctor) checkLifecycle(ctx context.Context) Result {
 	}
 	add := d.lifecycleNeeds(rules)
 	if len(add) == 0 {
-		return pass("abandoned multipart uploads under %s are aborted, and %s expires", strings.Join(quoteAll(d.prefixes()), ", "), EventsPrefix)
+		return pass("abandoned multipart uploads under %s are aborted, and the records under %s and %s expire", strings.Join(quoteAll(d.prefixes()), ", "), EventsPrefix, RecordsPrefix)
 	}
 	var missing []string
 	for _, r := range add {
 		if r.AbortMultipartUpload != nil {
 			missing = append(missing, fmt.Sprintf("no rule aborts incomplete multipart uploads under %q (their parts are stored, and billed, until aborted)", rulePrefix(r)))
 		} else {
-			missing = append(missing, fmt.Sprintf("no rule expires the delivery records under %q", EventsPrefix))
+			missing = append(missing, fmt.Sprintf("no rule expires ossdirect's records under %q (they pile up, one or two per upload)", rulePrefix(r)))
 		}
 	}
 	return Result{Status: StatusFail, Detail: strings.Join(missing, "; "), Setup: true,
-		Fix: fmt.Sprintf("ossdirect setup (adds lifecycle rules: AbortMultipartUpload after %d days for each profile directory, Expiration after %d days for %s; existing rules are kept)", AbortAfterDays, EventsExpireDays, EventsPrefix)}
+		Fix: fmt.Sprintf("ossdirect setup (adds lifecycle rules: AbortMultipartUpload after %d days for each profile directory, Expiration after %d days for %s and %s; existing rules are kept)", AbortAfterDays, RecordsExpireDays, EventsPrefix, RecordsPrefix)}
 }
 
 func quoteAll(s []string) []string {

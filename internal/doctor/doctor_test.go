@@ -299,7 +299,7 @@ func TestDoctorNamesBrokenSetUps(t *testing.T) {
 				for _, rule := range r.LifecycleConfiguration.Rules {
 					ids = append(ids, oss.ToString(rule.ID))
 				}
-				if !slices.Equal(ids, []string{"tmp-expiry", doctor.AbortRuleID, doctor.EventsRuleID}) {
+				if !slices.Equal(ids, []string{"tmp-expiry", doctor.AbortRuleID, doctor.EventsRuleID, doctor.RecordsRuleID}) {
 					t.Errorf("rules after setup %v", ids)
 				}
 			},

@@ -55,7 +55,7 @@ func Plan(ctx context.Context, cfg Config) ([]Change, error) {
 			if r.AbortMultipartUpload != nil {
 				what = append(what, fmt.Sprintf("%s: abort multipart uploads under %q after %d days", oss.ToString(r.ID), rulePrefix(r), AbortAfterDays))
 			} else {
-				what = append(what, fmt.Sprintf("%s: expire objects under %q after %d days", oss.ToString(r.ID), rulePrefix(r), EventsExpireDays))
+				what = append(what, fmt.Sprintf("%s: expire objects under %q after %d days", oss.ToString(r.ID), rulePrefix(r), RecordsExpireDays))
 			}
 		}
 		plan = append(plan, Change{Config: "lifecycle", Kept: len(rules), Summary: "add " + strings.Join(what, "; "),
