@@ -63,6 +63,7 @@ v4_path='/?filename=a.png&contentType=image/png&size=1024'
 names=(ours-v4 ours-seed node-seed go-seed)
 declare -A port=([ours-v4]=18401 [ours-seed]=18402 [node-seed]=18403 [go-seed]=18404)
 declare -A path=([ours-v4]=$v4_path [ours-seed]=$seed_path [node-seed]=$seed_path [go-seed]=$seed_path)
+declare -A spid
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -74,7 +75,7 @@ start() { # name
     node-seed) env "${node_env[@]}" PORT=$p "${SRV[@]}" node bench/peers/node/server.js 2>>"$out/$n.log" >&2 & ;;
     go-seed)   env "${go_env[@]}" PORT=$p "${SRV[@]}" "$out/gosample" 2>>"$out/$n.log" >&2 & ;;
   esac
-  pids+=($!)
+  pids+=($!) spid[$n]=$!
   for _ in $(seq 100); do
     curl -fs -o /dev/null "http://127.0.0.1:$p${path[$n]}" && return 0
     sleep 0.1
@@ -89,6 +90,13 @@ for n in "${names[@]}"; do
   "${GEN[@]}" "$out/load" -c "$CONNS" -warmup 0s -d "${PRIME}s" "http://127.0.0.1:${port[$n]}${path[$n]}" >/dev/null
 done
 
+# The server's CPU time (utime + stime of every thread, /proc/PID/stat) over
+# a run, divided by the run's wall time: how much of its core it really got.
+# On a machine others use too, req/s divided by it (req per server
+# CPU-second) moves less than req/s.
+TCK=$(getconf CLK_TCK)
+cputicks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
+
 echo
 echo "## Throughput: $ROUNDS rounds, each contender ${WARMUP}s warm-up + ${SECS}s at $CONNS connections"
 echo "# load: ${GEN[*]:-} $out/load -c $CONNS -warmup ${WARMUP}s -d ${SECS}s URL"
@@ -97,9 +105,12 @@ for r in $(seq "$ROUNDS"); do
   for i in $(seq 0 $((k - 1))); do
     n=${names[$(( (i + r - 1) % k ))]}
     url="http://127.0.0.1:${port[$n]}${path[$n]}"
+    c0=$(cputicks "${spid[$n]}") w0=$(date +%s.%N)
     res=$("${GEN[@]}" "$out/load" -c "$CONNS" -warmup "${WARMUP}s" -d "${SECS}s" -label "$n" "$url")
-    printf '{"kind":"run","round":%d,"pos":%d,"name":"%s","load":%s}\n' "$r" $((i + 1)) "$n" "$res" >>"$results"
-    echo "round $r #$((i + 1)) $n: $(jq -r '"\(.rps) req/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms, errors \(.errors) (warm-up \(.warmup_errors))"' <<<"$res" 2>/dev/null || echo "$res")"
+    c1=$(cputicks "${spid[$n]}") w1=$(date +%s.%N)
+    share=$(awk -v c="$((c1 - c0))" -v t="$TCK" -v a="$w0" -v b="$w1" 'BEGIN {printf "%.3f", c / t / (b - a)}')
+    printf '{"kind":"run","round":%d,"pos":%d,"name":"%s","cpu_share":%s,"load":%s}\n' "$r" $((i + 1)) "$n" "$share" "$res" >>"$results"
+    echo "round $r #$((i + 1)) $n: $(jq -r '"\(.rps) req/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms, errors \(.errors) (warm-up \(.warmup_errors))"' <<<"$res" 2>/dev/null || echo "$res"), server CPU $share cores"
   done
 done
 cleanup; pids=()

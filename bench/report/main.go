@@ -9,7 +9,11 @@
 //	{"kind":"bytes","name":"…","bytes":{…bench/proxybytes' line…}}
 //
 // Ratios are taken within a round (the contenders of a round ran minutes
-// apart at most), so a busy moment of the machine moves both sides.
+// apart at most), so a busy moment of the machine moves both sides. When the
+// lines carry the server's CPU share it also reports req/s per server
+// CPU-second (req/s ÷ share) and its ratios: on a machine others use too, a
+// server that got half its core shows half the req/s but the same
+// requests per CPU-second.
 package main
 
 import (
@@ -29,7 +33,10 @@ type line struct {
 	Round int    `json:"round"`
 	Pos   int    `json:"pos"`
 	Name  string `json:"name"`
-	Load  struct {
+	// CPUShare is the server's CPU time over the run divided by its wall
+	// time (1.0: it had one core to itself); 0 when not measured.
+	CPUShare float64 `json:"cpu_share"`
+	Load     struct {
 		RPS          float64 `json:"rps"`
 		P50          float64 `json:"p50_ms"`
 		P99          float64 `json:"p99_ms"`
@@ -153,7 +160,7 @@ func write(w io.Writer, lines []line, ours, bases []string) {
 		}
 	}
 	if len(roundNums) > 0 {
-		fmt.Fprintln(w, "Per round (req/s, p99; the order the contenders ran in; ratios of req/s within the round):")
+		fmt.Fprintln(w, "Per round (req/s, p99, the server's CPU share; the order the contenders ran in; ratios of req/s within the round):")
 		fmt.Fprintln(w)
 		fmt.Fprint(w, "| round | order |")
 		for _, c := range contenders {
@@ -169,6 +176,8 @@ func write(w io.Writer, lines []line, ours, bases []string) {
 		perC := map[string][]float64{}
 		perP99 := map[string][]float64{}
 		perPair := map[pair][]float64{}
+		perCPU := map[string][]float64{}
+		perPairCPU := map[pair][]float64{}
 		for _, r := range roundNums {
 			byName := rounds[r]
 			order := slices.Clone(contenders)
@@ -182,7 +191,12 @@ func write(w io.Writer, lines []line, ours, bases []string) {
 				}
 				perC[c] = append(perC[c], l.Load.RPS)
 				perP99[c] = append(perP99[c], l.Load.P99)
-				fmt.Fprintf(w, " %s, %.2f ms |", rps(l.Load.RPS), l.Load.P99)
+				if l.CPUShare > 0 {
+					perCPU[c] = append(perCPU[c], l.Load.RPS/l.CPUShare)
+					fmt.Fprintf(w, " %s, %.2f ms, cpu %.2f |", rps(l.Load.RPS), l.Load.P99, l.CPUShare)
+				} else {
+					fmt.Fprintf(w, " %s, %.2f ms |", rps(l.Load.RPS), l.Load.P99)
+				}
 			}
 			for _, p := range pairs {
 				n, okN := byName[p.num]
@@ -193,22 +207,25 @@ func write(w io.Writer, lines []line, ours, bases []string) {
 				}
 				v := n.Load.RPS / d.Load.RPS
 				perPair[p] = append(perPair[p], v)
+				if n.CPUShare > 0 && d.CPUShare > 0 {
+					perPairCPU[p] = append(perPairCPU[p], (n.Load.RPS/n.CPUShare)/(d.Load.RPS/d.CPUShare))
+				}
 				fmt.Fprintf(w, " %s |", ratio(v))
 			}
 			fmt.Fprintln(w)
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "Medians over %d rounds (min–max); errors in all runs, warm-ups included: %d\n\n", len(roundNums), errs)
-		fmt.Fprintln(w, "| contender | req/s | p99 |")
-		fmt.Fprintln(w, "|---|---:|---:|")
+		fmt.Fprintln(w, "| contender | req/s | p99 | req per server CPU-second |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|")
 		for _, c := range contenders {
-			fmt.Fprintf(w, "| %s | %s | %s |\n", c, spread(perC[c], rps), spread(perP99[c], msf))
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", c, spread(perC[c], rps), spread(perP99[c], msf), spread(perCPU[c], rps))
 		}
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| ratio of req/s | median (min–max) |")
-		fmt.Fprintln(w, "|---|---:|")
+		fmt.Fprintln(w, "| ratio | of req/s, median (min–max) | of req per server CPU-second |")
+		fmt.Fprintln(w, "|---|---:|---:|")
 		for _, p := range pairs {
-			fmt.Fprintf(w, "| %s / %s | %s |\n", p.num, p.den, spread(perPair[p], ratio))
+			fmt.Fprintf(w, "| %s / %s | %s | %s |\n", p.num, p.den, spread(perPair[p], ratio), spread(perPairCPU[p], ratio))
 		}
 		fmt.Fprintln(w)
 	}
