@@ -93,7 +93,8 @@ done
 # The server's CPU time (utime + stime of every thread, /proc/PID/stat) over
 # a run, divided by the run's wall time: how much of its core it really got.
 # On a machine others use too, req/s divided by it (req per server
-# CPU-second) moves less than req/s.
+# CPU-second) moves less than req/s. The load generator's share (user + sys
+# over real, from bash's time) shows when it, not the server, was the limit.
 TCK=$(getconf CLK_TCK)
 cputicks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 
@@ -106,11 +107,12 @@ for r in $(seq "$ROUNDS"); do
     n=${names[$(( (i + r - 1) % k ))]}
     url="http://127.0.0.1:${port[$n]}${path[$n]}"
     c0=$(cputicks "${spid[$n]}") w0=$(date +%s.%N)
-    res=$("${GEN[@]}" "$out/load" -c "$CONNS" -warmup "${WARMUP}s" -d "${SECS}s" -label "$n" "$url")
+    res=$( { TIMEFORMAT='%U %S %R'; time "${GEN[@]}" "$out/load" -c "$CONNS" -warmup "${WARMUP}s" -d "${SECS}s" -label "$n" "$url"; } 2>"$out/gen-time")
     c1=$(cputicks "${spid[$n]}") w1=$(date +%s.%N)
     share=$(awk -v c="$((c1 - c0))" -v t="$TCK" -v a="$w0" -v b="$w1" 'BEGIN {printf "%.3f", c / t / (b - a)}')
-    printf '{"kind":"run","round":%d,"pos":%d,"name":"%s","cpu_share":%s,"load":%s}\n' "$r" $((i + 1)) "$n" "$share" "$res" >>"$results"
-    echo "round $r #$((i + 1)) $n: $(jq -r '"\(.rps) req/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms, errors \(.errors) (warm-up \(.warmup_errors))"' <<<"$res" 2>/dev/null || echo "$res"), server CPU $share cores"
+    gen=$(awk 'END {printf "%.3f", ($1 + $2) / $3}' "$out/gen-time")
+    printf '{"kind":"run","round":%d,"pos":%d,"name":"%s","cpu_share":%s,"gen_share":%s,"load":%s}\n' "$r" $((i + 1)) "$n" "$share" "$gen" "$res" >>"$results"
+    echo "round $r #$((i + 1)) $n: $(jq -r '"\(.rps) req/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms, errors \(.errors) (warm-up \(.warmup_errors))"' <<<"$res" 2>/dev/null || echo "$res"), CPU: server $share, load generator $gen cores"
   done
 done
 cleanup; pids=()

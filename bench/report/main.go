@@ -36,6 +36,7 @@ type line struct {
 	// CPUShare is the server's CPU time over the run divided by its wall
 	// time (1.0: it had one core to itself); 0 when not measured.
 	CPUShare float64 `json:"cpu_share"`
+	GenShare float64 `json:"gen_share"` // the load generator's, likewise
 	Load     struct {
 		RPS          float64 `json:"rps"`
 		P50          float64 `json:"p50_ms"`
@@ -160,7 +161,7 @@ func write(w io.Writer, lines []line, ours, bases []string) {
 		}
 	}
 	if len(roundNums) > 0 {
-		fmt.Fprintln(w, "Per round (req/s, p99, the server's CPU share; the order the contenders ran in; ratios of req/s within the round):")
+		fmt.Fprintln(w, "Per round (req/s, p99, CPU share of the server/the load generator; the order the contenders ran in; ratios of req/s within the round):")
 		fmt.Fprintln(w)
 		fmt.Fprint(w, "| round | order |")
 		for _, c := range contenders {
@@ -193,7 +194,7 @@ func write(w io.Writer, lines []line, ours, bases []string) {
 				perP99[c] = append(perP99[c], l.Load.P99)
 				if l.CPUShare > 0 {
 					perCPU[c] = append(perCPU[c], l.Load.RPS/l.CPUShare)
-					fmt.Fprintf(w, " %s, %.2f ms, cpu %.2f |", rps(l.Load.RPS), l.Load.P99, l.CPUShare)
+					fmt.Fprintf(w, " %s, %.2f ms, cpu %.2f/%.2f |", rps(l.Load.RPS), l.Load.P99, l.CPUShare, l.GenShare)
 				} else {
 					fmt.Fprintf(w, " %s, %.2f ms |", rps(l.Load.RPS), l.Load.P99)
 				}
