@@ -111,9 +111,9 @@ echo
 echo "| function | req/s | p50 | p90 | p99 | max | errors |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for i in 0 1 2; do
-  jq -r --arg n "${names[$i]}" '.targets['"$i"'] | "| \($n) | \(.rps | round) | \(.p50_ms) ms | \(.p90_ms) ms | \(.p99_ms) ms | \(.max_ms) ms | \(.errors) |"' <<<"$res"
+  jq -r --arg n "${names[$i]}" 'def f: . * 10 | round / 10; .targets['"$i"'] | "| \($n) | \(.rps | round) | \(.p50_ms | f) ms | \(.p90_ms | f) ms | \(.p99_ms | f) ms | \(.max_ms | f) ms | \(.errors) |"' <<<"$res"
 done
-jq -r '"| all three | \(.rps | round) | \(.p50_ms) ms | \(.p90_ms) ms | \(.p99_ms) ms | \(.max_ms) ms | \(.errors) (warm-up \(.warmup_errors)) |"' <<<"$res"
+jq -r 'def f: . * 10 | round / 10; "| all three | \(.rps | round) | \(.p50_ms | f) ms | \(.p90_ms | f) ms | \(.p99_ms | f) ms | \(.max_ms | f) ms | \(.errors) (warm-up \(.warmup_errors)) |"' <<<"$res"
 echo
 echo "| stack process | value |"
 echo "|---|---:|"
