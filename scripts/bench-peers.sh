@@ -19,7 +19,7 @@
 # ready for docs/BENCHMARKS.md.
 #
 # Usage: [ROUNDS=5] [SECS=10] [CONNS=32] [WARMUP=1] [PRIME=2] [COLD_RUNS=20] [PROXY_SIZES="1MiB 1GiB"] scripts/bench-peers.sh
-# Needs Go, Node.js 20+ and npm (npm ci of bench/peers/node's pinned packages).
+# Needs Go, Node.js 20+ and npm (npm ci of bench/peers/node's pinned packages), curl and jq.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5} SECS=${SECS:-10} CONNS=${CONNS:-32} WARMUP=${WARMUP:-1} COLD_RUNS=${COLD_RUNS:-20}
@@ -27,6 +27,8 @@ PROXY_SIZES=${PROXY_SIZES:-1MiB 1GiB}
 echo "# command: ROUNDS=$ROUNDS SECS=$SECS CONNS=$CONNS WARMUP=$WARMUP PRIME=${PRIME:-2} COLD_RUNS=$COLD_RUNS PROXY_SIZES=\"$PROXY_SIZES\" scripts/bench-peers.sh"
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(test -n "$(git status --porcelain 2>/dev/null)" && echo ' (modified)'), $(nproc) cores, $(go version | cut -d' ' -f3-), node $(node --version 2>/dev/null || echo missing), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
+command -v jq >/dev/null || { echo "jq is needed (apt-get install jq)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "curl is needed (apt-get install curl)" >&2; exit 1; }
 command -v node >/dev/null && command -v npm >/dev/null || { echo "Node.js 20+ and npm are needed for the Node sample: e.g. apt-get install nodejs npm" >&2; exit 1; }
 
 out=build/bench-peers

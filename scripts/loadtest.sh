@@ -26,6 +26,7 @@ LEVEL=${LOADTEST_LOG_LEVEL:-warn}
 echo "# command: LOADTEST_SECS=$SECS LOADTEST_CONNS=$CONNS LOADTEST_WARMUP=$WARMUP LOADTEST_RSS_FACTOR=$FACTOR LOADTEST_GOROUTINE_SLACK=$SLACK LOADTEST_SETTLE=$SETTLE LOADTEST_LOG_LEVEL=$LEVEL scripts/loadtest.sh"
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(test -n "$(git status --porcelain 2>/dev/null)" && echo ' (modified)'), $(nproc) cores, $(go version | cut -d' ' -f3-), load average $(cut -d' ' -f1-3 /proc/loadavg), open files limit $(ulimit -n)"
 command -v jq >/dev/null || { echo "jq is needed (apt-get install jq)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "curl is needed (apt-get install curl)" >&2; exit 1; }
 need=$((CONNS * 2 + 200))
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need" ]; then
   ulimit -n "$need" 2>/dev/null || { echo "open files limit $(ulimit -n) is below $need (2 × $CONNS connections + slack): raise it (ulimit -n)" >&2; exit 1; }
