@@ -23,7 +23,7 @@ FC_TARGETS := $(addprefix fc-,$(FUNCTIONS))
 SDEVS     ?= s
 DEPLOY_FLAGS ?=
 
-.PHONY: all test test-go fuzz-smoke test-e2e e2e-deps build build-cli build-fc $(FC_TARGETS) deploy check-s lint bench fuzz run deps check-go check-node check-chromium check-redis web-deps clean
+.PHONY: all test test-go fuzz-smoke test-e2e e2e-deps build build-cli build-fc $(FC_TARGETS) deploy check-s lint bench bench-go bench-peers loadtest fuzz run deps check-go check-node check-chromium check-redis web-deps clean
 
 all: lint test build
 
@@ -128,10 +128,27 @@ lint: deps
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
 
-## bench: every benchmark, BENCHCOUNT runs each; output in build/bench.txt (record it in docs/BENCHMARKS.md)
-bench: deps
+## bench: the Go benchmarks (bench-go), then post-signature against Alibaba's seed samples (bench-peers)
+bench: bench-go bench-peers
+
+## bench-go: every Go benchmark, BENCHCOUNT runs each; output in build/bench.txt (record it in docs/BENCHMARKS.md)
+bench-go: deps
 	@mkdir -p build
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./shared/... ./internal/... | tee build/bench.txt
+
+## bench-peers: post-signature (V4 and seed routes) against the Node (express + ali-oss) and Go seed samples:
+## throughput in interleaved rounds, cold start, bytes per upload vs a proxy (scripts/bench-peers.sh;
+## ROUNDS, SECS, CONNS, WARMUP, COLD_RUNS); output in build/bench-peers.txt, Markdown rows at its end
+bench-peers: deps check-node
+	@mkdir -p build
+	bash -o pipefail -c "scripts/bench-peers.sh 2>&1 | tee build/bench-peers.txt"
+
+## loadtest: the local stack under LOADTEST_CONNS (256) connections for LOADTEST_SECS (60) against post-signature,
+## presigned-url and sts-token at once; fails on any error, RSS still growing after warm-up, or goroutines
+## not back to their baseline (scripts/loadtest.sh); output in build/loadtest.txt
+loadtest: deps
+	@mkdir -p build
+	bash -o pipefail -c "scripts/loadtest.sh 2>&1 | tee build/loadtest.txt"
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz: deps

@@ -340,6 +340,7 @@ func Start(cfg Config) (*Stack, error) {
 		oss = bw.Wrap(ossSrv)
 		api.Handle("PUT /_test/bandwidth", bw)
 		api.Handle("GET /_test/oss-events", serveOSSEventStats(trigger))
+		api.Handle("GET /_test/runtime", serveRuntime())
 		log.Warn("test hooks on: PUT /_test/bandwidth limits the OSS emulator's upload bandwidth; GET /_test/oss-events reports the OSS trigger")
 	}
 	if trigger != nil {
