@@ -58,12 +58,17 @@ type header struct{ name, value string }
 
 // canonicalHeaders appends to out the headers of h that keep(lower-cased
 // name) selects, sorted by lower-cased name. Names that differ only in case
-// are merged, values in key order.
-func canonicalHeaders(out []header, h http.Header, keep func(lower string) bool) []header {
+// are merged, values in key order. When signed is not nil it also gets
+// each kept header under its own name, values joined by "," (what a URL's
+// user must replay: see signedHeaders).
+func canonicalHeaders(out []header, h http.Header, keep func(lower string) bool, signed map[string]string) []header {
 	for k, vs := range h {
 		low := lowerASCII(k)
 		if !keep(low) {
 			continue
+		}
+		if signed != nil && len(vs) > 0 {
+			signed[k] = strings.Join(vs, ",")
 		}
 		for _, v := range vs {
 			out = append(out, header{low, strings.TrimSpace(v)})

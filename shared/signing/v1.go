@@ -57,7 +57,7 @@ func StringToSignV1(r *Request, date string) string {
 	b.WriteString(date)
 	b.WriteByte('\n')
 	var headersBuf [8]header
-	for _, x := range canonicalHeaders(headersBuf[:0], h, func(low string) bool { return strings.HasPrefix(low, "x-oss-") }) {
+	for _, x := range canonicalHeaders(headersBuf[:0], h, func(low string) bool { return strings.HasPrefix(low, "x-oss-") }, nil) {
 		b.WriteString(x.name)
 		b.WriteByte(':')
 		b.WriteString(x.value)

@@ -80,19 +80,20 @@ func CanonicalRequestV4(r *Request, additional []string) string {
 // query parameters sorted by encoded name.
 func canonicalRequestV4(r *Request, pairs []pair, additional []string) string {
 	bp := messageBuffers.Get().(*[]byte)
-	b := appendCanonicalRequestV4((*bp)[:0], r, pairs, additional)
+	b := appendCanonicalRequestV4((*bp)[:0], r, pairs, additional, nil)
 	cr := string(b)
 	putMessageBuffer(bp, b)
 	return cr
 }
 
 // appendCanonicalRequestV4 appends the canonical request to dst.
-func appendCanonicalRequestV4(b []byte, r *Request, pairs []pair, additional []string) []byte {
+// When signed is not nil it also gets the signed headers (signedHeaders).
+func appendCanonicalRequestV4(b []byte, r *Request, pairs []pair, additional []string, signed map[string]string) []byte {
 	h := r.header()
 	var headersBuf [8]header
 	headers := canonicalHeaders(headersBuf[:0], h, func(low string) bool {
 		return isDefaultSignedV4(low) || contains(additional, low)
-	})
+	}, signed)
 	b = append(b, r.Method...)
 	b = append(b, '\n')
 	b = appendResourcePath(b, r.Bucket, r.Key)
@@ -262,23 +263,29 @@ func PresignV4(r *Request, c Credentials, t time.Time, expires time.Duration) (*
 			pairs = append(pairs, pair{ek, URIEncode(v, true), k})
 		}
 	}
-	if c.Temporary() {
-		pairs = append(pairs, pair{"x-oss-security-token", URIEncode(c.SecurityToken, true), "x-oss-security-token"})
-	}
-	pairs = append(pairs,
-		pair{"x-oss-signature-version", AlgorithmV4, "x-oss-signature-version"},
-		pair{"x-oss-date", datetime, "x-oss-date"},
-		pair{"x-oss-expires", strconv.FormatInt(secs, 10), "x-oss-expires"},
-		pair{"x-oss-credential", encodedCredential(c.AccessKeyID, datetime[:8], region, product), "x-oss-credential"},
-	)
+	// The signature parameters, in their canonical order: with no query
+	// of the caller's there is nothing to sort.
+	callers := len(pairs)
 	if len(additional) > 0 {
 		pairs = append(pairs, pair{"x-oss-additional-headers", strings.Join(additional, "%3B"), "x-oss-additional-headers"})
 	}
-	sortPairs(pairs)
+	pairs = append(pairs,
+		pair{"x-oss-credential", encodedCredential(c.AccessKeyID, datetime[:8], region, product), "x-oss-credential"},
+		pair{"x-oss-date", datetime, "x-oss-date"},
+		pair{"x-oss-expires", strconv.FormatInt(secs, 10), "x-oss-expires"},
+	)
+	if c.Temporary() {
+		pairs = append(pairs, pair{"x-oss-security-token", URIEncode(c.SecurityToken, true), "x-oss-security-token"})
+	}
+	pairs = append(pairs, pair{"x-oss-signature-version", AlgorithmV4, "x-oss-signature-version"})
+	if callers > 0 {
+		sortPairs(pairs)
+	}
 	// The canonical request and the string to sign, one after the other in
 	// one pooled buffer, hashed and signed where they lie.
 	bp := messageBuffers.Get().(*[]byte)
-	b := appendCanonicalRequestV4((*bp)[:0], r, pairs, additional)
+	signed := make(map[string]string, len(r.Header))
+	b := appendCanonicalRequestV4((*bp)[:0], r, pairs, additional, signed)
 	n := len(b)
 	b = appendStringToSignV4(b, datetime, region, product, b)
 	sig := pair{"x-oss-signature", signatureV4Bytes(signingKeyV4(c.AccessKeySecret, t, region, product), b[n:]), "x-oss-signature"}
@@ -288,10 +295,8 @@ func PresignV4(r *Request, c Credentials, t time.Time, expires time.Duration) (*
 	at, _ := slices.BinarySearchFunc(pairs, sig, func(a, b pair) int { return strings.Compare(a.name, b.name) })
 	pairs = slices.Insert(pairs, at, sig) // keep pairs sorted: renderQuery relies on it
 	return &Presigned{
-		RawQuery: renderQuery(pairs),
-		SignedHeaders: signedHeaders(r.header(), func(low string) bool {
-			return isDefaultSignedV4(low) || contains(additional, low)
-		}),
+		RawQuery:         renderQuery(pairs),
+		SignedHeaders:    signed,
 		Expiration:       t.UTC().Truncate(time.Second).Add(time.Duration(secs) * time.Second),
 		CanonicalRequest: cr,
 		StringToSign:     sts,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"ossdirect/shared/policy"
@@ -75,8 +76,7 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 		return nil, fmt.Errorf("%w: region: must not be empty for V4", ErrInvalidOption)
 	}
 
-	var buf [1024]byte // fits a typical policy document
-	f := newForm(g, buf[:0])
+	f := newForm(g)
 	var date, credential string
 	if version == SignatureV4 {
 		date = signing.FormatV4Date(now)
@@ -135,17 +135,21 @@ func (g *Grant) PostForm(creds signing.Credentials, version, region string, now 
 }
 
 // form writes a policy's conditions and collects the form fields that
-// satisfy them. The policy goes straight to its JSON (policy.Writer): a
-// grant is signed once, so no policy.Policy value is built.
+// satisfy them. The policy goes straight to its JSON (policy.Writer), in a
+// pooled buffer: a grant is signed once, so no policy.Policy value is built.
 type form struct {
 	doc    policy.Writer
+	buf    *[]byte // from docBuffers; back once encoded
 	fields map[string]string
 }
 
-// newForm starts g's form with the bucket condition, writing the policy
-// into buf.
-func newForm(g *Grant, buf []byte) form {
-	f := form{doc: policy.NewWriter(buf, g.Expiration), fields: make(map[string]string, formFields)}
+// docBuffers recycles the buffers policy documents are written into.
+var docBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// newForm starts g's form with the bucket condition.
+func newForm(g *Grant) *form {
+	bp := docBuffers.Get().(*[]byte)
+	f := &form{doc: policy.NewWriter((*bp)[:0], g.Expiration), buf: bp, fields: make(map[string]string, formFields)}
 	f.cond(policy.OpExact, "bucket", g.Bucket)
 	return f
 }
@@ -189,6 +193,10 @@ func (f *form) encode() (string, error) {
 		return "", fmt.Errorf("upload: building policy: %w", err)
 	}
 	encoded := policy.EncodeBase64(doc)
+	if cap(doc) <= 64<<10 { // keep the pool's buffers small
+		*f.buf = doc[:0]
+		docBuffers.Put(f.buf)
+	}
 	f.fields["policy"] = encoded
 	return encoded, nil
 }
@@ -207,8 +215,7 @@ func (g *Grant) LegacyPostForm(creds signing.Credentials, now time.Time) (*PostF
 	if err := g.checkCommon(creds, now); err != nil {
 		return nil, err
 	}
-	var buf [1024]byte
-	f := newForm(g, buf[:0])
+	f := newForm(g)
 	f.doc.Add(policy.Condition{Op: policy.OpContentLengthRange, Min: g.MinSize, Max: g.MaxSize})
 	f.cond(policy.OpStartsWith, "key", g.Dir)
 	f.pinCallback(g)
