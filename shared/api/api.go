@@ -141,12 +141,15 @@ type Config struct {
 
 // Handlers are the four functions' handlers sharing one configuration.
 type Handlers struct {
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	limiter Limiter
-	keys    *callback.KeyCache
-	dirs    map[string]*regexp.Regexp // each profile's directory (upload.Profile.DirPattern)
+	cfg Config
+	log *slog.Logger
+	// onlyProfile names the one profile when there is exactly one (the
+	// default of a request naming none), else "".
+	onlyProfile string
+	now         func() time.Time
+	limiter     Limiter
+	keys        *callback.KeyCache
+	dirs        map[string]*regexp.Regexp // each profile's directory (upload.Profile.DirPattern)
 	// afterClaim, when set (by tests only), runs once a delivery has
 	// claimed an event, before it acts or delivers.
 	afterClaim func(eventID string)
@@ -188,6 +191,9 @@ func New(cfg Config) (*Handlers, error) {
 	case cfg.RatePerMinute > 0:
 		h.limiter = newLimiter(cfg.RatePerMinute, max(cfg.RateBurst, 1), h.now)
 	}
+	if names := cfg.Profiles.Names(); len(names) == 1 {
+		h.onlyProfile = names[0]
+	}
 	h.keys = &callback.KeyCache{Client: cfg.KeyClient, Now: h.now}
 	h.dirs = make(map[string]*regexp.Regexp, len(cfg.Profiles))
 	for name, p := range cfg.Profiles {
@@ -198,6 +204,18 @@ func New(cfg Config) (*Handlers, error) {
 		h.dirs[name] = re
 	}
 	return h, nil
+}
+
+// profileName is the profile a request names, or the only profile when
+// it names none.
+func (h *Handlers) profileName(name string) (string, error) {
+	if name != "" {
+		return name, nil
+	}
+	if h.onlyProfile == "" {
+		return "", invalid("profile", "required; allowed: %s", strings.Join(h.cfg.Profiles.Names(), ", "))
+	}
+	return h.onlyProfile, nil
 }
 
 // requestID is the id of the request being served (see wrap).

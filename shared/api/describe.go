@@ -67,13 +67,10 @@ func (h *Handlers) describe(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	name := q.Get("profile")
-	if name == "" {
-		if len(h.cfg.Profiles) != 1 {
-			h.writeError(w, r, invalid("profile", "required; allowed: %s", strings.Join(h.cfg.Profiles.Names(), ", ")))
-			return
-		}
-		name = h.cfg.Profiles.Names()[0]
+	name, err := h.profileName(q.Get("profile"))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
 	}
 	p, err := h.cfg.Profiles.Lookup(name)
 	if err != nil {

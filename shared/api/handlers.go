@@ -57,12 +57,9 @@ func (h *Handlers) authorize(r *http.Request) (auth.Subject, error) {
 // grant compiles the request into a grant for the named profile, with the
 // callback attached when the profile asks for one.
 func (h *Handlers) grant(req uploadRequest, sub auth.Subject, mode grantMode, credsExpiry, now time.Time, withVars bool) (*upload.Grant, error) {
-	name := req.Profile
-	if name == "" {
-		if len(h.cfg.Profiles) != 1 {
-			return nil, invalid("profile", "required; allowed: %s", strings.Join(h.cfg.Profiles.Names(), ", "))
-		}
-		name = h.cfg.Profiles.Names()[0]
+	name, err := h.profileName(req.Profile)
+	if err != nil {
+		return nil, err
 	}
 	p, err := h.cfg.Profiles.Lookup(name)
 	if err != nil {

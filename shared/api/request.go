@@ -86,7 +86,9 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (uploadRequest, error)
 		w.Header().Set("Allow", "GET, POST, OPTIONS")
 		return req, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Message: "method: " + r.Method + " not allowed; use GET or POST"}
 	}
-	for name, v := range map[string]string{"profile": req.Profile, "filename": req.Filename, "contentType": req.ContentType, "signatureVersion": req.SignatureVersion, "md5": req.MD5} {
+	for _, f := range [...]struct{ name, v string }{{"profile", req.Profile}, {"filename", req.Filename},
+		{"contentType", req.ContentType}, {"signatureVersion", req.SignatureVersion}, {"md5", req.MD5}} {
+		name, v := f.name, f.v
 		if len(v) > maxStringField {
 			return req, invalid(name, "longer than %d bytes", maxStringField)
 		}

@@ -8,6 +8,7 @@ package jsonappend
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -125,15 +126,16 @@ func (o *Object) StringMap(k string, m map[string]string) {
 		o.buf = append(o.buf, "null"...)
 		return
 	}
-	var scratch [32]string // most maps here are small: no allocation
-	keys := scratch[:0]
-	for mk := range m {
-		keys = append(keys, mk)
+	type member struct{ k, v string }
+	var scratch [32]member // most maps here are small: no allocation
+	members := scratch[:0]
+	for mk, mv := range m {
+		members = append(members, member{mk, mv})
 	}
-	slices.Sort(keys)
+	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.k, b.k) })
 	inner := NewObject(o.buf)
-	for _, mk := range keys {
-		inner.String(mk, m[mk])
+	for _, mb := range members {
+		inner.String(mb.k, mb.v)
 	}
 	o.buf = inner.End()
 }

@@ -61,13 +61,13 @@ func ParseV4Date(s string) (time.Time, error) {
 
 // Scope returns the V4 credential scope "yyyymmdd/region/product/aliyun_v4_request".
 func Scope(t time.Time, region, product string) string {
-	return t.UTC().Format(v4DateLayout) + "/" + region + "/" + product + "/" + v4Terminator
+	return FormatV4Date(t)[:8] + "/" + region + "/" + product + "/" + v4Terminator
 }
 
 // V4Credential returns the x-oss-credential value
 // "<AccessKeyId>/<yyyymmdd>/<region>/<product>/aliyun_v4_request".
 func V4Credential(accessKeyID string, t time.Time, region, product string) string {
-	return accessKeyID + "/" + Scope(t, region, product)
+	return accessKeyID + "/" + FormatV4Date(t)[:8] + "/" + region + "/" + product + "/" + v4Terminator
 }
 
 // CanonicalRequestV4 returns the V4 canonical request of r. additional is

@@ -29,6 +29,13 @@ func SanitizeSubject(subject string) (string, error) {
 		return "", &FieldError{Field: "subject", Reason: "must not be empty", Err: ErrInvalidSubject}
 	}
 	const hex = "0123456789ABCDEF"
+	plain := len(subject) <= MaxSubjectLength
+	for i := 0; i < len(subject) && plain; i++ {
+		plain = keepSubjectByte(subject[i]) && (subject[i] != '.' || i > 0)
+	}
+	if plain { // nothing to escape: no copy
+		return subject, nil
+	}
 	b := make([]byte, 0, len(subject))
 	for i := 0; i < len(subject); i++ {
 		c := subject[i]
