@@ -360,6 +360,21 @@ func TestDoctorNamesBrokenSetUps(t *testing.T) {
 			},
 		},
 		{
+			name: "callback certificate not from a public CA",
+			breakIt: func(t *testing.T, e *env) {
+				srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusForbidden)
+					w.Write([]byte(`{"code":"Forbidden"}`))
+				}))
+				t.Cleanup(srv.Close)
+				e.cfg.App.CallbackURL = srv.URL + "/callback"
+			},
+			check: func(t *testing.T, rep *doctor.Report) {
+				want(t, rep, "callback", doctor.StatusFail, "not signed by a public CA", "public CA")
+			},
+		},
+		{
 			name: "callback URL not HTTPS",
 			breakIt: func(t *testing.T, e *env) {
 				e.cfg.App.CallbackURL = "http://callback.example.com/callback"
