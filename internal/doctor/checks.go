@@ -175,14 +175,19 @@ func (d *doctor) checkClock() Result {
 	if a == nil || a.Date.IsZero() {
 		return skipped("OSS's time is unknown (the endpoint probe got no Date header)")
 	}
+	// OSS's Date has whole seconds: below a minute say seconds, above it
+	// minutes, so the figure does not wobble with when the probe ran.
 	skew := d.now().Sub(a.Date).Round(time.Second)
 	abs := skew.Abs()
+	if abs > time.Minute {
+		skew = skew.Round(time.Minute)
+	}
 	switch {
 	case abs > MaxSkew || a.Code == "RequestTimeTooSkewed":
-		return failed(fmt.Sprintf("this machine's clock is %v off OSS's (OSS refuses requests more than %v off: RequestTimeTooSkewed)", skew, MaxSkew),
+		return failed(fmt.Sprintf("this machine's clock is about %v off OSS's (OSS refuses requests more than %v off: RequestTimeTooSkewed)", skew, MaxSkew),
 			"synchronise this machine's clock (NTP: timedatectl set-ntp true); Function Compute's clock is synchronised, but doctor signs with this one")
 	case abs > time.Minute:
-		return warned(fmt.Sprintf("this machine's clock is %v off OSS's", skew), "synchronise the clock (NTP); grants expire by it")
+		return warned(fmt.Sprintf("this machine's clock is about %v off OSS's", skew), "synchronise the clock (NTP); grants expire by it")
 	}
 	return pass("within %v of OSS's clock", max(abs, time.Second))
 }

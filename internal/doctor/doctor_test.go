@@ -237,7 +237,7 @@ func TestDoctorNamesBrokenSetUps(t *testing.T) {
 			name:    "clock 20 minutes off",
 			breakIt: func(t *testing.T, e *env) { e.s.OSSEmulator().SetClockOffset(20 * time.Minute) },
 			check: func(t *testing.T, rep *doctor.Report) {
-				want(t, rep, "clock", doctor.StatusFail, "-20m0s off OSS's", "NTP")
+				want(t, rep, "clock", doctor.StatusFail, "about -20m0s off OSS's", "NTP")
 			},
 		},
 		{
