@@ -3,6 +3,8 @@ package doctor_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -362,11 +364,13 @@ func TestDoctorNamesBrokenSetUps(t *testing.T) {
 		{
 			name: "callback certificate not from a public CA",
 			breakIt: func(t *testing.T, e *env) {
-				srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					w.Header().Set("Content-Type", "application/json")
 					w.WriteHeader(http.StatusForbidden)
 					w.Write([]byte(`{"code":"Forbidden"}`))
 				}))
+				srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is the point
+				srv.StartTLS()
 				t.Cleanup(srv.Close)
 				e.cfg.App.CallbackURL = srv.URL + "/callback"
 			},
