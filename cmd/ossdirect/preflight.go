@@ -18,7 +18,7 @@ const exitPreflightFailed = 1
 func preflightCommand(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup config.LookupFunc, readFile func(string) ([]byte, error)) int {
 	const cmd = "preflight"
 	fs := newFlagSet(cmd, stdout)
-	manifest := fs.String("f", "", "read the inputs from the application template's `S.YAML` (vars.inputs) instead of the environment")
+	manifest := fs.String("manifest", "", "read the inputs from the application template's `S.YAML` (vars.inputs) instead of the environment")
 	after := fs.String("after", "", "summarize a deploy: `FILE` holds the output of s deploy -o json (or s info -o json); - reads stdin")
 	var origins originList
 	origins.name = "page-origin"

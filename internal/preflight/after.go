@@ -38,9 +38,18 @@ func ParseDeployOutput(out []byte) (map[string]Deployed, error) {
 		}
 		doc = doc[i+1:]
 	}
-	var res map[string]Deployed
-	if err := json.NewDecoder(bytes.NewReader(doc)).Decode(&res); err != nil {
+	var raw map[string]json.RawMessage
+	if err := json.NewDecoder(bytes.NewReader(doc)).Decode(&raw); err != nil {
 		return nil, fmt.Errorf("preflight: deploy output: %w", err)
+	}
+	// Resources of other components (the custom domain's fc3-domain) have
+	// outputs of their own shape: only fc3's are kept.
+	res := map[string]Deployed{}
+	for name, r := range raw {
+		var d Deployed
+		if json.Unmarshal(r, &d) == nil && d.FunctionName != "" {
+			res[name] = d
+		}
 	}
 	return res, nil
 }

@@ -102,7 +102,9 @@ func Check(in Inputs, opts Options) []Problem {
 			return // one message per input
 		}
 		bad[name] = true
-		ps = append(ps, Problem{Name: name, Message: fmt.Sprintf(format, a...)})
+		// One line per problem: joined errors become "; "-separated.
+		msg := strings.Join(strings.Fields(strings.ReplaceAll(fmt.Sprintf(format, a...), "\n", " ; ")), " ")
+		ps = append(ps, Problem{Name: name, Message: strings.ReplaceAll(msg, " ; ", "; ")})
 	}
 	get := func(name string) string { return strings.TrimSpace(in[name]) }
 
