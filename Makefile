@@ -125,14 +125,16 @@ preflight: build-cli
 
 ## deploy: preflight, build, deploy the four functions with Serverless Devs (s.yaml lists the inputs: OSS_BUCKET,
 ## OSS_REGION, AUTH_MODE, FC_ROLE_ARN, STS_ROLE_ARN, ALIBABA_CLOUD_ACCOUNT_ID), then print the function URLs, the
-## bucket's CORS rule for PAGE_ORIGINS and the mini-program domains (build/deploy-summary.json). Nothing reaches s
-## when preflight finds a problem.
+## bucket's CORS rule for PAGE_ORIGINS and the mini-program domains (from `s info -o json`; also in
+## build/deploy-summary.json). Nothing reaches s when preflight finds a problem. Not `s deploy -o json`: with it,
+## s 3.1.10 deploys even when the pre-deploy action (make build) fails.
 deploy: check-s build-cli
 	@$(OSSDIRECT) preflight >/dev/null
 	@$(MAKE) --no-print-directory build-fc
+	$(SDEVS) deploy -y $(DEPLOY_FLAGS)
 	@mkdir -p build
-	$(SDEVS) deploy -y -o json $(DEPLOY_FLAGS) > build/deploy-output.txt; status=$$?; cat build/deploy-output.txt; exit $$status
-	@$(OSSDIRECT) preflight --after build/deploy-output.txt $(foreach o,$(PAGE_ORIGINS),--page-origin $(o)) > build/deploy-summary.json
+	@$(SDEVS) info -o json $(DEPLOY_FLAGS) > build/deploy-info.txt
+	@$(OSSDIRECT) preflight --after build/deploy-info.txt $(foreach o,$(PAGE_ORIGINS),--page-origin $(o)) > build/deploy-summary.json
 	@cat build/deploy-summary.json
 
 ## fc-app: the Serverless Devs 3 application, build/fc-app.zip (and unzipped in build/fc-app/): templates/fc-app with

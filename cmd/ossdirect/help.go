@@ -125,7 +125,7 @@ var specs = []*spec{
 		examples: []string{
 			"ossdirect preflight",
 			"ossdirect preflight --manifest s.yaml",
-			"s deploy -y -o json > deploy.json; ossdirect preflight --after deploy.json --page-origin https://app.example.com",
+			"s info -o json > deploy.json; ossdirect preflight --after deploy.json --page-origin https://app.example.com",
 		},
 	},
 	{

@@ -19,7 +19,7 @@ func preflightCommand(args []string, stdin io.Reader, stdout, stderr io.Writer, 
 	const cmd = "preflight"
 	fs := newFlagSet(cmd, stdout)
 	manifest := fs.String("manifest", "", "read the inputs from the application template's `S.YAML` (vars.inputs) instead of the environment")
-	after := fs.String("after", "", "summarize a deploy: `FILE` holds the output of s deploy -o json (or s info -o json); - reads stdin")
+	after := fs.String("after", "", "summarize a deploy: `FILE` holds the output of s info -o json (or s deploy -o json); - reads stdin")
 	var origins originList
 	origins.name = "page-origin"
 	fs.Var(&origins, "page-origin", "with --after: an `ORIGIN` the upload page is served from, for the CORS rule (repeat; default: CORS_ALLOWED_ORIGINS)")

@@ -133,7 +133,7 @@ func TestPreflightReportsEveryProblem(t *testing.T) {
 	}
 }
 
-// --after turns s deploy -o json's output into the four URLs, the CORS
+// --after turns s info -o json's output into the four URLs, the CORS
 // rule for the page origins and the mini-program entries; without custom
 // domains it says *.fcapp.run cannot go in a mini-program.
 func TestPreflightAfterSummarizesTheDeploy(t *testing.T) {

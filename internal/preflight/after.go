@@ -14,7 +14,7 @@ import (
 	"ossdirect/shared/api"
 )
 
-// Deployed is what `s deploy -o json` (or `s info -o json`) reports for one
+// Deployed is what `s info -o json` (or `s deploy -o json`) reports for one
 // fc3 resource: the function's name and its URLs (fc3's info: url.system_url
 // is the LATEST HTTP trigger's internet URL, url.custom_domain the domain
 // bound in the resource).
@@ -107,7 +107,7 @@ func Summarize(deployed map[string]Deployed, in Inputs, pageOrigins []string) (*
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("preflight: the deploy output has no URL for %s (is this the output of s deploy -o json for the four functions?)", strings.Join(missing, ", "))
+		return nil, fmt.Errorf("preflight: the deploy output has no URL for %s (is this the output of s info -o json for the four functions?)", strings.Join(missing, ", "))
 	}
 	s.CallbackURL = strings.TrimSpace(in["CALLBACK_URL"])
 	if s.CallbackURL == "" {
