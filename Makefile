@@ -23,6 +23,11 @@ DEPLOY_FLAGS ?=
 # origins the summary's CORS rule is for (default: CORS_ALLOWED_ORIGINS).
 OSSDIRECT ?= $(BIN)/ossdirect
 PAGE_ORIGINS ?=
+# What make deploy builds after the preflight (tests that stand in for s pass
+# a target that builds nothing).
+DEPLOY_BUILD ?= build-fc
+# Where make deploy keeps s info's output and the summary.
+DEPLOY_OUT ?= build
 # The Serverless Devs application (templates/fc-app), packaged by make fc-app.
 FC_APP    := build/fc-app
 
@@ -130,12 +135,12 @@ preflight: build-cli
 ## s 3.1.10 deploys even when the pre-deploy action (make build) fails.
 deploy: check-s build-cli
 	@$(OSSDIRECT) preflight >/dev/null
-	@$(MAKE) --no-print-directory build-fc
+	@$(MAKE) --no-print-directory $(DEPLOY_BUILD)
 	$(SDEVS) deploy -y $(DEPLOY_FLAGS)
-	@mkdir -p build
-	@$(SDEVS) info -o json $(DEPLOY_FLAGS) > build/deploy-info.txt
-	@$(OSSDIRECT) preflight --after build/deploy-info.txt $(foreach o,$(PAGE_ORIGINS),--page-origin $(o)) > build/deploy-summary.json
-	@cat build/deploy-summary.json
+	@mkdir -p $(DEPLOY_OUT)
+	@$(SDEVS) info -o json $(DEPLOY_FLAGS) > $(DEPLOY_OUT)/deploy-info.txt
+	@$(OSSDIRECT) preflight --after $(DEPLOY_OUT)/deploy-info.txt $(foreach o,$(PAGE_ORIGINS),--page-origin $(o)) > $(DEPLOY_OUT)/deploy-summary.json
+	@cat $(DEPLOY_OUT)/deploy-summary.json
 
 ## fc-app: the Serverless Devs 3 application, build/fc-app.zip (and unzipped in build/fc-app/): templates/fc-app with
 ## each function's binary in src/code/<function>/main and the linux/amd64 CLI in src/bin/ossdirect for the

@@ -905,3 +905,46 @@ func TestMakeDeployStopsBeforeServerlessDevs(t *testing.T) {
 		})
 	}
 }
+
+// With valid inputs make deploy calls s twice, `deploy -y` and then
+// `info -o json`, and prints the summary preflight --after makes of the
+// info: the four URLs, the CORS rule for PAGE_ORIGINS, the mini-program
+// entries.
+func TestMakeDeployDeploysThenSummarizes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI and runs make")
+	}
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	t.Parallel()
+	cli := ossdirectCLI(t)
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "s-calls")
+	info := `{"callback": {"functionName": "ossdirect-callback", "url": {"system_url": "https://ossdirect-callback-x.cn-hangzhou.fcapp.run"}},
+ "post_signature": {"functionName": "ossdirect-post-signature", "url": {"system_url": "https://ossdirect-post-signature-x.cn-hangzhou.fcapp.run"}},
+ "presigned_url": {"functionName": "ossdirect-presigned-url", "url": {"system_url": "https://ossdirect-presigned-url-x.cn-hangzhou.fcapp.run"}},
+ "sts_token": {"functionName": "ossdirect-sts-token", "url": {"system_url": "https://ossdirect-sts-token-x.cn-hangzhou.fcapp.run"}}}`
+	fakeS := filepath.Join(dir, "s")
+	os.WriteFile(fakeS, []byte("#!/bin/sh\necho \"$@\" >> "+calls+"\ncase \"$1\" in info) echo 'Steps for [info]'; cat <<'EOF'\n"+info+"\nEOF\n;; esac\nexit 0\n"), 0o755)
+	cmd := exec.Command("make", "--no-print-directory", "-o", "build-cli", "-C", "..", "deploy", "SDEVS="+fakeS, "OSSDIRECT="+cli,
+		"DEPLOY_BUILD=check-go", "DEPLOY_OUT="+dir, "DEPLOY_FLAGS=-a test", "PAGE_ORIGINS=https://app.example.com")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
+		"OSS_BUCKET=photos-1", "OSS_REGION=cn-hangzhou", "AUTH_MODE=none",
+		"FC_ROLE_ARN=acs:ram::" + appAccount + ":role/ossdirect-fc", "STS_ROLE_ARN=acs:ram::" + appAccount + ":role/ossdirect-upload",
+		"ALIBABA_CLOUD_ACCOUNT_ID=" + appAccount}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make deploy: %v\n%s", err, out)
+	}
+	got, _ := os.ReadFile(calls)
+	if string(got) != "deploy -y -a test\ninfo -o json -a test\n" {
+		t.Errorf("s called with %q, want deploy -y then info -o json", got)
+	}
+	for _, want := range []string{`"sts-token":"https://ossdirect-sts-token-x.cn-hangzhou.fcapp.run"`, `"AllowedOrigins":["https://app.example.com"]`,
+		`"uploadFile":["https://photos-1.oss-cn-hangzhou.aliyuncs.com"]`, "FC's default domain"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+}
