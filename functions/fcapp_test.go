@@ -238,6 +238,11 @@ func TestAppTemplateRendersWithServerlessDevs(t *testing.T) {
 				if p.FunctionName != params["functionNamePrefix"]+"-"+fn || p.Region != params["region"] || p.Role != params["fcRoleArn"] {
 					t.Errorf("%s: name %q region %q role %q, want the parameters", res, p.FunctionName, p.Region, p.Role)
 				}
+				// fc3's schema: memorySize a multiple of 64 from 128; OSS
+				// waits 5 s for the callback's answer.
+				if p.MemorySize < 128 || p.MemorySize%64 != 0 || p.Timeout < 1 || (fn == "callback" && p.Timeout <= 5) {
+					t.Errorf("%s: memorySize %d timeout %d", res, p.MemorySize, p.Timeout)
+				}
 				checkAppEnvironment(t, res, fn, p.EnvironmentVariables, params, presets)
 				checkAppTriggers(t, res, fn, r, params, presets)
 			}
