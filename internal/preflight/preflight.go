@@ -210,6 +210,9 @@ func Check(in Inputs, opts Options) []Problem {
 		switch {
 		case scheme != "https" && !isLoopback(host):
 			add("OSS_UPLOAD_HOST", "%q: want https:// (browsers on https pages and mini-programs refuse plain http)", u)
+		case strings.HasSuffix(host, ".aliyuncs.com"):
+			// OSS's own endpoints (the bucket's, transfer acceleration's)
+			// are fine for the upload host, where the account allows them.
 		case net.ParseIP(host) == nil && !isLoopback(host) && checkDomain(host) != "":
 			add("OSS_UPLOAD_HOST", "%q: %s", u, checkDomain(host))
 		}

@@ -93,3 +93,24 @@ func TestCheckAcceptsSecretReferences(t *testing.T) {
 		t.Errorf("problems %v, want the unrendered OSS_BUCKET only", got)
 	}
 }
+
+// OSS_UPLOAD_HOST may be one of OSS's own endpoints; FC's default domain
+// and plain http are refused.
+func TestCheckUploadHost(t *testing.T) {
+	t.Parallel()
+	for host, ok := range map[string]bool{
+		"https://photos-1.oss-cn-hangzhou.aliyuncs.com": true,
+		"https://photos-1.oss-accelerate.aliyuncs.com":  true,
+		"https://files.example.com":                     true,
+		"http://127.0.0.1:9000/dev-bucket":              true,
+		"http://files.example.com":                      false,
+		"https://x.cn-hangzhou.fcapp.run":               false,
+		"https://203.0.113.7":                           true, // config.Load's rules; doctor warns for mini-programs
+	} {
+		in := valid()
+		in["OSS_UPLOAD_HOST"] = host
+		if got := len(preflight.Check(in, preflight.Options{})) == 0; got != ok {
+			t.Errorf("%s: accepted %v, want %v (%v)", host, got, ok, preflight.Check(in, preflight.Options{}))
+		}
+	}
+}
