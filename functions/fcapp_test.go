@@ -470,8 +470,8 @@ func checkAppTriggers(t *testing.T, res, fn string, r appResource, params, prese
 	if want := "acs:oss:" + params["region"] + ":" + appAccount + ":" + params["bucket"]; o.SourceARN != want || o.InvocationRole != params["ossTriggerRoleArn"] {
 		t.Errorf("callback: OSS trigger source %q role %q, want %q and %q", o.SourceARN, o.InvocationRole, want, params["ossTriggerRoleArn"])
 	}
-	prefix, suffix := o.TriggerConfig.Filter.Key["prefix"], o.TriggerConfig.Filter.Key
-	if _, ok := suffix["suffix"]; !ok {
+	prefix := o.TriggerConfig.Filter.Key["prefix"]
+	if _, ok := o.TriggerConfig.Filter.Key["suffix"]; !ok {
 		t.Error("callback: OSS trigger filter.key.suffix missing (fc3's schema requires it)")
 	}
 	ps, _ := upload.ParseProfiles([]byte(presets[params["profilePreset"]]))
@@ -646,9 +646,9 @@ module.exports = class {
 
 // deployApp runs `s deploy -y` in dir with fc3 and fc3-domain replaced by
 // the stand-in, and the host-built CLI as bin/ossdirect and on PATH. It
-// returns s's output, its error and the stand-in's log. Not -o json: with
+// returns s's output, the stand-in's log and s's error. Not -o json: with
 // it, s 3.1.10 goes on deploying when a pre-deploy action fails.
-func deployApp(t *testing.T, bin, dir string) ([]byte, error, []map[string]any) {
+func deployApp(t *testing.T, bin, dir string) ([]byte, []map[string]any, error) {
 	t.Helper()
 	comp := t.TempDir()
 	os.WriteFile(filepath.Join(comp, "package.json"), []byte(`{"name": "fake-fc3", "version": "0.0.0", "main": "index.js"}`), 0o644)
@@ -686,7 +686,7 @@ func deployApp(t *testing.T, bin, dir string) ([]byte, error, []map[string]any) 
 			log = append(log, m)
 		}
 	}
-	return out, err, log
+	return out, log, err
 }
 
 // One `s deploy` from zero: the callback function is deployed first and
@@ -710,7 +710,7 @@ func TestAppTemplateKnowsCallbackURLInTheFirstDeploy(t *testing.T) {
 				params["functionDomain"], params["functionDomainCertId"], params["bucketDomain"] = "upload-api.example.com", "12345678", "files.example.com"
 			}
 			dir := initApp(t, bin, params)
-			out, err, log := deployApp(t, bin, dir)
+			out, log, err := deployApp(t, bin, dir)
 			if err != nil {
 				t.Fatalf("s deploy: %v\n%s", err, out)
 			}
@@ -829,7 +829,7 @@ func TestAppTemplatePreflightStopsTheDeploy(t *testing.T) {
 			params := appParams()
 			tc.edit(params)
 			dir := initApp(t, bin, params)
-			out, err, log := deployApp(t, bin, dir)
+			out, log, err := deployApp(t, bin, dir)
 			if err == nil {
 				t.Fatalf("s deploy succeeded:\n%s", out)
 			}
