@@ -639,6 +639,7 @@ module.exports = class {
   async info(inputs) {
     const p = inputs.props;
     if (p.domainName) return { domainName: p.domainName };
+    if (process.env.FAKE_CALLBACK_WITHOUT_URL && p.functionName.endsWith('-callback')) return { functionName: p.functionName };
     return { region: p.region, functionName: p.functionName, url: { system_url: 'https://' + p.functionName + '-fakeid.' + p.region + '.fcapp.run' } };
   }
 };
@@ -648,7 +649,7 @@ module.exports = class {
 // the stand-in, and the host-built CLI as bin/ossdirect and on PATH. It
 // returns s's output, the stand-in's log and s's error. Not -o json: with
 // it, s 3.1.10 goes on deploying when a pre-deploy action fails.
-func deployApp(t *testing.T, bin, dir string) ([]byte, []map[string]any, error) {
+func deployApp(t *testing.T, bin, dir string, extraEnv ...string) ([]byte, []map[string]any, error) {
 	t.Helper()
 	comp := t.TempDir()
 	os.WriteFile(filepath.Join(comp, "package.json"), []byte(`{"name": "fake-fc3", "version": "0.0.0", "main": "index.js"}`), 0o644)
@@ -670,7 +671,7 @@ func deployApp(t *testing.T, bin, dir string) ([]byte, []map[string]any, error) 
 	}
 	os.WriteFile(filepath.Join(dir, "bin", "ossdirect"), binData, 0o755)
 	logFile := filepath.Join(t.TempDir(), "deploys.jsonl")
-	env := sEnv(t, "FAKE_COMPONENT_LOG="+logFile)
+	env := sEnv(t, append([]string{"FAKE_COMPONENT_LOG=" + logFile}, extraEnv...)...)
 	env[0] = "PATH=" + filepath.Dir(cli) + string(os.PathListSeparator) + os.Getenv("PATH")
 	out, err := runS(t, bin, dir, env, "deploy", "-y")
 	var log []map[string]any
@@ -950,6 +951,29 @@ func TestMakeDeployDeploysThenSummarizes(t *testing.T) {
 		`"uploadFile":["https://photos-1.oss-cn-hangzhou.aliyuncs.com"]`, "FC's default domain"} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+// Should the callback function's deploy output lack its URL (fc3's deploy
+// returns nothing when a changed function is not redeployed — "no" to its
+// diff prompt without -y — and no url.system_url when the trigger's
+// internet URL is disabled), the signing functions are not deployed with
+// a wrong CALLBACK_URL: s stops, naming the reference.
+func TestAppTemplateStopsWithoutTheCallbackURL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs s init and s deploy against a stand-in component")
+	}
+	bin := serverlessDevs(t)
+	t.Parallel()
+	dir := initApp(t, bin, appParams())
+	out, log, err := deployApp(t, bin, dir, "FAKE_CALLBACK_WITHOUT_URL=1")
+	if err == nil || !bytes.Contains(out, []byte(callbackRef+" not found")) {
+		t.Fatalf("s deploy: %v, want a failure naming %s\n%s", err, callbackRef, out)
+	}
+	for _, e := range log {
+		if e["resource"] != "callback" {
+			t.Errorf("%v was deployed", e["resource"])
 		}
 	}
 }
