@@ -22,8 +22,19 @@ FC_TARGETS := $(addprefix fc-,$(FUNCTIONS))
 # Serverless Devs CLI and extra `s deploy` flags, e.g. DEPLOY_FLAGS="-a myalias".
 SDEVS     ?= s
 DEPLOY_FLAGS ?=
+# The CLI make deploy runs for its preflight and its summary, and the page
+# origins the summary's CORS rule is for (default: CORS_ALLOWED_ORIGINS).
+OSSDIRECT ?= $(BIN)/ossdirect
+PAGE_ORIGINS ?=
+# What make deploy builds after the preflight (tests that stand in for s pass
+# a target that builds nothing).
+DEPLOY_BUILD ?= build-fc
+# Where make deploy keeps s info's output and the summary.
+DEPLOY_OUT ?= build
+# The Serverless Devs application (templates/fc-app), packaged by make fc-app.
+FC_APP    := build/fc-app
 
-.PHONY: all test test-go fuzz-smoke test-e2e e2e-deps build build-cli build-fc $(FC_TARGETS) deploy check-s lint bench bench-go bench-peers loadtest fuzz run deps check-go check-node check-chromium check-redis web-deps clean
+.PHONY: all test test-go fuzz-smoke test-e2e e2e-deps build build-cli build-fc $(FC_TARGETS) deploy preflight fc-app check-s lint bench bench-go bench-peers loadtest fuzz run deps check-go check-node check-chromium check-redis web-deps clean
 
 all: lint test build
 
@@ -118,9 +129,36 @@ $(FC_TARGETS): fc-%: deps
 check-s:
 	@command -v $(SDEVS) >/dev/null 2>&1 || { echo "Serverless Devs ('$(SDEVS)') is not installed: install it with 'npm install -g @serverless-devs/s' (needs Node.js and npm) or use the pinned copy ('make e2e-deps', then SDEVS=e2e/node_modules/.bin/s), add credentials with 's config add', then run 'make deploy' again" >&2; exit 1; }
 
-## deploy: build, then deploy the four functions with Serverless Devs (s.yaml lists the inputs: OSS_BUCKET, OSS_REGION, AUTH_MODE, FC_ROLE_ARN, STS_ROLE_ARN, ALIBABA_CLOUD_ACCOUNT_ID)
-deploy: check-s build
+## preflight: the offline checks of the deployment's inputs (ossdirect preflight: every required input present and
+## well formed, the functions' own configuration rules, role ARNs in ALIBABA_CLOUD_ACCOUNT_ID's account, custom
+## domains, FC's 4 KB environment); one line per problem, exit 1
+preflight: build-cli
+	@$(OSSDIRECT) preflight >/dev/null
+
+## deploy: preflight, build, deploy the four functions with Serverless Devs (s.yaml lists the inputs: OSS_BUCKET,
+## OSS_REGION, AUTH_MODE, FC_ROLE_ARN, STS_ROLE_ARN, ALIBABA_CLOUD_ACCOUNT_ID), then print the function URLs, the
+## bucket's CORS rule for PAGE_ORIGINS and the mini-program domains (from `s info -o json`; also in
+## build/deploy-summary.json). Nothing reaches s when preflight finds a problem. Not `s deploy -o json`: with it,
+## s 3.1.10 deploys even when the pre-deploy action (make build) fails.
+deploy: check-s build-cli
+	@$(OSSDIRECT) preflight >/dev/null
+	@$(MAKE) --no-print-directory $(DEPLOY_BUILD)
 	$(SDEVS) deploy -y $(DEPLOY_FLAGS)
+	@mkdir -p $(DEPLOY_OUT)
+	@$(SDEVS) info -o json $(DEPLOY_FLAGS) > $(DEPLOY_OUT)/deploy-info.txt
+	@$(OSSDIRECT) preflight --after $(DEPLOY_OUT)/deploy-info.txt $(foreach o,$(PAGE_ORIGINS),--page-origin $(o)) > $(DEPLOY_OUT)/deploy-summary.json
+	@cat $(DEPLOY_OUT)/deploy-summary.json
+
+## fc-app: the Serverless Devs 3 application, build/fc-app.zip (and unzipped in build/fc-app/): templates/fc-app with
+## each function's binary in src/code/<function>/main and the linux/amd64 CLI in src/bin/ossdirect for the
+## pre-deploy preflight. Upload it in the FC console (Applications) or `s init --uri` a copy of build/fc-app.
+fc-app: build-fc
+	rm -rf $(FC_APP)
+	@mkdir -p $(FC_APP)
+	cp -R templates/fc-app/. $(FC_APP)/
+	@for f in $(FUNCTIONS); do mkdir -p $(FC_APP)/src/code/$$f && cp $(FC_DIR)/$$f/main $(FC_APP)/src/code/$$f/main || exit 1; done
+	$(FC_ENV) $(GO) build $(FC_FLAGS) -o $(FC_APP)/src/bin/ossdirect ./cmd/ossdirect
+	$(GO) run ./cmd/fczip build/fc-app.zip -C $(FC_APP)
 
 ## lint: gofmt, go vet and staticcheck
 lint: deps

@@ -6,6 +6,7 @@
 // Usage:
 //
 //	go run ./cmd/fczip <zip> <file>...
+//	go run ./cmd/fczip <zip> -C <dir>
 //
 // Each file is stored under its base name, Deflate-compressed, with a fixed
 // timestamp (1980-01-01 00:00:00 UTC, the zip epoch), in argument order, so
@@ -14,6 +15,11 @@
 // bits, every file is stored as 0755 (a code package holds the handler
 // binary). The archive is written to a temporary file beside <zip> and
 // renamed into place, so a failed run never leaves a partial package.
+//
+// With -C, every regular file under <dir> is stored under its path
+// relative to <dir> (slash-separated, in lexical order), with the same
+// modes and timestamp: the application package of `make fc-app`, whose
+// function binaries must stay executable.
 package main
 
 import (
@@ -38,7 +44,18 @@ func main() {
 		os.Exit(2)
 	}
 	out, files := os.Args[1], os.Args[2:]
-	size, err := write(out, files)
+	var size int64
+	var err error
+	if len(files) == 2 && files[0] == "-C" {
+		var n int
+		size, n, err = writeTree(out, files[1])
+		if err == nil {
+			fmt.Printf("fczip: %s: %d bytes, %d file(s)\n", out, size, n)
+			return
+		}
+	} else {
+		size, err = write(out, files)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fczip:", err)
 		os.Exit(1)
@@ -46,8 +63,36 @@ func main() {
 	fmt.Printf("fczip: %s: %d bytes, %d file(s)\n", out, size, len(files))
 }
 
+// writeTree creates the archive out holding every regular file under dir
+// by its relative path, and returns its size and the number of files.
+func writeTree(out, dir string) (size int64, n int, err error) {
+	var entries [][2]string // path, name
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, [2]string{path, filepath.ToSlash(rel)})
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	size, err = writeWith(out, func(w io.Writer) error { return archiveEntries(w, entries) })
+	return size, len(entries), err
+}
+
 // write creates the archive out holding files and returns its size.
 func write(out string, files []string) (size int64, err error) {
+	return writeWith(out, func(w io.Writer) error { return archive(w, files) })
+}
+
+// writeWith writes the archive fill produces to a temporary file beside
+// out and renames it into place.
+func writeWith(out string, fill func(io.Writer) error) (size int64, err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(out), ".fczip-*")
 	if err != nil {
 		return 0, err
@@ -58,7 +103,7 @@ func write(out string, files []string) (size int64, err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := archive(tmp, files); err != nil {
+	if err := fill(tmp); err != nil {
 		return 0, err
 	}
 	info, err := tmp.Stat()
@@ -74,15 +119,25 @@ func write(out string, files []string) (size int64, err error) {
 	return info.Size(), os.Rename(tmp.Name(), out)
 }
 
-// archive writes the zip of files to w.
+// archive writes the zip of files, each under its base name, to w.
 func archive(w io.Writer, files []string) error {
+	entries := make([][2]string, len(files))
+	for i, path := range files {
+		entries[i] = [2]string{path, filepath.Base(path)}
+	}
+	return archiveEntries(w, entries)
+}
+
+// archiveEntries writes the zip of entries (path on disk, name in the
+// archive) to w.
+func archiveEntries(w io.Writer, entries [][2]string) error {
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 		return flate.NewWriter(w, flate.BestCompression)
 	})
 	seen := map[string]string{}
-	for _, path := range files {
-		name := filepath.Base(path)
+	for _, e := range entries {
+		path, name := e[0], e[1]
 		if prev, dup := seen[name]; dup {
 			return fmt.Errorf("%s and %s would both be stored as %q", prev, path, name)
 		}

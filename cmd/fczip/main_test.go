@@ -103,3 +103,43 @@ func TestWriteRefusesWithoutLeavingAPackage(t *testing.T) {
 		}
 	}
 }
+
+// -C stores a folder's files under their relative paths, executables as
+// 0755, in lexical order (make fc-app: the application's src/code/<fn>/main).
+func TestWriteTreeKeepsPathsAndTheExecutableBit(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	root := filepath.Join(dir, "app")
+	for _, d := range []string{"src/code/callback", "src/bin"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, root, "publish.yaml", "Edition: 3.0.0\n", 0o644)
+	writeFile(t, filepath.Join(root, "src", "code", "callback"), "main", "\x7fELF", 0o755)
+	writeFile(t, filepath.Join(root, "src", "bin"), "preflight.sh", "#!/bin/sh\n", 0o755)
+	out := filepath.Join(dir, "app.zip")
+	if _, n, err := writeTree(out, root); err != nil || n != 3 {
+		t.Fatalf("writeTree: %d files, %v", n, err)
+	}
+	zr, err := zip.OpenReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	want := []struct {
+		name string
+		perm os.FileMode
+	}{{"publish.yaml", 0o644}, {"src/bin/preflight.sh", 0o755}, {"src/code/callback/main", 0o755}}
+	if runtime.GOOS == "windows" {
+		want[0].perm = 0o755
+	}
+	if len(zr.File) != len(want) {
+		t.Fatalf("%d entries, want %d", len(zr.File), len(want))
+	}
+	for i, f := range zr.File {
+		if f.Name != want[i].name || f.Mode() != want[i].perm {
+			t.Errorf("entry %d: %s %v, want %s %v", i, f.Name, f.Mode(), want[i].name, want[i].perm)
+		}
+	}
+}

@@ -116,6 +116,19 @@ var specs = []*spec{
 		},
 	},
 	{
+		name:    "preflight",
+		summary: "check a deployment's inputs offline before s deploy; with --after, print the function URLs, CORS rule and mini-program domains",
+		usage:   "[--manifest S.YAML] [--after FILE [--page-origin ORIGIN]...]",
+		notes: "Reads the inputs from the environment (make deploy: OSS_BUCKET, OSS_REGION, AUTH_MODE, FC_ROLE_ARN, STS_ROLE_ARN,\n" +
+			"ALIBABA_CLOUD_ACCOUNT_ID and every variable of docs/CONFIGURATION.md) or from the application template's s.yaml (--manifest).\n" +
+			"Prints one line per problem on stderr and exits 1, or {\"ok\":true,…} and exits 0; 2 on a bad flag. Calls no cloud API.",
+		examples: []string{
+			"ossdirect preflight",
+			"ossdirect preflight --manifest s.yaml",
+			"s info -o json > deploy.json; ossdirect preflight --after deploy.json --page-origin https://app.example.com",
+		},
+	},
+	{
 		name:     "version",
 		summary:  "print the version, the commit and whether the tree was modified",
 		usage:    "",

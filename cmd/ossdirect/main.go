@@ -77,6 +77,8 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup fu
 		return doctorCommand(rest, stdout, stderr, lookup, os.ReadFile, isTerminal(stdout))
 	case "setup":
 		return setupCommand(rest, stdout, stderr, lookup, os.ReadFile)
+	case "preflight":
+		return preflightCommand(rest, stdin, stdout, stderr, lookup, os.ReadFile)
 	case "version":
 		return versionCommand(rest, stdout, stderr)
 	}

@@ -124,6 +124,12 @@ func firstRule(rules []oss.CORSRule, origin string) int {
 	return slices.IndexFunc(rules, func(r oss.CORSRule) bool { return anyMatch(r.AllowedOrigins, origin, false) })
 }
 
+// CORSRule is the bucket CORS rule the upload page's origins need, the
+// one `ossdirect setup` writes: the methods PostObject, presigned and STS
+// uploads use, any request header, and ETag and x-oss-request-id exposed
+// (multipart completes with each part's ETag).
+func CORSRule(origins []string) oss.CORSRule { return corsRule(origins) }
+
 // corsRule is the rule setup writes for origins.
 func corsRule(origins []string) oss.CORSRule {
 	return oss.CORSRule{AllowedOrigins: slices.Clone(origins), AllowedMethods: slices.Clone(corsMethods),

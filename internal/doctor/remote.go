@@ -160,40 +160,11 @@ func (d *doctor) checkCallback(ctx context.Context) Result {
 // says which WeChat will refuse.
 func (d *doctor) checkMiniProgram() Result {
 	app := d.cfg.App
-	var request []string
 	bases := d.cfg.FunctionURLs
 	if len(bases) == 0 && app.CallbackURL != "" {
 		bases = []string{app.CallbackURL}
 	}
-	var problems []string
-	origin := func(raw string) string {
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" {
-			problems = append(problems, fmt.Sprintf("%q is not a URL", raw))
-			return ""
-		}
-		o := u.Scheme + "://" + u.Host
-		switch h := u.Hostname(); {
-		case isLoopback(h):
-		case u.Scheme != "https":
-			problems = append(problems, o+" is not HTTPS (WeChat requires it)")
-		case net.ParseIP(h) != nil:
-			problems = append(problems, o+" is an IP address (WeChat requires a registered domain)")
-		case strings.HasSuffix(h, ".fcapp.run"):
-			problems = append(problems, o+" is FC's default domain, which cannot be added to a mini-program (bind a custom domain to the functions)")
-		}
-		return o
-	}
-	for _, b := range bases {
-		if o := origin(b); o != "" && !slices.Contains(request, o) {
-			request = append(request, o)
-		}
-	}
-	upload := origin(app.UploadHost)
-	// wx.request also carries the presigned multipart part PUTs to OSS.
-	if upload != "" && !slices.Contains(request, upload) {
-		request = append(request, upload)
-	}
+	request, upload, problems := MiniProgramDomains(bases, app.UploadHost)
 	detail := fmt.Sprintf("request: %s; uploadFile: %s; downloadFile: %s", strings.Join(request, " "), upload, upload)
 	if len(bases) == 0 {
 		problems = append(problems, "the functions' URLs are unknown: pass --function-url")
@@ -213,4 +184,43 @@ func (d *doctor) checkMiniProgram() Result {
 			"for production, the HTTPS custom domains of the functions and the bucket")
 	}
 	return pass("%s", detail)
+}
+
+// MiniProgramDomains are the legal-domain entries a WeChat mini-program
+// needs for functions served at functionURLs and uploads to uploadHost:
+// the request list (the functions' origins and the upload host, which
+// wx.request uses for presigned multipart parts) and the uploadFile (and
+// downloadFile) entry; problems are the entries WeChat will refuse (not
+// HTTPS, an IP address, FC's default *.fcapp.run domain). Loopback
+// addresses are not problems (the local stack).
+func MiniProgramDomains(functionURLs []string, uploadHost string) (request []string, upload string, problems []string) {
+	origin := func(raw string) string {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("%q is not a URL", raw))
+			return ""
+		}
+		o := u.Scheme + "://" + u.Host
+		switch h := u.Hostname(); {
+		case isLoopback(h):
+		case u.Scheme != "https":
+			problems = append(problems, o+" is not HTTPS (WeChat requires it)")
+		case net.ParseIP(h) != nil:
+			problems = append(problems, o+" is an IP address (WeChat requires a registered domain)")
+		case strings.HasSuffix(h, ".fcapp.run"):
+			problems = append(problems, o+" is FC's default domain, which cannot be added to a mini-program (bind a custom domain to the functions)")
+		}
+		return o
+	}
+	for _, b := range functionURLs {
+		if o := origin(b); o != "" && !slices.Contains(request, o) {
+			request = append(request, o)
+		}
+	}
+	upload = origin(uploadHost)
+	// wx.request also carries the presigned multipart part PUTs to OSS.
+	if upload != "" && !slices.Contains(request, upload) {
+		request = append(request, upload)
+	}
+	return request, upload, problems
 }
