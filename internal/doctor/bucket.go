@@ -128,10 +128,7 @@ func firstRule(rules []oss.CORSRule, origin string) int {
 // one `ossdirect setup` writes: the methods PostObject, presigned and STS
 // uploads use, any request header, and ETag and x-oss-request-id exposed
 // (multipart completes with each part's ETag).
-func CORSRule(origins []string) oss.CORSRule { return corsRule(origins) }
-
-// corsRule is the rule setup writes for origins.
-func corsRule(origins []string) oss.CORSRule {
+func CORSRule(origins []string) oss.CORSRule {
 	return oss.CORSRule{AllowedOrigins: slices.Clone(origins), AllowedMethods: slices.Clone(corsMethods),
 		AllowedHeaders: []string{"*"}, ExposeHeaders: slices.Clone(corsExpose), MaxAgeSeconds: oss.Ptr(int64(600))}
 }

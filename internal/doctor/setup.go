@@ -41,7 +41,7 @@ func Plan(ctx context.Context, cfg Config) ([]Change, error) {
 			plan = append(plan, Change{Config: "cors", Kept: len(rules),
 				Summary: fmt.Sprintf("add, first, a rule for %s: methods %s, AllowedHeader *, ExposeHeader %s, MaxAgeSeconds 600",
 					strings.Join(need, " "), strings.Join(corsMethods, " "), strings.Join(corsExpose, " ")),
-				cors: append([]oss.CORSRule{corsRule(need)}, rules...)})
+				cors: append([]oss.CORSRule{CORSRule(need)}, rules...)})
 		}
 	}
 
