@@ -209,6 +209,47 @@ func answerDelete(rq *request) error {
 	return nil
 }
 
+// putConfig is every PutBucket<Config>: the body (at most limit bytes,
+// its Content-MD5 checked) decoded under root, checked by valid, stored in
+// *slot under st.mu.
+func putConfig[T any](rq *request, st *bucketState, limit int64, root string, valid func(*T) error, slot **T) error {
+	body, err := readConfigBody(rq, limit)
+	if err != nil {
+		return err
+	}
+	c := new(T)
+	if err := decodeConfig(body, root, c); err != nil {
+		return err
+	}
+	if err := valid(c); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	*slot = c
+	st.mu.Unlock()
+	return answerPut(rq)
+}
+
+// loadConfig is *slot read under st.mu, or the bucket's missing error
+// (NoSuch<Config>) when none is set.
+func loadConfig[T any](rq *request, st *bucketState, slot **T, missing errKind) (*T, error) {
+	st.mu.RLock()
+	c := *slot
+	st.mu.RUnlock()
+	if c == nil {
+		return nil, newError(missing, nil).withBucketName(rq.bucket)
+	}
+	return c, nil
+}
+
+// deleteConfig is every DeleteBucket<Config>: 204, set or not.
+func deleteConfig[T any](rq *request, st *bucketState, slot **T) error {
+	st.mu.Lock()
+	*slot = nil
+	st.mu.Unlock()
+	return answerDelete(rq)
+}
+
 // randomRuleID is the ID given to a lifecycle or overwrite rule sent
 // without one: a random UUID-shaped string, as OSS documents ("a UUID is
 // randomly generated").
@@ -220,29 +261,13 @@ func randomRuleID() string {
 // --- CORS ---
 
 func (s *Server) putBucketCors(rq *request, st *bucketState) error {
-	body, err := readConfigBody(rq, maxCORSBody)
-	if err != nil {
-		return err
-	}
-	var c corsConfiguration
-	if err := decodeConfig(body, "CORSConfiguration", &c); err != nil {
-		return err
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	st.mu.Lock()
-	st.cors = &c
-	st.mu.Unlock()
-	return answerPut(rq)
+	return putConfig(rq, st, maxCORSBody, "CORSConfiguration", (*corsConfiguration).validate, &st.cors)
 }
 
 func (s *Server) getBucketCors(rq *request, st *bucketState) error {
-	st.mu.RLock()
-	c := st.cors
-	st.mu.RUnlock()
-	if c == nil {
-		return newError(errNoSuchCORSConfiguration, nil).withBucketName(rq.bucket)
+	c, err := loadConfig(rq, st, &st.cors, errNoSuchCORSConfiguration)
+	if err != nil {
+		return err
 	}
 	out := *c
 	if out.ResponseVary == nil {
@@ -252,10 +277,7 @@ func (s *Server) getBucketCors(rq *request, st *bucketState) error {
 }
 
 func (s *Server) deleteBucketCors(rq *request, st *bucketState) error {
-	st.mu.Lock()
-	st.cors = nil
-	st.mu.Unlock()
-	return answerDelete(rq)
+	return deleteConfig(rq, st, &st.cors)
 }
 
 // --- Lifecycle ---
@@ -447,38 +469,20 @@ func (s *Server) putBucketLifecycle(rq *request, st *bucketState) error {
 	default:
 		return invalidArgument("The x-oss-allow-same-action-overlap value must be true or false.")
 	}
-	body, err := readConfigBody(rq, maxConfigBody)
-	if err != nil {
-		return err
-	}
-	var c lifecycleConfiguration
-	if err := decodeConfig(body, "LifecycleConfiguration", &c); err != nil {
-		return err
-	}
-	if err := c.validate(allowOverlap); err != nil {
-		return err
-	}
-	st.mu.Lock()
-	st.lifecycle = &c
-	st.mu.Unlock()
-	return answerPut(rq)
+	return putConfig(rq, st, maxConfigBody, "LifecycleConfiguration",
+		func(c *lifecycleConfiguration) error { return c.validate(allowOverlap) }, &st.lifecycle)
 }
 
 func (s *Server) getBucketLifecycle(rq *request, st *bucketState) error {
-	st.mu.RLock()
-	c := st.lifecycle
-	st.mu.RUnlock()
-	if c == nil {
-		return newError(errNoSuchLifecycle, nil).withBucketName(rq.bucket)
+	c, err := loadConfig(rq, st, &st.lifecycle, errNoSuchLifecycle)
+	if err != nil {
+		return err
 	}
 	return writeXML(rq, http.StatusOK, c)
 }
 
 func (s *Server) deleteBucketLifecycle(rq *request, st *bucketState) error {
-	st.mu.Lock()
-	st.lifecycle = nil
-	st.mu.Unlock()
-	return answerDelete(rq)
+	return deleteConfig(rq, st, &st.lifecycle)
 }
 
 // --- Overwrite configuration ---
@@ -610,36 +614,17 @@ func (s *Server) overwriteForbidden(rq *request) bool {
 }
 
 func (s *Server) putBucketOverwrite(rq *request, st *bucketState) error {
-	body, err := readConfigBody(rq, maxConfigBody)
-	if err != nil {
-		return err
-	}
-	var c overwriteConfiguration
-	if err := decodeConfig(body, "OverwriteConfiguration", &c); err != nil {
-		return err
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	st.mu.Lock()
-	st.overwrite = &c
-	st.mu.Unlock()
-	return answerPut(rq)
+	return putConfig(rq, st, maxConfigBody, "OverwriteConfiguration", (*overwriteConfiguration).validate, &st.overwrite)
 }
 
 func (s *Server) getBucketOverwrite(rq *request, st *bucketState) error {
-	st.mu.RLock()
-	c := st.overwrite
-	st.mu.RUnlock()
-	if c == nil {
-		return newError(errNoSuchOverwriteConfig, nil).withBucketName(rq.bucket)
+	c, err := loadConfig(rq, st, &st.overwrite, errNoSuchOverwriteConfig)
+	if err != nil {
+		return err
 	}
 	return writeXML(rq, http.StatusOK, c)
 }
 
 func (s *Server) deleteBucketOverwrite(rq *request, st *bucketState) error {
-	st.mu.Lock()
-	st.overwrite = nil
-	st.mu.Unlock()
-	return answerDelete(rq)
+	return deleteConfig(rq, st, &st.overwrite)
 }
