@@ -72,6 +72,22 @@ func (f *doctorFlags) config(lookup config.LookupFunc, readFile func(string) ([]
 	return doctor.Config{App: cfg, PageOrigins: f.origins.v, FunctionURLs: f.functions.v}, nil
 }
 
+// start parses args and reads the configuration; code is the exit status
+// when the command must end here (-1 otherwise, with ctx bounded by
+// --timeout and its cancel).
+func (f *doctorFlags) start(fs *flagSet, cmd string, args []string, stderr io.Writer, lookup config.LookupFunc, readFile func(string) ([]byte, error)) (cfg doctor.Config, ctx context.Context, cancel context.CancelFunc, code int) {
+	if err := fs.parse(args); err != nil {
+		return cfg, nil, nil, usageFailed(stderr, cmd, err)
+	}
+	cfg, err := f.config(lookup, readFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "ossdirect %s: %v\n", cmd, err)
+		return cfg, nil, nil, exitUsage
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), f.timeout)
+	return cfg, ctx, cancel, -1
+}
+
 // doctorCommand is "ossdirect doctor": the deployment checklist.
 func doctorCommand(args []string, stdout, stderr io.Writer, lookup config.LookupFunc, readFile func(string) ([]byte, error), tty bool) int {
 	const cmd = "doctor"
@@ -80,15 +96,10 @@ func doctorCommand(args []string, stdout, stderr io.Writer, lookup config.Lookup
 	f.register(fs, true)
 	asJSON := fs.Bool("json", false, "print the report as JSON (for CI) instead of the checklist")
 	live := fs.Bool("live", false, "also run the conformance suite against the bucket (needs this repository and Go; docs/CONFORMANCE.md)")
-	if err := fs.parse(args); err != nil {
-		return usageFailed(stderr, cmd, err)
+	cfg, ctx, cancel, code := f.start(fs, cmd, args, stderr, lookup, readFile)
+	if code >= 0 {
+		return code
 	}
-	cfg, err := f.config(lookup, readFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "ossdirect %s: %v\n", cmd, err)
-		return exitUsage
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 	defer cancel()
 	rep := doctor.Run(ctx, cfg)
 	if *live {
@@ -144,15 +155,10 @@ func setupCommand(args []string, stdout, stderr io.Writer, lookup config.LookupF
 	var f doctorFlags
 	f.register(fs, false)
 	dryRun := fs.Bool("dry-run", false, "print the plan and write nothing")
-	if err := fs.parse(args); err != nil {
-		return usageFailed(stderr, cmd, err)
+	cfg, ctx, cancel, code := f.start(fs, cmd, args, stderr, lookup, readFile)
+	if code >= 0 {
+		return code
 	}
-	cfg, err := f.config(lookup, readFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "ossdirect %s: %v\n", cmd, err)
-		return exitUsage
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 	defer cancel()
 	plan, err := doctor.Plan(ctx, cfg)
 	if err != nil {
