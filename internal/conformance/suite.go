@@ -444,6 +444,12 @@ func (c *caseEnv) sessionCreds(dir string, expired bool) signing.Credentials {
 	return creds
 }
 
+// ownClient is the STS SDK's HTTP client for one call (dara.HttpClient).
+type ownClient struct{ c *http.Client }
+
+// Call implements dara.HttpClient; the SDK's per-request transport is not used.
+func (o ownClient) Call(req *http.Request, _ *http.Transport) (*http.Response, error) { return o.c.Do(req) }
+
 // assumeRole calls AssumeRole with the official STS SDK.
 func assumeRole(_ context.Context, sts *STS, root signing.Credentials, sessionPolicy string) (signing.Credentials, error) {
 	endpoint, protocol := sts.Endpoint, "https"
@@ -457,6 +463,11 @@ func assumeRole(_ context.Context, sts *STS, root signing.Credentials, sessionPo
 		AccessKeySecret: tea.String(root.AccessKeySecret),
 		Endpoint:        tea.String(strings.TrimSuffix(endpoint, "/")),
 		Protocol:        tea.String(protocol),
+		// The SDK's default HTTP client is shared by every SDK client and
+		// races when calls run in parallel (tea's dara.DoRequest sets its
+		// Timeout under a lock that http.Client.Do does not take; seen with
+		// -race): each call gets its own, as shared/sts does.
+		HttpClient: ownClient{&http.Client{Timeout: 30 * time.Second}},
 	})
 	if err != nil {
 		return signing.Credentials{}, err
