@@ -448,7 +448,9 @@ func (c *caseEnv) sessionCreds(dir string, expired bool) signing.Credentials {
 type ownClient struct{ c *http.Client }
 
 // Call implements dara.HttpClient; the SDK's per-request transport is not used.
-func (o ownClient) Call(req *http.Request, _ *http.Transport) (*http.Response, error) { return o.c.Do(req) }
+func (o ownClient) Call(req *http.Request, _ *http.Transport) (*http.Response, error) {
+	return o.c.Do(req)
+}
 
 // assumeRole calls AssumeRole with the official STS SDK.
 func assumeRole(_ context.Context, sts *STS, root signing.Credentials, sessionPolicy string) (signing.Credentials, error) {
