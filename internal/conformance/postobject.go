@@ -210,7 +210,7 @@ func (s *suite) postRefusals() []refusal {
 		{name: "post file not last", rule: "the file is the last field", status: 400, code: "InvalidArgument", ec: "0006-00000103",
 			req: func(c *caseEnv) *http.Request {
 				f := imagesGrant(c, "bob", root, time.Now())
-				return c.postRequest(sortedFields(f), fileField(png(100), "image/png"), []field{{"x-oss-meta-late", "1"}})
+				return c.postRequest(sortedFields(f), fileField(png(100), "image/png"), []field{{Name: "x-oss-meta-late", Value: "1"}})
 			}},
 		{name: "post field names over 8 KB", rule: "form field names at most 8 KB", status: 400, code: "FieldItemTooLong",
 			req: func(c *caseEnv) *http.Request {
@@ -285,7 +285,7 @@ func (s *suite) postRefusals() []refusal {
 			}},
 		{name: "post anonymous", rule: "a private bucket refuses unsigned forms", status: 403, code: "AccessDenied",
 			req: func(c *caseEnv) *http.Request {
-				return c.postRequest([]field{{"key", c.key("anon.txt")}}, fileField(png(100), "image/png"), nil)
+				return c.postRequest([]field{{Name: "key", Value: c.key("anon.txt")}}, fileField(png(100), "image/png"), nil)
 			}},
 		{name: "post not multipart", rule: "PostObject bodies are multipart/form-data", status: 400, code: "RequestIsNotMultiPartContent",
 			req: func(c *caseEnv) *http.Request {

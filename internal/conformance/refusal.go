@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
+	"ossdirect/internal/testsupport/postform"
 	"slices"
 	"strings"
 	"testing"
@@ -73,52 +72,17 @@ func (c *caseEnv) checkUntouched() {
 	}
 }
 
-// field is one form field, in order.
-type field struct{ name, value string }
+// The form helpers are postform's; these names keep the tables short.
+type (
+	field    = postform.Field
+	formFile = postform.File
+)
 
-// formFile is the file part of a form.
-type formFile struct {
-	name, filename, contentType string
-	data                        []byte
-}
-
-func fileField(data []byte, contentType string) *formFile {
-	return &formFile{name: "file", filename: "photo.png", contentType: contentType, data: data}
-}
-
-// multipartBody builds a multipart/form-data body: fields, the file (when
-// not nil), then after.
-func multipartBody(fields []field, file *formFile, after []field) ([]byte, string) {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for _, f := range fields {
-		_ = mw.WriteField(f.name, f.value)
-	}
-	if file != nil {
-		hdr := textproto.MIMEHeader{}
-		hdr.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, file.name, file.filename))
-		if file.contentType != "" {
-			hdr.Set("Content-Type", file.contentType)
-		}
-		w, _ := mw.CreatePart(hdr)
-		_, _ = w.Write(file.data)
-	}
-	for _, f := range after {
-		_ = mw.WriteField(f.name, f.value)
-	}
-	_ = mw.Close()
-	return buf.Bytes(), mw.FormDataContentType()
-}
-
-// sortedFields turns a field map into a deterministic list.
-func sortedFields(m map[string]string) []field {
-	var out []field
-	for k, v := range m {
-		out = append(out, field{k, v})
-	}
-	slices.SortFunc(out, func(a, b field) int { return strings.Compare(a.name, b.name) })
-	return out
-}
+var (
+	fileField     = postform.FileField
+	multipartBody = postform.Body
+	sortedFields  = postform.Sorted
+)
 
 // postRequest builds a PostObject request to the target bucket.
 func (c *caseEnv) postRequest(fields []field, file *formFile, after []field) *http.Request {

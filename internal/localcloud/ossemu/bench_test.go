@@ -82,7 +82,7 @@ func postStream(b testing.TB, url, key string, size int64, now time.Time) *http.
 	const boundary = "benchboundary7MA4YWxkTrZu0gW"
 	var head bytes.Buffer
 	for _, f := range sortedFields(fields) {
-		fmt.Fprintf(&head, "--%s\r\nContent-Disposition: form-data; name=%q\r\n\r\n%s\r\n", boundary, f.name, f.value)
+		fmt.Fprintf(&head, "--%s\r\nContent-Disposition: form-data; name=%q\r\n\r\n%s\r\n", boundary, f.Name, f.Value)
 	}
 	fmt.Fprintf(&head, "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n", boundary)
 	tail := "\r\n--" + boundary + "--\r\n"

@@ -5,12 +5,9 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/xml"
-	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
-	"slices"
+	"ossdirect/internal/testsupport/postform"
 	"strings"
 	"testing"
 	"time"
@@ -32,53 +29,17 @@ const testProfiles = `{
              "contentTypes": ["image/png"]}
 }`
 
-// field is one form field, in order.
-type field struct{ name, value string }
+// The form helpers are postform's; these names keep the tables short.
+type (
+	field    = postform.Field
+	formFile = postform.File
+)
 
-// formFile is the file part of a form.
-type formFile struct {
-	name, filename, contentType string
-	data                        []byte
-}
-
-// fileField is the usual file part.
-func fileField(data []byte, contentType string) *formFile {
-	return &formFile{name: "file", filename: "photo.png", contentType: contentType, data: data}
-}
-
-// multipartBody builds a multipart/form-data body: fields, the file (when
-// not nil), then after.
-func multipartBody(fields []field, file *formFile, after []field) ([]byte, string) {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for _, f := range fields {
-		_ = mw.WriteField(f.name, f.value)
-	}
-	if file != nil {
-		hdr := textproto.MIMEHeader{}
-		hdr.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, file.name, file.filename))
-		if file.contentType != "" {
-			hdr.Set("Content-Type", file.contentType)
-		}
-		w, _ := mw.CreatePart(hdr)
-		_, _ = w.Write(file.data)
-	}
-	for _, f := range after {
-		_ = mw.WriteField(f.name, f.value)
-	}
-	_ = mw.Close()
-	return buf.Bytes(), mw.FormDataContentType()
-}
-
-// sortedFields turns a field map into a deterministic list.
-func sortedFields(m map[string]string) []field {
-	var out []field
-	for k, v := range m {
-		out = append(out, field{k, v})
-	}
-	slices.SortFunc(out, func(a, b field) int { return strings.Compare(a.name, b.name) })
-	return out
-}
+var (
+	fileField     = postform.FileField
+	multipartBody = postform.Body
+	sortedFields  = postform.Sorted
+)
 
 // postRequest builds a PostObject request to the test bucket (path style).
 func (h *harness) postRequest(fields []field, file *formFile, after []field) *http.Request {
@@ -276,7 +237,7 @@ func TestPostObjectFields(t *testing.T) {
 			list := sortedFields(fields)
 			if tc.upper {
 				for i := range list {
-					list[i].name = strings.ToUpper(list[i].name)
+					list[i].Name = strings.ToUpper(list[i].Name)
 				}
 			}
 			ct := tc.fileCT

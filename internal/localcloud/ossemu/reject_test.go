@@ -72,7 +72,7 @@ func TestRejections(t *testing.T) {
 		{name: "post duplicate field", status: 400, code: "InvalidArgument",
 			req: func(t *testing.T, h *harness) *http.Request {
 				f := sortedFields(imagesGrant(t, "bob", rootCreds, time.Now()))
-				f = append(f, field{"KEY", "users/bob/other.png"})
+				f = append(f, field{Name: "KEY", Value: "users/bob/other.png"})
 				return h.postRequest(f, fileField(png(100), "image/png"), nil)
 			}},
 		{name: "post v4 wrong region", status: 400, code: "InvalidArgument",
