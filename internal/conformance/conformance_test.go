@@ -5,10 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
-	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"ossdirect/internal/localcloud/devstack"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -37,28 +37,6 @@ const (
 // separated) for TestEmulator: set only by TestSuiteCatchesMisbehaviour
 // for the child it runs.
 const misbehaveEnv = "OSSDIRECT_CONFORMANCE_MISBEHAVE"
-
-// trusted is what the OSS emulator trusts: the root key, and the STS
-// emulator's temporary credentials with their session policy (as the dev
-// stack wires them).
-type trusted struct {
-	root ossemu.StaticCredentials
-	sts  *stsemu.Authority
-}
-
-func (c trusted) Lookup(accessKeyID, securityToken string, now time.Time) (ossemu.Principal, error) {
-	if securityToken == "" {
-		return c.root.Lookup(accessKeyID, "", now)
-	}
-	id, err := c.sts.Lookup(accessKeyID, securityToken, now)
-	switch {
-	case errors.Is(err, stsemu.ErrTokenExpired):
-		return ossemu.Principal{}, fmt.Errorf("%w: %v", ossemu.ErrSecurityTokenExpired, err)
-	case err != nil:
-		return ossemu.Principal{}, fmt.Errorf("%w: %v", ossemu.ErrInvalidSecurityToken, err)
-	}
-	return ossemu.Principal{Secret: id.AccessKeySecret, Allowed: id.Allows}, nil
-}
 
 var callbackKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
 
@@ -100,7 +78,7 @@ func TestEmulator(t *testing.T) {
 		Dir:                    dir,
 		Buckets:                []string{emuBucket},
 		Region:                 emuRegion,
-		Credentials:            trusted{root: ossemu.StaticCredentials{emuAccessKeyID: emuAccessKeySecret}, sts: authority},
+		Credentials:            devstack.Trusted(ossemu.StaticCredentials{emuAccessKeyID: emuAccessKeySecret}, authority),
 		CORSOrigins:            []string{emuOrigin},
 		Callbacks:              sender,
 		IgnorePolicyConditions: ignore,

@@ -577,8 +577,15 @@ func (s *Stack) pendingUploads(data map[string]any, log *slog.Logger) {
 	data["Pending"], data["PendingMore"] = rows, len(uploads)-len(rows)
 }
 
-// trusted is what the OSS emulator trusts: the root identity, and the
-// temporary credentials the STS emulator issued (with their session policy).
+// Trusted is what the OSS emulator trusts in the local stack: the root
+// identity, and the temporary credentials the STS emulator issued (with
+// their session policy, and the session as the principal overwrite rules
+// name). Other harnesses of the two emulators (the conformance suite) wire
+// them the same way with it.
+func Trusted(root ossemu.StaticCredentials, sts *stsemu.Authority) ossemu.Credentials {
+	return trusted{root: root, sts: sts}
+}
+
 type trusted struct {
 	root ossemu.StaticCredentials
 	sts  *stsemu.Authority
