@@ -266,21 +266,7 @@ func TestEncodeKey(t *testing.T) {
 // stored, the existing object stays, no temporary file remains.
 func TestTruncatedUploads(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		req  func(h *harness) *http.Request
-	}{
-		{"put", func(h *harness) *http.Request {
-			return h.signedRequest(http.MethodPut, existingKey, nil, nil, false, rootCreds, time.Now())
-		}},
-		{"post", func(h *harness) *http.Request {
-			f := handForm(t, true, rootCreds, time.Now(), nil, map[string]string{"key": existingKey})
-			body, ct := multipartBody(sortedFields(f), fileField(randomBytes(50_000), "image/png"), nil)
-			req, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/"+testBucket, bytes.NewReader(body))
-			req.Header.Set("Content-Type", ct)
-			return req
-		}},
-	} {
+	for _, tc := range uploadsOverExisting(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			done := make(chan struct{}, 1)

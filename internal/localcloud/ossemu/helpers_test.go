@@ -267,3 +267,24 @@ func staticProvider(ak, sk, token string) credentials.CredentialsProvider {
 }
 
 var rootCreds = signing.Credentials{AccessKeyID: rootAK, AccessKeySecret: rootSK}
+
+// namedRequest is a request a test builds against its harness.
+type namedRequest struct {
+	name string
+	req  func(h *harness) *http.Request
+}
+
+// uploadsOverExisting are a PutObject and a PostObject (50 000 bytes) of
+// existingKey, for tests that break an upload mid-body and check the
+// object already there survives.
+func uploadsOverExisting(t *testing.T) []namedRequest {
+	return []namedRequest{
+		{"PutObject", func(h *harness) *http.Request {
+			return h.signedRequest(http.MethodPut, existingKey, nil, nil, false, rootCreds, time.Now())
+		}},
+		{"PostObject", func(h *harness) *http.Request {
+			f := handForm(t, true, rootCreds, time.Now(), nil, map[string]string{"key": existingKey})
+			return h.postRequest(sortedFields(f), fileField(randomBytes(50_000), "image/png"), nil)
+		}},
+	}
+}

@@ -32,28 +32,13 @@ const (
 // key is intact and no temporary file remains.
 func TestStalledBodyIsDropped(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		req  func(h *harness) *http.Request
-	}{
-		{"PutObject", func(h *harness) *http.Request {
-			return h.signedRequest(http.MethodPut, existingKey, nil, nil, false, rootCreds, time.Now())
-		}},
-		{"PostObject", func(h *harness) *http.Request {
-			f := handForm(t, true, rootCreds, time.Now(), nil, map[string]string{"key": existingKey})
-			body, ct := multipartBody(sortedFields(f), fileField(randomBytes(50_000), "image/png"), nil)
-			req, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/"+testBucket, bytes.NewReader(body))
-			req.Header.Set("Content-Type", ct)
-			return req
-		}},
-		{"PostObject, stalled in the form fields", func(h *harness) *http.Request {
-			f := handForm(t, true, rootCreds, time.Now(), nil, map[string]string{"key": existingKey})
-			body, ct := multipartBody(sortedFields(f), fileField(randomBytes(50_000), "image/png"), nil)
-			req, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/"+testBucket, bytes.NewReader(body[:200]))
-			req.Header.Set("Content-Type", ct)
-			return req
-		}},
-	} {
+	for _, tc := range append(uploadsOverExisting(t), namedRequest{"PostObject, stalled in the form fields", func(h *harness) *http.Request {
+		f := handForm(t, true, rootCreds, time.Now(), nil, map[string]string{"key": existingKey})
+		body, ct := multipartBody(sortedFields(f), fileField(randomBytes(50_000), "image/png"), nil)
+		req, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/"+testBucket, bytes.NewReader(body[:200]))
+		req.Header.Set("Content-Type", ct)
+		return req
+	}}) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, func(c *Config) { c.BodyIdleTimeout = idleTimeout })
