@@ -493,10 +493,10 @@ type renderedFunction struct {
 	} `json:"props"`
 }
 
-// parsePreview decodes s preview's document. s prints warnings (e.g. about
-// running as root) on stdout before it; the document starts at the first
+// previewDocument is s preview's JSON document: s prints warnings (e.g.
+// about running as root) on stdout before it, so it starts at the first
 // line that begins with "{".
-func parsePreview(t *testing.T, out []byte) map[string]renderedFunction {
+func previewDocument(t *testing.T, out []byte) []byte {
 	t.Helper()
 	doc := out
 	for !bytes.HasPrefix(doc, []byte("{")) {
@@ -506,6 +506,13 @@ func parsePreview(t *testing.T, out []byte) map[string]renderedFunction {
 		}
 		doc = doc[i+1:]
 	}
+	return doc
+}
+
+// parsePreview decodes s preview's document.
+func parsePreview(t *testing.T, out []byte) map[string]renderedFunction {
+	t.Helper()
+	doc := previewDocument(t, out)
 	var rendered struct {
 		Resources map[string]renderedFunction `json:"resources"`
 	}

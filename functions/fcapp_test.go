@@ -151,14 +151,7 @@ func previewApp(t *testing.T, bin, dir string) (map[string]appResource, map[stri
 	if err != nil {
 		t.Fatalf("s preview: %v\n%s", err, out)
 	}
-	doc := out
-	for !bytes.HasPrefix(doc, []byte("{")) {
-		i := bytes.IndexByte(doc, '\n')
-		if i < 0 {
-			t.Fatalf("s preview printed no JSON document:\n%s", out)
-		}
-		doc = doc[i+1:]
-	}
+	doc := previewDocument(t, out)
 	var rendered struct {
 		Actions   map[string][]action    `json:"actions"`
 		Resources map[string]appResource `json:"resources"`

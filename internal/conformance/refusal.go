@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"ossdirect/internal/testsupport/postform"
 	"slices"
@@ -145,24 +146,9 @@ func (c *caseEnv) handForm(v4 bool, creds signing.Credentials, now time.Time, bu
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	region := c.s.target.Region
-	f := map[string]string{"policy": enc, "key": c.key("x")}
-	if v4 {
-		f["x-oss-signature-version"] = signing.AlgorithmV4
-		f["x-oss-credential"] = signing.V4Credential(creds.AccessKeyID, now, region, "oss")
-		f["x-oss-date"] = signing.FormatV4Date(now)
-		f["x-oss-signature"] = signing.PostSignatureV4(creds.AccessKeySecret, now, region, enc)
-	} else {
-		f["OSSAccessKeyId"] = creds.AccessKeyID
-		f["Signature"] = signing.PostSignatureV1(creds.AccessKeySecret, enc)
-	}
-	if creds.SecurityToken != "" {
-		f["x-oss-security-token"] = creds.SecurityToken
-	}
-	for k, v := range extra {
-		f[k] = v
-	}
-	return f
+	fields := map[string]string{"key": c.key("x")}
+	maps.Copy(fields, extra)
+	return postform.Signed(enc, creds, now, c.s.target.Region, v4, fields)
 }
 
 // zeroUUID makes grants name the object with the all-zero UUID.

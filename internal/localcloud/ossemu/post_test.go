@@ -88,23 +88,7 @@ func handForm(t testing.TB, v4 bool, creds signing.Credentials, now time.Time, b
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := map[string]string{"policy": enc}
-	if v4 {
-		f["x-oss-signature-version"] = signing.AlgorithmV4
-		f["x-oss-credential"] = signing.V4Credential(creds.AccessKeyID, now, testRegion, "oss")
-		f["x-oss-date"] = signing.FormatV4Date(now)
-		f["x-oss-signature"] = signing.PostSignatureV4(creds.AccessKeySecret, now, testRegion, enc)
-	} else {
-		f["OSSAccessKeyId"] = creds.AccessKeyID
-		f["Signature"] = signing.PostSignatureV1(creds.AccessKeySecret, enc)
-	}
-	if creds.SecurityToken != "" {
-		f["x-oss-security-token"] = creds.SecurityToken
-	}
-	for k, v := range extra {
-		f[k] = v
-	}
-	return f
+	return postform.Signed(enc, creds, now, testRegion, v4, extra)
 }
 
 var stsCreds = signing.Credentials{AccessKeyID: stsAK, AccessKeySecret: stsSK, SecurityToken: stsToken}

@@ -6,10 +6,14 @@ package postform
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"mime/multipart"
 	"net/textproto"
 	"slices"
 	"strings"
+	"time"
+
+	"ossdirect/shared/signing"
 )
 
 // Field is one form field, in order.
@@ -58,4 +62,25 @@ func Sorted(m map[string]string) []Field {
 	}
 	slices.SortFunc(out, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// Signed returns the form fields that send the Base64 policy enc signed
+// with creds at now — V4 (for region) or V1 — plus extra, which may
+// override any of them (tests forging a field).
+func Signed(enc string, creds signing.Credentials, now time.Time, region string, v4 bool, extra map[string]string) map[string]string {
+	f := map[string]string{"policy": enc}
+	if v4 {
+		f["x-oss-signature-version"] = signing.AlgorithmV4
+		f["x-oss-credential"] = signing.V4Credential(creds.AccessKeyID, now, region, "oss")
+		f["x-oss-date"] = signing.FormatV4Date(now)
+		f["x-oss-signature"] = signing.PostSignatureV4(creds.AccessKeySecret, now, region, enc)
+	} else {
+		f["OSSAccessKeyId"] = creds.AccessKeyID
+		f["Signature"] = signing.PostSignatureV1(creds.AccessKeySecret, enc)
+	}
+	if creds.SecurityToken != "" {
+		f["x-oss-security-token"] = creds.SecurityToken
+	}
+	maps.Copy(f, extra)
+	return f
 }
