@@ -217,11 +217,12 @@ test('multipart (no SDK): a failed part is signed again and re-sent on its own; 
     assert.ok(shown.some((m) => /^Part 5 failed \(AccessDenied: Request has expired\.\); sending it again with a fresh URL \(attempt 2 of 5\)…$/.test(m)), shown.join(' | '));
     const info = await itemInfo(page, name);
     assert.equal(info.message, 'Uploaded.', 'no retry of the whole upload');
-    // Each failed part was signed again (a new URL), and sent once more.
-    for (const [n, url] of failed) {
+    // Each failed part was signed again, and sent once more. (The new URL
+    // may equal the first byte for byte: V4 signing is deterministic, and
+    // both can fall in the same second of x-oss-date.)
+    for (const [n] of failed) {
       const puts = seen.oss.filter((r) => r.method === 'PUT' && r.url.searchParams.get('partNumber') === n);
       assert.equal(puts.length, 2, `part ${n} sent twice`);
-      assert.notEqual(puts[1].url.href, url, `part ${n}: a fresh URL`);
       assert.ok(seen.of('sign').filter((s) => s.body.partNumbers.includes(Number(n))).length >= 2, `part ${n} signed again`);
     }
     assert.equal(seen.of('create').length, 1);
