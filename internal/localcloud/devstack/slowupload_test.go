@@ -100,8 +100,7 @@ func emulatorLine(t *testing.T, logs *syncbuf.Buffer, key string) map[string]any
 	return nil
 }
 
-// wantNothingStored checks that key is not in the bucket and that the
-// emulator holds no temporary file.
+// wantNothingStored checks that key is not in the bucket.
 func wantNothingStored(t *testing.T, s *devstack.Stack, key string) {
 	t.Helper()
 	_, err := rootClient(s).HeadObject(context.Background(), &oss.HeadObjectRequest{Bucket: oss.Ptr(s.Bucket), Key: oss.Ptr(key)})
@@ -109,6 +108,13 @@ func wantNothingStored(t *testing.T, s *devstack.Stack, key string) {
 	if !errors.As(err, &se) || se.StatusCode != http.StatusNotFound {
 		t.Errorf("HEAD %s: %v, want 404 (nothing stored)", key, err)
 	}
+}
+
+// wantNoTemporaryFiles checks that the emulator holds no temporary file:
+// call it once no upload is in flight (its uploads' temporary files live
+// in one folder).
+func wantNoTemporaryFiles(t *testing.T, s *devstack.Stack) {
+	t.Helper()
 	tmp, err := os.ReadDir(filepath.Join(s.Dir, ".ossemu", "tmp"))
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +137,10 @@ func TestUploadsThatStallOrHangUpStoreNothing(t *testing.T) {
 	s := startWith(t, devstack.Config{OSSBodyIdleTimeout: idleTimeout, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	data := make([]byte, bodySize)
 	rand.Read(data)
+	// The four uploads run in parallel on one stack: the temporary files
+	// are checked once all of them are over (a cleanup of this test runs
+	// after its subtests).
+	t.Cleanup(func() { wantNoTemporaryFiles(t, s) })
 	for _, method := range []string{http.MethodPut, http.MethodPost} {
 		for _, stall := range []bool{false, true} {
 			name := method + ", the client hangs up"
